@@ -1,0 +1,88 @@
+#pragma once
+/// \file
+/// The exporter's configuration: plain types, loaded and validated by load_config().
+/// Only src/config/ knows the file format (YAML); everything else sees these types.
+
+#include <cstdint>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "starttls_exporter/duration.hpp"
+
+namespace starttls_exporter::config {
+
+/// Where a value came from, for error messages ("config.yaml:12:5").
+struct SourceLocation {
+  std::string file;
+  int line = 0;                   ///< 1-based; 0 when unknown
+  int column = 0;                 ///< 1-based; 0 when unknown
+  std::string to_string() const;  ///< "file:line:column", or "file" when the line is unknown
+};
+
+/// A configuration error. what() is the whole message: "file:line:column: key: problem".
+class ConfigError : public std::runtime_error {
+ public:
+  ConfigError(SourceLocation where, std::string key, std::string problem);
+  const SourceLocation& where() const noexcept { return where_; }
+  const std::string& key() const noexcept { return key_; }
+  const std::string& problem() const noexcept { return problem_; }
+
+ private:
+  SourceLocation where_;
+  std::string key_;
+  std::string problem_;
+};
+
+enum class Protocol { smtp };
+
+struct TlsSettings {
+  std::string ca_file;              ///< empty: the system trust store
+  SourceLocation ca_file_location;  ///< for errors found later (e.g. the file is not PEM)
+};
+
+struct Module {
+  std::string name;
+  Protocol protocol = Protocol::smtp;
+  Duration timeout{0};  ///< effective: the module's own, else global.timeout
+  std::string ehlo_name = "localhost";
+  TlsSettings tls;
+};
+
+struct Target {
+  std::string address;  ///< canonical IP literal, no brackets ("192.0.2.25", "2001:db8::25")
+  std::uint16_t port = 25;
+  std::string module;       ///< key into Config::modules
+  std::string server_name;  ///< SNI and expected certificate name; may be empty (then no SNI)
+  Duration interval{0};     ///< effective: the target's own, else global.interval
+  std::map<std::string, std::string> labels;  ///< static labels added to every series
+
+  /// "192.0.2.25:25", or "[2001:db8::25]:25" for IPv6: the `target` label.
+  std::string endpoint() const;
+  /// Identity of a target: endpoint plus module. Duplicate keys are a config error.
+  std::string key() const;
+};
+
+struct Global {
+  Duration interval = std::chrono::seconds(60);
+  Duration timeout = std::chrono::seconds(10);
+  int concurrency = 256;
+};
+
+struct Config {
+  std::string source_file;
+  Global global;
+  std::map<std::string, Module> modules;
+  std::vector<Target> targets;
+};
+
+/// Reads and validates a config file. Applies defaults first, then validates.
+/// Throws ConfigError naming file:line:column and the key for every problem it finds
+/// (the first one). Never returns a partially valid Config.
+Config load_config(const std::string& path);
+
+/// As load_config, from text already in memory; `file_name` is used in messages.
+Config parse_config(const std::string& yaml_text, const std::string& file_name);
+
+}  // namespace starttls_exporter::config

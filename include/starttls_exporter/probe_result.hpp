@@ -1,0 +1,116 @@
+#pragma once
+/// \file
+/// The immutable outcome of one probe: what every later stage (store, collector, /probe) reads.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace starttls_exporter {
+
+using SystemTime = std::chrono::system_clock::time_point;
+
+/// The phases of a probe, in the order they run. Every phase that started records its duration.
+enum class Phase { connect, banner, ehlo, starttls, tls_handshake, verify, quit };
+
+/// Stable lower-case name used as the `phase` label ("tls_handshake").
+std::string_view to_string(Phase phase) noexcept;
+
+/// Why a probe failed. A fixed, documented set: each value is one `reason` label in
+/// `probe_failure_info{phase,reason}` and has a paragraph in README's failure table.
+enum class FailureReason {
+  // Transport, any phase.
+  timeout,              ///< the whole-probe deadline ran out in this phase
+  connection_refused,   ///< RST on connect
+  network_unreachable,  ///< ENETUNREACH
+  host_unreachable,     ///< EHOSTUNREACH
+  out_of_descriptors,   ///< EMFILE/ENFILE: this host, not the server, is the problem
+  connect_error,        ///< any other connect(2) error
+  connection_closed,    ///< peer closed (EOF) before the phase finished
+  connection_reset,     ///< ECONNRESET / EPIPE
+  io_error,             ///< any other socket error
+  // SMTP dialogue.
+  malformed_reply,       ///< not an SMTP reply: bad code, mixed codes, binary garbage
+  reply_too_long,        ///< a line or the whole reply exceeded its bound
+  rejected_temporary,    ///< 4xx where 2xx was expected (greeting 421, STARTTLS 454, ...)
+  rejected_permanent,    ///< 5xx where 2xx was expected (greeting 554, ...)
+  starttls_not_offered,  ///< EHLO did not list STARTTLS, or only HELO was accepted
+  response_injection,    ///< plaintext bytes followed the STARTTLS 220 before TLS began
+  // TLS handshake.
+  tls_alert_received,  ///< the server sent a fatal alert; the alert name is in `Failure::detail`
+  tls_protocol_error,  ///< anything else GnuTLS reports as fatal during the handshake
+  // Verification (probe completed the handshake; certificate facts are present).
+  cert_expired,
+  cert_not_yet_valid,
+  cert_untrusted,  ///< no chain to a trusted CA
+  cert_self_signed,
+  cert_hostname_mismatch,
+  cert_revoked,
+  cert_insecure_algorithm,
+  cert_invalid,    ///< any other verification failure
+  internal_error,  ///< a bug in the exporter; logged with detail
+};
+
+/// Stable snake_case name used as the `reason` label ("response_injection").
+std::string_view to_string(FailureReason reason) noexcept;
+
+/// Every FailureReason, in declaration order (for documentation tests and exhaustive rendering).
+const std::vector<FailureReason>& all_failure_reasons();
+
+struct Failure {
+  Phase phase = Phase::connect;
+  FailureReason reason = FailureReason::internal_error;
+  int smtp_code = 0;   ///< the reply code when the server rejected us (421, 454, 554), else 0
+  std::string detail;  ///< human text for logs and /probe?debug: errno text, TLS alert name, ...
+};
+
+/// Facts about one X.509 certificate as the server sent it.
+struct CertificateFacts {
+  std::string subject;                 ///< RFC 4514 DN
+  std::string issuer;                  ///< RFC 4514 DN
+  std::vector<std::string> dns_names;  ///< subjectAltName dNSName and iPAddress entries, in order
+  std::string serial_hex;              ///< lower-case hex, no separators
+  std::string sha256_hex;              ///< SHA-256 of the DER encoding, lower-case hex
+  SystemTime not_before{};
+  SystemTime not_after{};
+};
+
+/// What a completed handshake revealed. Present whenever a handshake completed, even when
+/// verification then failed.
+struct TlsFacts {
+  std::string version;  ///< "TLS 1.3", "TLS 1.2", ... (blackbox_exporter's spelling)
+  std::string cipher;   ///< IANA name, "TLS_AES_256_GCM_SHA384"
+  std::string group;    ///< key-exchange group, "X25519"; empty when none applies
+  std::vector<CertificateFacts> chain;  ///< as sent by the server; chain[0] is the leaf
+};
+
+/// The verification verdict, judged after the facts were recorded.
+struct VerifyVerdict {
+  bool verified = false;
+  std::vector<FailureReason> reasons;  ///< empty when verified; cert_* values only
+};
+
+struct PhaseDuration {
+  Phase phase;
+  double seconds;
+};
+
+/// One probe's complete outcome. Built by the prober, then never modified.
+struct ProbeResult {
+  SystemTime started{};
+  double duration_seconds = 0;
+  bool success = false;            ///< connect, STARTTLS, handshake and verification passed
+  std::optional<Failure> failure;  ///< set exactly when !success
+  std::optional<bool> starttls_advertised;  ///< unset when the dialogue never got to EHLO
+  std::vector<PhaseDuration> phases;        ///< each phase that started, in order
+  std::optional<TlsFacts> tls;              ///< set when a handshake completed
+  std::optional<VerifyVerdict> verify;      ///< set when a handshake completed
+  std::vector<std::string>
+      transcript;  ///< dialogue log for /probe?debug=true ("C: EHLO x", "S: 250 ...")
+};
+
+}  // namespace starttls_exporter

@@ -1,0 +1,40 @@
+#pragma once
+/// \file
+/// One probe: connect, the protocol dialogue up to STARTTLS, TLS handshake, verification, quit.
+
+#include <asio/awaitable.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "starttls_exporter/probe_result.hpp"
+#include "starttls_exporter/tls.hpp"
+
+namespace starttls_exporter::prober {
+
+/// Everything one probe needs; copied into the probe's coroutine frame.
+struct ProbeSpec {
+  std::string address;  ///< IP literal, no brackets
+  std::uint16_t port = 25;
+  std::string server_name;  ///< SNI and certificate name; empty: no SNI, hostname not checked
+  std::string ehlo_name = "localhost";
+  std::shared_ptr<const tls::TrustStore> trust;
+};
+
+/// Bounds on what a server may send us; a reply over them fails with reply_too_long and costs at
+/// most these many bytes of memory.
+struct ReplyLimits {
+  std::size_t max_line_bytes = 4096;
+  std::size_t max_reply_bytes = 64 * 1024;
+  std::size_t max_reply_lines = 512;
+};
+
+/// Runs one probe on the calling coroutine's executor, ending by `deadline` (plus scheduling
+/// delay): when it passes, the socket is closed and the running phase fails with `timeout`.
+/// Never throws: every error, including internal ones, becomes a Failure in the result.
+asio::awaitable<ProbeResult> run_probe(ProbeSpec spec,
+                                       std::chrono::steady_clock::time_point deadline);
+
+}  // namespace starttls_exporter::prober

@@ -1,0 +1,72 @@
+#pragma once
+/// \file
+/// The latest ProbeResult per target, plus what must outlive one failed probe (last-known
+/// certificate facts, last success time). Thread-safe: written by the engine thread, read by
+/// HTTP threads at scrape time.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "starttls_exporter/probe_result.hpp"
+
+namespace starttls_exporter::store {
+
+/// Static identity of a target, as the collector labels it.
+struct TargetInfo {
+  std::string key;       ///< config::Target::key(): endpoint + module
+  std::string endpoint;  ///< the `target` label: "192.0.2.25:25", "[::1]:25"
+  std::string module;
+  std::map<std::string, std::string> labels;  ///< static labels from the config
+};
+
+/// The facts of the last completed handshake, kept after later failed probes.
+struct LastHandshake {
+  TlsFacts tls;
+  VerifyVerdict verify;
+  SystemTime at{};
+};
+
+/// A consistent copy of one target's state (cheap: shared pointers to immutable data).
+struct TargetSnapshot {
+  std::shared_ptr<const TargetInfo> target;
+  std::shared_ptr<const ProbeResult> latest;            ///< null before the first probe
+  std::shared_ptr<const LastHandshake> last_handshake;  ///< null until a handshake completed
+  std::optional<SystemTime> last_success;
+};
+
+struct ProbeCounters {
+  std::uint64_t success = 0;
+  std::uint64_t failure = 0;
+};
+
+class ResultStore {
+ public:
+  /// Replaces the target set. State of targets whose key is unchanged is kept; removed
+  /// targets disappear at once. Snapshots are returned in the order given here.
+  void set_targets(const std::vector<TargetInfo>& targets);
+
+  /// Records a finished probe. Results for keys not in the target set are dropped (a target
+  /// removed by a reload while its probe was in flight).
+  void record(const std::string& key, std::shared_ptr<const ProbeResult> result);
+
+  std::vector<TargetSnapshot> snapshot() const;
+  ProbeCounters counters() const;
+  std::size_t target_count() const;
+
+ private:
+  struct Entry {
+    TargetSnapshot state;
+  };
+  mutable std::mutex mutex_;
+  std::vector<std::string> order_;
+  std::unordered_map<std::string, Entry> entries_;
+  ProbeCounters counters_;
+};
+
+}  // namespace starttls_exporter::store

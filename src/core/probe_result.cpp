@@ -1,0 +1,75 @@
+#include "starttls_exporter/probe_result.hpp"
+
+#include <array>
+#include <utility>
+
+namespace starttls_exporter {
+namespace {
+
+constexpr std::array kPhaseNames{
+    std::pair{Phase::connect, "connect"},
+    std::pair{Phase::banner, "banner"},
+    std::pair{Phase::ehlo, "ehlo"},
+    std::pair{Phase::starttls, "starttls"},
+    std::pair{Phase::tls_handshake, "tls_handshake"},
+    std::pair{Phase::verify, "verify"},
+    std::pair{Phase::quit, "quit"},
+};
+
+using R = FailureReason;
+constexpr std::array kReasonNames{
+    std::pair{R::timeout, "timeout"},
+    std::pair{R::connection_refused, "connection_refused"},
+    std::pair{R::network_unreachable, "network_unreachable"},
+    std::pair{R::host_unreachable, "host_unreachable"},
+    std::pair{R::out_of_descriptors, "out_of_descriptors"},
+    std::pair{R::connect_error, "connect_error"},
+    std::pair{R::connection_closed, "connection_closed"},
+    std::pair{R::connection_reset, "connection_reset"},
+    std::pair{R::io_error, "io_error"},
+    std::pair{R::malformed_reply, "malformed_reply"},
+    std::pair{R::reply_too_long, "reply_too_long"},
+    std::pair{R::rejected_temporary, "rejected_temporary"},
+    std::pair{R::rejected_permanent, "rejected_permanent"},
+    std::pair{R::starttls_not_offered, "starttls_not_offered"},
+    std::pair{R::response_injection, "response_injection"},
+    std::pair{R::tls_alert_received, "tls_alert_received"},
+    std::pair{R::tls_protocol_error, "tls_protocol_error"},
+    std::pair{R::cert_expired, "cert_expired"},
+    std::pair{R::cert_not_yet_valid, "cert_not_yet_valid"},
+    std::pair{R::cert_untrusted, "cert_untrusted"},
+    std::pair{R::cert_self_signed, "cert_self_signed"},
+    std::pair{R::cert_hostname_mismatch, "cert_hostname_mismatch"},
+    std::pair{R::cert_revoked, "cert_revoked"},
+    std::pair{R::cert_insecure_algorithm, "cert_insecure_algorithm"},
+    std::pair{R::cert_invalid, "cert_invalid"},
+    std::pair{R::internal_error, "internal_error"},
+};
+
+template <typename Table, typename Key>
+std::string_view lookup(const Table& table, Key key) noexcept {
+  for (const auto& [k, name] : table) {
+    if (k == key) return name;
+  }
+  return "unknown";
+}
+
+}  // namespace
+
+std::string_view to_string(Phase phase) noexcept {
+  return lookup(kPhaseNames, phase);
+}
+std::string_view to_string(FailureReason reason) noexcept {
+  return lookup(kReasonNames, reason);
+}
+
+const std::vector<FailureReason>& all_failure_reasons() {
+  static const std::vector<FailureReason> all = [] {
+    std::vector<FailureReason> v;
+    for (const auto& entry : kReasonNames) v.push_back(entry.first);
+    return v;
+  }();
+  return all;
+}
+
+}  // namespace starttls_exporter

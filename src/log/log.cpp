@@ -1,0 +1,127 @@
+#include "starttls_exporter/log.hpp"
+
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+
+namespace starttls_exporter::log {
+namespace {
+
+std::atomic<Level> g_level{Level::info};
+
+std::string_view level_name(Level level) noexcept {
+  switch (level) {
+    case Level::debug:
+      return "debug";
+    case Level::info:
+      return "info";
+    case Level::warn:
+      return "warn";
+    case Level::error:
+      return "error";
+  }
+  return "info";
+}
+
+bool needs_quoting(std::string_view value) {
+  if (value.empty()) return true;
+  for (char c : value) {
+    if (c <= ' ' || c == '"' || c == '=' || c == '\\' || c == 0x7f) return true;
+  }
+  return false;
+}
+
+// logfmt value: bare when safe, else double-quoted with \" \\ \n \t and \xNN escapes, so one
+// event is always one line whatever a hostile server sent.
+void append_value(std::string& out, std::string_view value) {
+  if (!needs_quoting(value)) {
+    out += value;
+    return;
+  }
+  out += '"';
+  for (unsigned char c : value) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (c < 0x20 || c == 0x7f) {
+          constexpr char hex[] = "0123456789abcdef";
+          out += "\\x";
+          out += hex[c >> 4];
+          out += hex[c & 0xf];
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  out += '"';
+}
+
+std::string utc_timestamp() {
+  const auto now = std::chrono::system_clock::now();
+  const auto secs = std::chrono::system_clock::to_time_t(now);
+  const auto millis =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  std::array<char, 40> buf{};
+  const auto n = std::strftime(buf.data(), buf.size(), "%Y-%m-%dT%H:%M:%S", &tm);
+  std::array<char, 8> frac{};
+  std::snprintf(frac.data(), frac.size(), ".%03dZ", static_cast<int>(millis));
+  return std::string(buf.data(), n) + frac.data();
+}
+
+}  // namespace
+
+void set_level(Level level) noexcept {
+  g_level.store(level);
+}
+Level level() noexcept {
+  return g_level.load();
+}
+
+std::string format_line(std::string_view ts, Level lvl, std::string_view msg,
+                        std::initializer_list<Field> fields) {
+  std::string line;
+  line.reserve(96);
+  line += "ts=";
+  line += ts;
+  line += " level=";
+  line += level_name(lvl);
+  line += " msg=";
+  append_value(line, msg);
+  for (const auto& [key, value] : fields) {
+    line += ' ';
+    line += key;
+    line += '=';
+    append_value(line, value);
+  }
+  return line;
+}
+
+void write(Level lvl, std::string_view msg, std::initializer_list<Field> fields) {
+  if (lvl < g_level.load()) return;
+  std::string line = format_line(utc_timestamp(), lvl, msg, fields);
+  line += '\n';
+  // One write(2) per line keeps lines from different threads whole.
+  [[maybe_unused]] auto written = ::write(STDERR_FILENO, line.data(), line.size());
+}
+
+}  // namespace starttls_exporter::log
