@@ -7,6 +7,7 @@
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "starttls_exporter/duration.hpp"
@@ -76,6 +77,11 @@ struct Config {
   std::map<std::string, Module> modules;
   std::vector<Target> targets;
 };
+
+/// Label names that static target labels may not use: every label the exporter itself puts on
+/// a series, plus the names Prometheus attaches at scrape time (job, instance). Sorted. The one
+/// list of them; other areas may use it to check their own label names.
+const std::vector<std::string_view>& reserved_label_names();
 
 /// Reads and validates a config file. Applies defaults first, then validates.
 /// Throws ConfigError naming file:line:column and the key for every problem it finds

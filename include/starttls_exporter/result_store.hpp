@@ -56,6 +56,7 @@ class ResultStore {
   void record(const std::string& key, std::shared_ptr<const ProbeResult> result);
 
   std::vector<TargetSnapshot> snapshot() const;
+  /// Results recorded since start (dropped results are not counted; reloads do not reset).
   ProbeCounters counters() const;
   std::size_t target_count() const;
 

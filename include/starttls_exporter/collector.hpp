@@ -1,0 +1,66 @@
+#pragma once
+/// \file
+/// Prometheus exposition of probe results. Families are built fresh at every scrape from a
+/// ResultStore snapshot; each family appears once, with one series per target.
+///
+/// Thread-safety: Collect() may be called from any number of threads at once (it only reads
+/// the store through ResultStore::snapshot(), which locks).
+
+#include <cstddef>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <prometheus/collectable.h>
+#include <prometheus/metric_family.h>
+
+#include "starttls_exporter/probe_result.hpp"
+#include "starttls_exporter/result_store.hpp"
+
+namespace starttls_exporter::metrics {
+
+/// Content type of render_text() output (Prometheus text format 0.0.4).
+inline constexpr std::string_view kTextContentType = "text/plain; version=0.0.4; charset=utf-8";
+
+/// Values of starttls_exporter_build_info. Passed in so this area needs no GnuTLS.
+struct BuildInfo {
+  std::string version;         ///< STARTTLS_EXPORTER_VERSION
+  std::string gnutls_version;  ///< gnutls_check_version(nullptr) at run time
+};
+
+/// The wall clock used for probe_ssl_cert_expiry_days; injectable for tests.
+using Clock = std::function<SystemTime()>;
+
+class Collector : public prometheus::Collectable {
+ public:
+  /// `store` must outlive the collector. `clock` defaults to std::chrono::system_clock::now.
+  Collector(const store::ResultStore& store, BuildInfo build, Clock clock = {});
+
+  /// Per-target families (labels target, module, static labels) followed by the
+  /// starttls_exporter_* self metrics. Families without series are omitted.
+  std::vector<prometheus::MetricFamily> Collect() const override;
+
+  /// The same bytes as render_text(Collect()), written directly without building MetricFamily
+  /// objects: the /metrics fast path (10,000 targets ≈ 27 MB of text).
+  std::string Render() const;
+
+ private:
+  const store::ResultStore& store_;
+  BuildInfo build_;
+  Clock clock_;
+  mutable std::mutex hints_mutex_;
+  mutable std::vector<std::size_t> size_hints_;  ///< Render()'s bytes per family, last scrape
+};
+
+/// Serializes families in the Prometheus text format (prometheus::TextSerializer).
+std::string render_text(const std::vector<prometheus::MetricFamily>& families);
+
+/// The same per-target families as Collector, for one fresh result (a /probe request), without
+/// target/module labels and without the history series (probe_last_run_timestamp_seconds,
+/// probe_last_success_timestamp_seconds, probe_ssl_last_handshake_timestamp_seconds).
+/// `now` is the reference for probe_ssl_cert_expiry_days.
+std::vector<prometheus::MetricFamily> probe_families(const ProbeResult& result, SystemTime now);
+
+}  // namespace starttls_exporter::metrics

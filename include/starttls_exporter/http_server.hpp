@@ -1,0 +1,70 @@
+#pragma once
+/// \file
+/// A small HTTP server (CivetWeb underneath) that dispatches exact paths to handlers.
+///
+/// Threads: handlers run on the server's worker threads (a few), possibly concurrently; they
+/// must be thread-safe. The Server object itself is not: construct and destroy it on one thread.
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace starttls_exporter::http {
+
+struct Request {
+  std::string method;                        ///< "GET", "HEAD", "POST", ...
+  std::string path;                          ///< URL-decoded path, without the query
+  std::map<std::string, std::string> query;  ///< decoded; for a repeated key the first wins
+  std::map<std::string, std::string>
+      headers;                 ///< names lower-cased ("x-prometheus-scrape-timeout-seconds")
+  std::string remote_address;  ///< client IP, "127.0.0.1" or "::1"
+
+  /// The header's value, or "" when absent. `name` must be lower-case.
+  std::string header(const std::string& name) const;
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "text/plain; charset=utf-8";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  ///< extra headers, sent as given
+};
+
+/// A handler may throw: the client then gets 500 with a one-line body and the error is logged.
+using Handler = std::function<Response(const Request&)>;
+using Routes = std::map<std::string, Handler>;  ///< exact path → handler; others get 404
+
+struct ServerOptions {
+  int num_threads = 4;
+  int request_timeout_ms = 10000;
+};
+
+/// Listens while alive; the destructor stops listening and waits for running handlers.
+class Server {
+ public:
+  /// `listen_address` is "HOST:PORT": ":9725" (all interfaces; IPv6 too when the CivetWeb
+  /// library has IPv6 support), "127.0.0.1:0" (port 0: any free port, see port()),
+  /// "localhost:9725" (= 127.0.0.1), "[::1]:9725" (only with IPv6 support: Debian 12's
+  /// libcivetweb has none, so IPv6 addresses are rejected with std::invalid_argument).
+  /// Throws std::invalid_argument for a malformed address and std::runtime_error when the
+  /// server cannot start, e.g. "listen 127.0.0.1:9725: <reason>".
+  Server(const std::string& listen_address, Routes routes, ServerOptions options = {});
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  /// The port actually bound (resolves port 0).
+  int port() const noexcept { return port_; }
+
+  struct Impl;  // public only so the C callbacks in http_server.cpp can reach it
+
+ private:
+  std::unique_ptr<Impl> impl_;
+  int port_ = 0;
+};
+
+}  // namespace starttls_exporter::http

@@ -1,0 +1,169 @@
+#include "exporter.hpp"
+
+#include <cstring>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "build_config.hpp"
+#include "engine_thread.hpp"
+#include "process.hpp"
+#include "routes.hpp"
+#include "runtime.hpp"
+#include "starttls_exporter/collector.hpp"
+#include "starttls_exporter/config.hpp"
+#include "starttls_exporter/http_server.hpp"
+#include "starttls_exporter/log.hpp"
+#include "starttls_exporter/prober.hpp"
+#include "starttls_exporter/result_store.hpp"
+#include "starttls_exporter/scheduler.hpp"
+#include "starttls_exporter/tls.hpp"
+
+namespace starttls_exporter::app {
+namespace {
+
+/// How long shutdown waits for cancelled probes to unwind before stopping the engine outright.
+constexpr std::chrono::milliseconds kShutdownGrace{800};
+
+/// Successes at debug, failures at info: a failing server is what an operator looks for.
+void log_result(const store::TargetInfo& target, const ProbeResult& result) {
+  const std::string seconds = std::to_string(result.duration_seconds);
+  if (result.success || !result.failure) {
+    log::debug(
+        "probe succeeded",
+        {{"target", target.endpoint}, {"module", target.module}, {"duration_seconds", seconds}});
+    return;
+  }
+  const Failure& failure = *result.failure;
+  const std::string code = std::to_string(failure.smtp_code);
+  log::info("probe failed", {{"target", target.endpoint},
+                             {"module", target.module},
+                             {"phase", to_string(failure.phase)},
+                             {"reason", to_string(failure.reason)},
+                             {"smtp_code", failure.smtp_code != 0 ? code : ""},
+                             {"detail", failure.detail},
+                             {"duration_seconds", seconds}});
+}
+
+struct Loaded {
+  config::Config config;
+  std::vector<scheduler::ScheduledTarget> targets;
+};
+
+/// Loads the file and builds its targets. Throws config::ConfigError (or std::exception).
+Loaded load(const std::string& path, TrustCache& trust) {
+  Loaded loaded{config::load_config(path), {}};
+  loaded.targets = build_targets(loaded.config, trust);
+  return loaded;
+}
+
+/// SIGHUP: a valid new configuration replaces the running one; a bad one is logged and ignored.
+void reload(const Flags& flags, TrustCache& trust, scheduler::Scheduler& scheduler,
+            int running_concurrency) {
+  log::info("reloading configuration", {{"file", flags.config_file}});
+  try {
+    auto loaded = load(flags.config_file, trust);
+    if (loaded.config.global.concurrency != running_concurrency) {
+      log::warn("global.concurrency changes take effect at the next restart",
+                {{"running", std::to_string(running_concurrency)},
+                 {"configured", std::to_string(loaded.config.global.concurrency)}});
+    }
+    const auto targets = std::to_string(loaded.targets.size());
+    scheduler.apply(std::move(loaded.targets));
+    log::info("configuration reloaded", {{"targets", targets}});
+  } catch (const std::exception& e) {
+    log::error("configuration reload failed; keeping the running configuration",
+               {{"error", e.what()}});
+  }
+}
+
+void log_file_limit() {
+  const FileLimit limit = raise_open_files_limit();
+  if (!limit.error.empty()) {
+    log::warn("cannot raise the open files limit", {{"error", limit.error}});
+    return;
+  }
+  log::info(limit.raised ? "raised the open files limit" : "open files limit",
+            {{"soft", std::to_string(limit.soft)}, {"hard", std::to_string(limit.hard)}});
+}
+
+}  // namespace
+
+std::string version_line() {
+  return std::string("starttls_exporter ") + STARTTLS_EXPORTER_VERSION + " (gnutls " +
+         tls::library_version() + ")";
+}
+
+int check_config(const Flags& flags) {
+  try {
+    TrustCache trust;
+    const auto loaded = load(flags.config_file, trust);
+    std::cout << "config OK: " << loaded.targets.size() << " targets, "
+              << loaded.config.modules.size() << " modules\n";
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << e.what() << "\n";
+    return 1;
+  }
+}
+
+int run_exporter(const Flags& flags, const sigset_t& control_signals) {
+  TrustCache trust;
+  std::optional<Loaded> initial;
+  try {
+    initial = load(flags.config_file, trust);
+  } catch (const std::exception& e) {
+    log::error("cannot load the configuration", {{"error", e.what()}});
+    return 1;
+  }
+  log::info("starting", {{"version", STARTTLS_EXPORTER_VERSION},
+                         {"gnutls", tls::library_version()},
+                         {"config", flags.config_file},
+                         {"listen_address", flags.listen_address},
+                         {"targets", std::to_string(initial->targets.size())}});
+  log_file_limit();
+
+  // Declaration order is destruction order in reverse: the server goes first (no scrape
+  // reads the store afterwards), the io_context before the store its coroutines write to.
+  store::ResultStore store;
+  metrics::Collector collector(store, {STARTTLS_EXPORTER_VERSION, tls::library_version()});
+  EngineThread engine;
+  const int concurrency = initial->config.global.concurrency;
+  scheduler::Scheduler scheduler(engine.io(), store, prober::run_probe, concurrency);
+  scheduler.set_observer(log_result);
+  scheduler.apply(std::move(initial->targets));
+  initial.reset();
+
+  std::optional<http::Server> server;
+  try {
+    server.emplace(flags.listen_address, make_routes(collector));
+  } catch (const std::exception& e) {
+    log::error("cannot start the HTTP server", {{"error", e.what()}});
+    return 1;
+  }
+  log::info("listening",
+            {{"address", flags.listen_address}, {"port", std::to_string(server->port())}});
+  engine.start();
+
+  for (;;) {
+    const int signal = wait_for_signal(control_signals);
+    if (signal == SIGHUP) {
+      reload(flags, trust, scheduler, concurrency);
+      continue;
+    }
+    log::info("shutting down", {{"signal", ::strsignal(signal)}});
+    break;
+  }
+  scheduler.stop();
+  if (!engine.shutdown(kShutdownGrace)) {
+    log::warn("probes did not end within the grace period; stopped them");
+  }
+  log::debug("engine stopped");
+  server.reset();
+  log::debug("HTTP server stopped");
+  log::info("stopped");
+  return engine.failed() ? 1 : 0;
+}
+
+}  // namespace starttls_exporter::app

@@ -1,0 +1,103 @@
+#include "flags.hpp"
+
+#include <functional>
+#include <map>
+#include <string_view>
+
+namespace starttls_exporter::app {
+namespace {
+
+std::optional<log::Level> parse_level(std::string_view text) {
+  if (text == "debug") return log::Level::debug;
+  if (text == "info") return log::Level::info;
+  if (text == "warn") return log::Level::warn;
+  if (text == "error") return log::Level::error;
+  return std::nullopt;
+}
+
+using ValueSetter = std::function<void(Flags&, const std::string&)>;
+
+const std::map<std::string, ValueSetter, std::less<>>& value_flags() {
+  static const std::map<std::string, ValueSetter, std::less<>> flags{
+      {"--config.file",
+       [](Flags& f, const std::string& v) {
+         if (v.empty()) throw FlagError("--config.file: empty path");
+         f.config_file = v;
+       }},
+      {"--web.listen-address",
+       [](Flags& f, const std::string& v) {
+         if (v.empty()) throw FlagError("--web.listen-address: empty address");
+         f.listen_address = v;
+       }},
+      {"--log.level",
+       [](Flags& f, const std::string& v) {
+         const auto level = parse_level(v);
+         if (!level)
+           throw FlagError("--log.level: want debug, info, warn or error, got \"" + v + "\"");
+         f.log_level = *level;
+       }},
+  };
+  return flags;
+}
+
+const std::map<std::string, bool Flags::*, std::less<>>& switch_flags() {
+  static const std::map<std::string, bool Flags::*, std::less<>> flags{
+      {"--config.check", &Flags::config_check},
+      {"--version", &Flags::version},
+      {"--help", &Flags::help},
+      {"-h", &Flags::help},
+  };
+  return flags;
+}
+
+}  // namespace
+
+Flags parse_flags(const std::vector<std::string>& args) {
+  Flags flags;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    const auto eq = arg.find('=');
+    const std::string name = arg.substr(0, eq);
+    if (auto sw = switch_flags().find(name); sw != switch_flags().end()) {
+      if (eq != std::string::npos) throw FlagError(name + ": takes no value");
+      flags.*(sw->second) = true;
+      continue;
+    }
+    auto setter = value_flags().find(name);
+    if (setter == value_flags().end()) throw FlagError("unknown flag: " + arg);
+    if (eq != std::string::npos) {
+      setter->second(flags, arg.substr(eq + 1));
+    } else if (i + 1 < args.size()) {
+      setter->second(flags, args[++i]);
+    } else {
+      throw FlagError(name + ": missing value");
+    }
+  }
+  return flags;
+}
+
+std::string usage() {
+  return std::string(
+             "usage: starttls_exporter [flags]\n"
+             "\n"
+             "Probes mail servers over SMTP STARTTLS and serves the results to Prometheus.\n"
+             "\n"
+             "Flags (--name=VALUE or --name VALUE):\n"
+             "  --config.file=PATH             configuration file (default \"") +
+         kDefaultConfigFile +
+         "\")\n"
+         "  --web.listen-address=HOST:PORT address of /metrics (default \"" +
+         kDefaultListenAddress +
+         "\";\n"
+         "                                 \":PORT\" is every interface, \"[::1]:PORT\" IPv6)\n"
+         "  --log.level=LEVEL              debug, info, warn or error (default \"info\")\n"
+         "  --config.check                 load and validate the configuration, including CA\n"
+         "                                 files, then exit: 0 when valid, 1 when not\n"
+         "  --version                      print the version and exit\n"
+         "  -h, --help                     print this help and exit\n"
+         "\n"
+         "Signals: SIGHUP reloads the configuration (a bad one is logged and ignored);\n"
+         "SIGTERM and SIGINT stop the exporter.\n";
+}
+
+}  // namespace starttls_exporter::app

@@ -1,0 +1,33 @@
+// starttls_exporter: probes mail servers over SMTP STARTTLS and serves Prometheus metrics.
+
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "exporter.hpp"
+#include "flags.hpp"
+#include "process.hpp"
+
+int main(int argc, char** argv) {
+  using namespace starttls_exporter;
+  const sigset_t control_signals = app::block_control_signals();  // before any thread starts
+
+  app::Flags flags;
+  try {
+    flags = app::parse_flags(std::vector<std::string>(argv + 1, argv + argc));
+  } catch (const app::FlagError& e) {
+    std::cerr << "starttls_exporter: " << e.what() << "\n\n" << app::usage();
+    return 2;
+  }
+  if (flags.help) {
+    std::cout << app::usage();
+    return 0;
+  }
+  if (flags.version) {
+    std::cout << app::version_line() << "\n";
+    return 0;
+  }
+  log::set_level(flags.log_level);
+  if (flags.config_check) return app::check_config(flags);
+  return app::run_exporter(flags, control_signals);
+}

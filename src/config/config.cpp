@@ -1,0 +1,72 @@
+// load_config / parse_config: reading the file, running yaml-cpp, and turning every yaml-cpp
+// exception into a located ConfigError. The sections themselves are built in sections.cpp.
+
+#include "starttls_exporter/config.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <utility>
+
+#include "document.hpp"
+#include "file_util.hpp"
+#include "sections.hpp"
+#include "validate.hpp"
+#include "yaml_reader.hpp"
+
+namespace starttls_exporter::config {
+namespace {
+
+// A config file is a few kilobytes; this bound only stops a mistaken path (a log file, a
+// device) from being slurped into memory.
+constexpr std::size_t kMaxConfigBytes = 16 * 1024 * 1024;
+
+SourceLocation location_of(const std::string& file, const YAML::Mark& mark) {
+  if (mark.is_null() || mark.line < 0 || mark.column < 0) return {file, 0, 0};
+  return {file, mark.line + 1, mark.column + 1};
+}
+
+}  // namespace
+
+std::string SourceLocation::to_string() const {
+  if (line <= 0) return file;
+  std::string out = file + ":" + std::to_string(line);
+  if (column > 0) out += ":" + std::to_string(column);
+  return out;
+}
+
+ConfigError::ConfigError(SourceLocation where, std::string key, std::string problem)
+    : std::runtime_error(where.to_string() + ": " + (key.empty() ? "" : key + ": ") + problem),
+      where_(std::move(where)),
+      key_(std::move(key)),
+      problem_(std::move(problem)) {}
+
+std::string Target::endpoint() const {
+  const bool v6 = address.find(':') != std::string::npos;
+  return (v6 ? "[" + address + "]" : address) + ":" + std::to_string(port);
+}
+
+std::string Target::key() const {
+  return endpoint() + "|" + module;
+}
+
+Config load_config(const std::string& path) {
+  std::string text;
+  if (const auto problem = detail::read_regular_file(path, text, kMaxConfigBytes)) {
+    throw ConfigError({path, 0, 0}, "", "cannot read the configuration file: " + *problem);
+  }
+  return parse_config(text, path);
+}
+
+Config parse_config(const std::string& yaml_text, const std::string& file_name) {
+  const YAML::Node root = detail::load_document(yaml_text, file_name);
+  try {
+    return detail::build_config(root, detail::Reader(file_name));
+  } catch (const YAML::Exception& e) {
+    // Not expected: the reader checks node types before converting. Kept so that only
+    // ConfigError ever leaves this function.
+    throw ConfigError(location_of(file_name, e.mark), "",
+                      "cannot read the YAML tree: " + detail::escape(e.msg));
+  }
+}
+
+}  // namespace starttls_exporter::config

@@ -1,0 +1,86 @@
+#include "file_util.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <system_error>
+
+namespace starttls_exporter::config::detail {
+namespace {
+
+std::string errno_text(int error) {
+  return std::generic_category().message(error);
+}
+
+/// Owns one file descriptor.
+class Fd {
+ public:
+  explicit Fd(int fd) noexcept : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const noexcept { return fd_; }
+
+ private:
+  int fd_;
+};
+
+// Opens a regular file for reading; on failure returns -1 and sets `problem`.
+int open_regular(const std::string& path, std::optional<std::string>& problem) {
+  if (path.find('\0') != std::string::npos) {
+    problem = "the path contains a NUL byte";
+    return -1;
+  }
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) {
+    problem = errno_text(errno);
+    return -1;
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    problem = S_ISDIR(st.st_mode) ? "is a directory" : "not a regular file";
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+}  // namespace
+
+std::optional<std::string> read_regular_file(const std::string& path, std::string& out,
+                                             std::size_t max_bytes) {
+  std::optional<std::string> problem;
+  const Fd fd(open_regular(path, problem));
+  if (fd.get() < 0) return problem;
+  out.clear();
+  char buffer[8192];
+  while (true) {
+    const ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno_text(errno);
+    if (n == 0) return std::nullopt;
+    if (out.size() + static_cast<std::size_t>(n) > max_bytes) {
+      return "larger than " + std::to_string(max_bytes) + " bytes";
+    }
+    out.append(buffer, static_cast<std::size_t>(n));
+  }
+}
+
+std::optional<std::string> check_readable(const std::string& path) {
+  std::optional<std::string> problem;
+  const Fd fd(open_regular(path, problem));
+  if (fd.get() < 0) return problem;
+  char byte = 0;
+  ssize_t n = 0;
+  do {
+    n = ::read(fd.get(), &byte, 1);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return errno_text(errno);
+  return std::nullopt;
+}
+
+}  // namespace starttls_exporter::config::detail

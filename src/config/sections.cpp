@@ -1,0 +1,105 @@
+#include "sections.hpp"
+
+#include <filesystem>
+
+#include "file_util.hpp"
+#include "validate.hpp"
+
+namespace starttls_exporter::config::detail {
+namespace {
+
+constexpr std::int64_t kMaxConcurrency = 100000;
+
+Global parse_global(const Entry* entry, const Reader& reader) {
+  Global global;
+  if (entry == nullptr) return global;
+  const Fields fields =
+      reader.fields(entry->value, "global", {"interval", "timeout", "concurrency"});
+  if (const Entry* e = fields.find("interval")) global.interval = reader.duration(*e);
+  if (const Entry* e = fields.find("timeout")) global.timeout = reader.duration(*e);
+  if (const Entry* e = fields.find("concurrency")) {
+    global.concurrency = static_cast<int>(reader.integer(*e, 1, kMaxConcurrency));
+  }
+  return global;
+}
+
+// tls.ca_file: resolved against the config file's directory, and opened once now so that a
+// typo fails at load time instead of at every probe.
+TlsSettings parse_tls(const Entry& entry, const Reader& reader) {
+  TlsSettings tls;
+  const Fields fields = reader.fields(entry.value, entry.path, {"ca_file"});
+  const Entry* ca = fields.find("ca_file");
+  if (ca == nullptr) return tls;
+  const std::string text = reader.scalar(*ca, "a file name");
+  if (text.empty()) reader.fail(*ca, "must not be empty (leave it out for the system trust store)");
+  std::filesystem::path path(text);
+  if (path.is_relative()) path = std::filesystem::path(reader.file()).parent_path() / path;
+  tls.ca_file = path.string();
+  tls.ca_file_location = reader.location(*ca);
+  if (const auto problem = check_readable(tls.ca_file)) {
+    constexpr std::size_t kShown = 1024;
+    std::string shown = quote(text, kShown);
+    if (tls.ca_file != text) shown += " (resolved to " + quote(tls.ca_file, kShown) + ")";
+    reader.fail(*ca, "cannot read " + shown + ": " + *problem);
+  }
+  return tls;
+}
+
+Module parse_module(const Entry& entry, const Global& global, OwnTimeouts& own_timeouts,
+                    const Reader& reader) {
+  if (const auto problem = module_name_problem(entry.name)) {
+    reader.fail(reader.location(entry.key), entry.path, *problem);
+  }
+  Module module;
+  module.name = entry.name;
+  module.timeout = global.timeout;
+  const Fields fields =
+      reader.fields(entry.value, entry.path, {"protocol", "timeout", "ehlo_name", "tls"});
+  if (const Entry* e = fields.find("protocol")) {
+    const std::string protocol = reader.scalar(*e, "a protocol name");
+    if (protocol != "smtp")
+      reader.fail(*e, "unknown protocol " + quote(protocol) + " (supported: smtp)");
+    module.protocol = Protocol::smtp;
+  }
+  if (const Entry* e = fields.find("timeout")) {
+    module.timeout = reader.duration(*e);
+    own_timeouts.insert(module.name);
+  }
+  if (const Entry* e = fields.find("ehlo_name")) {
+    module.ehlo_name = reader.scalar(*e, "a host name");
+    if (const auto problem = ehlo_name_problem(module.ehlo_name)) reader.fail(*e, *problem);
+  }
+  if (const Entry* e = fields.find("tls")) module.tls = parse_tls(*e, reader);
+  return module;
+}
+
+}  // namespace
+
+Config build_config(const YAML::Node& root, const Reader& reader) {
+  if (root.IsNull()) {
+    reader.fail({reader.file(), 1, 1}, "",
+                "the file is empty; write \"targets: []\" for a configuration without targets");
+  }
+  if (!root.IsMap()) {
+    reader.fail(reader.location(root), "",
+                "the top level must be a mapping with the keys global, modules and targets, got " +
+                    std::string(describe(root)));
+  }
+  const Fields top = reader.fields(root, "", {"global", "modules", "targets"});
+
+  Config config;
+  config.source_file = reader.file();
+  config.global = parse_global(top.find("global"), reader);
+
+  OwnTimeouts own_timeouts;
+  if (const Entry* modules = top.find("modules")) {
+    const Fields fields = reader.fields(modules->value, "modules", {});
+    for (const Entry& entry : fields.all()) {
+      config.modules.emplace(entry.name, parse_module(entry, config.global, own_timeouts, reader));
+    }
+  }
+  config.targets = parse_targets(top.find("targets"), config, own_timeouts, reader);
+  return config;
+}
+
+}  // namespace starttls_exporter::config::detail

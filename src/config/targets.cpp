@@ -1,0 +1,126 @@
+#include <map>
+#include <utility>
+
+#include "sections.hpp"
+#include "validate.hpp"
+
+namespace starttls_exporter::config::detail {
+namespace {
+
+std::string parse_address(const Entry& entry, const Reader& reader) {
+  const std::string text = reader.scalar(entry, "an IP address");
+  if (const auto ip = canonical_ip(text)) return *ip;
+  if (!text.empty() && text.front() == '[') {
+    reader.fail(entry,
+                quote(text) + " is not an IP address: write IPv6 addresses without brackets");
+  }
+  reader.fail(entry, quote(text) +
+                         " is not an IPv4 or IPv6 address (names are not resolved; put the "
+                         "certificate name in server_name)");
+}
+
+const Module& find_module(const Entry& entry, const Config& config, const Reader& reader) {
+  const std::string name = reader.scalar(entry, "a module name");
+  const auto it = config.modules.find(name);
+  if (it != config.modules.end()) return it->second;
+  std::string defined;
+  for (const auto& [known, module] : config.modules) {
+    defined += (defined.empty() ? "" : ", ") + known;
+  }
+  reader.fail(entry,
+              "unknown module " + quote(name) +
+                  (defined.empty() ? " (no modules are defined)" : " (defined: " + defined + ")"));
+}
+
+std::map<std::string, std::string> parse_labels(const Entry& entry, const Reader& reader) {
+  std::map<std::string, std::string> labels;
+  const Fields fields = reader.fields(entry.value, entry.path, {});
+  for (const Entry& label : fields.all()) {
+    if (const auto problem = label_name_problem(label.name)) {
+      reader.fail(reader.location(label.key), label.path, *problem);
+    }
+    std::string value = reader.scalar(label, "a label value");
+    if (value.empty()) {
+      reader.fail(label, "label value must not be empty (Prometheus treats it as no label)");
+    }
+    if (const auto problem = label_value_problem(value)) reader.fail(label, *problem);
+    labels.emplace(label.name, std::move(value));
+  }
+  return labels;
+}
+
+// One element of the sequence; `path` is "targets[i]".
+Target parse_target(const YAML::Node& item, const std::string& path, const Config& config,
+                    const OwnTimeouts& own_timeouts, const Reader& reader) {
+  if (item.IsNull()) {
+    reader.fail(reader.location(item), path,
+                "expected a mapping with at least address and module, got nothing");
+  }
+  const Fields fields =
+      reader.fields(item, path, {"address", "port", "module", "server_name", "interval", "labels"});
+  for (const char* required : {"address", "module"}) {
+    if (fields.find(required) == nullptr) {
+      reader.fail(reader.location(item), fields.child_path(required), "required key is missing");
+    }
+  }
+  Target target;
+  target.address = parse_address(*fields.find("address"), reader);
+  if (const Entry* e = fields.find("port")) {
+    target.port = static_cast<std::uint16_t>(reader.integer(*e, 1, 65535));
+  }
+  const Module& module = find_module(*fields.find("module"), config, reader);
+  target.module = module.name;
+  if (const Entry* e = fields.find("server_name")) {
+    target.server_name = reader.scalar(*e, "a DNS name");
+    if (const auto problem = server_name_problem(target.server_name)) reader.fail(*e, *problem);
+  }
+  target.interval = config.global.interval;
+  const Entry* interval = fields.find("interval");
+  if (interval != nullptr) target.interval = reader.duration(*interval);
+  if (const Entry* e = fields.find("labels")) target.labels = parse_labels(*e, reader);
+
+  if (module.timeout >= target.interval) {
+    const std::string timeout_from = own_timeouts.contains(module.name)
+                                         ? "modules." + module.name + ".timeout"
+                                         : std::string("global.timeout");
+    const std::string problem = "the timeout " + format_duration(module.timeout) + " (" +
+                                timeout_from + ") must be shorter than the interval " +
+                                format_duration(target.interval) +
+                                (interval != nullptr ? "" : " (global.interval)");
+    if (interval != nullptr) reader.fail(*interval, problem);
+    reader.fail(reader.location(item), path, problem);
+  }
+  return target;
+}
+
+}  // namespace
+
+std::vector<Target> parse_targets(const Entry* entry, const Config& config,
+                                  const OwnTimeouts& own_timeouts, const Reader& reader) {
+  std::vector<Target> targets;
+  if (entry == nullptr || entry->value.IsNull()) return targets;
+  if (!entry->value.IsSequence()) {
+    reader.fail(*entry,
+                "expected a sequence of targets, got " + std::string(describe(entry->value)));
+  }
+  // key() -> (index, line) of the first target with that key.
+  std::map<std::string, std::pair<std::size_t, int>> seen;
+  std::size_t index = 0;
+  for (const YAML::Node& item : entry->value) {
+    const std::string path = "targets[" + std::to_string(index) + "]";
+    Target target = parse_target(item, path, config, own_timeouts, reader);
+    const SourceLocation where = reader.location(item);
+    const auto [it, inserted] = seen.try_emplace(target.key(), index, where.line);
+    if (!inserted) {
+      reader.fail(where, path,
+                  "duplicate target " + target.endpoint() + " with module " + target.module +
+                      ": same as targets[" + std::to_string(it->second.first) + "] at line " +
+                      std::to_string(it->second.second));
+    }
+    targets.push_back(std::move(target));
+    ++index;
+  }
+  return targets;
+}
+
+}  // namespace starttls_exporter::config::detail

@@ -1,0 +1,200 @@
+#include "series_builder.hpp"
+
+#include <algorithm>
+#include <array>
+#include <bitset>
+#include <string>
+
+namespace starttls_exporter::metrics {
+namespace {
+
+using prometheus::MetricType;
+
+/// Which probe a family's values come from; selects the HELP suffix.
+enum class Kind { latest, handshake, history };
+
+struct Spec {
+  Fam fam;
+  const char* name;
+  MetricType type;
+  Kind kind;
+  const char* help;
+};
+
+// Names are the public interface (blackbox_exporter's where the concept is the same).
+constexpr std::array<Spec, static_cast<std::size_t>(Fam::count_)> kSpecs{{
+    {Fam::success, "probe_success", MetricType::Gauge, Kind::latest,
+     "1 when connect, STARTTLS, TLS handshake and certificate verification all passed, else 0."},
+    {Fam::duration, "probe_duration_seconds", MetricType::Gauge, Kind::latest,
+     "Duration of the whole probe in seconds."},
+    {Fam::phase_duration, "probe_phase_duration_seconds", MetricType::Gauge, Kind::latest,
+     "Duration of each probe phase in seconds, for the phases that ran: connect, banner, ehlo, "
+     "starttls, tls_handshake, verify, quit."},
+    {Fam::failure_info, "probe_failure_info", MetricType::Gauge, Kind::latest,
+     "1 for the phase and reason the probe failed with; absent when it succeeded."},
+    {Fam::failure_smtp_code, "probe_failure_smtp_code", MetricType::Gauge, Kind::latest,
+     "SMTP reply code with which the server rejected the probe (421, 454, 554, ...); absent "
+     "otherwise."},
+    {Fam::starttls_advertised, "probe_smtp_starttls_advertised", MetricType::Gauge, Kind::latest,
+     "1 when the EHLO reply listed STARTTLS, else 0; absent when EHLO never ran."},
+    {Fam::tls_version_info, "probe_tls_version_info", MetricType::Gauge, Kind::handshake,
+     "TLS version negotiated."},
+    {Fam::tls_cipher_info, "probe_tls_cipher_info", MetricType::Gauge, Kind::handshake,
+     "TLS cipher suite negotiated (IANA name)."},
+    {Fam::tls_group_info, "probe_tls_key_exchange_group_info", MetricType::Gauge, Kind::handshake,
+     "TLS key exchange group negotiated; absent when none applies."},
+    {Fam::ssl_earliest_cert_expiry, "probe_ssl_earliest_cert_expiry", MetricType::Gauge,
+     Kind::handshake, "Earliest NotAfter over the certificates the server sent, in Unix seconds."},
+    {Fam::ssl_last_chain_expiry, "probe_ssl_last_chain_expiry_timestamp_seconds", MetricType::Gauge,
+     Kind::handshake,
+     "Earliest NotAfter of the verified certificate chain, in Unix seconds; absent when "
+     "verification failed."},
+    {Fam::ssl_last_chain_info, "probe_ssl_last_chain_info", MetricType::Gauge, Kind::handshake,
+     "Identity of the leaf certificate the server sent (value is always 1)."},
+    {Fam::ssl_cert_not_after, "probe_ssl_cert_not_after_timestamp_seconds", MetricType::Gauge,
+     Kind::handshake, "NotAfter of the leaf certificate, in Unix seconds."},
+    {Fam::ssl_cert_expiry_days, "probe_ssl_cert_expiry_days", MetricType::Gauge, Kind::handshake,
+     "Days until the leaf certificate expires, computed at scrape time; negative once expired."},
+    {Fam::ssl_cert_verified, "probe_ssl_cert_verified", MetricType::Gauge, Kind::handshake,
+     "1 when the certificate chain verified (trust, validity, host name), else 0."},
+    {Fam::ssl_cert_verify_error_info, "probe_ssl_cert_verify_error_info", MetricType::Gauge,
+     Kind::handshake, "1 for each reason the certificate chain failed verification."},
+    {Fam::ssl_last_handshake_timestamp, "probe_ssl_last_handshake_timestamp_seconds",
+     MetricType::Gauge, Kind::history,
+     "Start of the probe whose TLS handshake the probe_tls_* and probe_ssl_* values come from, "
+     "in Unix seconds; shows how stale they are."},
+    {Fam::last_run_timestamp, "probe_last_run_timestamp_seconds", MetricType::Gauge, Kind::history,
+     "Start of the last scheduled probe, in Unix seconds."},
+    {Fam::last_success_timestamp, "probe_last_success_timestamp_seconds", MetricType::Gauge,
+     Kind::history,
+     "Start of the last successful scheduled probe, in Unix seconds; absent before the first "
+     "success."},
+}};
+
+// family_name() and friends index kSpecs by Fam: the order must match the enum.
+constexpr bool specs_in_enum_order() {
+  for (std::size_t i = 0; i < kSpecs.size(); ++i) {
+    if (static_cast<std::size_t>(kSpecs[i].fam) != i) return false;
+  }
+  return true;
+}
+static_assert(specs_in_enum_order());
+
+std::string help_text(const Spec& spec, Source source) {
+  std::string help = spec.help;
+  if (spec.kind == Kind::latest) {
+    help += source == Source::scheduled ? " Value from the last scheduled probe."
+                                        : " Value from this probe.";
+  } else if (spec.kind == Kind::handshake) {
+    help += source == Source::scheduled
+                ? " Value from the last scheduled probe that completed a TLS handshake; kept "
+                  "when later probes fail (see probe_ssl_last_handshake_timestamp_seconds)."
+                : " Value from this probe's TLS handshake.";
+  }
+  return help;
+}
+
+std::string join_names(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) {
+    if (!out.empty()) out += ',';
+    out += n;
+  }
+  return out;
+}
+
+}  // namespace
+
+double unix_seconds(SystemTime t) {
+  return std::chrono::duration<double>(t.time_since_epoch()).count();
+}
+
+const char* family_name(Fam fam) {
+  return kSpecs[static_cast<std::size_t>(fam)].name;
+}
+
+std::string family_help(Fam fam, Source source) {
+  return help_text(kSpecs[static_cast<std::size_t>(fam)], source);
+}
+
+prometheus::MetricType family_type(Fam fam) {
+  return kSpecs[static_cast<std::size_t>(fam)].type;
+}
+
+namespace {
+
+void append_latest(SeriesSink& sink, const ProbeResult& r, bool with_history) {
+  sink.add(Fam::success, r.success ? 1 : 0, {});
+  sink.add(Fam::duration, r.duration_seconds, {});
+  std::bitset<8> seen;  // a phase listed twice would make duplicate series
+  for (const auto& p : r.phases) {
+    const auto bit = static_cast<std::size_t>(p.phase);
+    if (bit >= seen.size() || seen.test(bit)) continue;
+    seen.set(bit);
+    sink.add(Fam::phase_duration, p.seconds, {{"phase", to_string(p.phase)}});
+  }
+  if (r.failure) {
+    sink.add(Fam::failure_info, 1,
+             {{"phase", to_string(r.failure->phase)}, {"reason", to_string(r.failure->reason)}});
+    if (r.failure->smtp_code != 0) sink.add(Fam::failure_smtp_code, r.failure->smtp_code, {});
+  }
+  if (r.starttls_advertised) {
+    sink.add(Fam::starttls_advertised, *r.starttls_advertised ? 1 : 0, {});
+  }
+  if (with_history) sink.add(Fam::last_run_timestamp, unix_seconds(r.started), {});
+}
+
+void append_chain(SeriesSink& sink, const TlsFacts& tls, bool verified, SystemTime now) {
+  const auto earliest =
+      std::min_element(tls.chain.begin(), tls.chain.end(), [](const auto& a, const auto& b) {
+        return a.not_after < b.not_after;
+      })->not_after;
+  sink.add(Fam::ssl_earliest_cert_expiry, unix_seconds(earliest), {});
+  // We verify the chain as sent, so the verified chain's expiry is the same minimum.
+  if (verified) sink.add(Fam::ssl_last_chain_expiry, unix_seconds(earliest), {});
+  const auto& leaf = tls.chain.front();
+  const std::string sans = join_names(leaf.dns_names);
+  sink.add(Fam::ssl_last_chain_info, 1,
+           {{"fingerprint_sha256", leaf.sha256_hex},
+            {"subject", leaf.subject},
+            {"issuer", leaf.issuer},
+            {"subjectalternative", sans},
+            {"serialnumber", leaf.serial_hex}});
+  sink.add(Fam::ssl_cert_not_after, unix_seconds(leaf.not_after), {});
+  sink.add(Fam::ssl_cert_expiry_days,
+           std::chrono::duration<double>(leaf.not_after - now).count() / 86400.0, {});
+}
+
+void append_handshake(SeriesSink& sink, const TlsFacts& tls, const VerifyVerdict& verify,
+                      SystemTime now) {
+  sink.add(Fam::tls_version_info, 1, {{"version", tls.version}});
+  sink.add(Fam::tls_cipher_info, 1, {{"cipher", tls.cipher}});
+  if (!tls.group.empty()) sink.add(Fam::tls_group_info, 1, {{"group", tls.group}});
+  if (!tls.chain.empty()) append_chain(sink, tls, verify.verified, now);
+  sink.add(Fam::ssl_cert_verified, verify.verified ? 1 : 0, {});
+  std::bitset<64> seen;
+  for (auto reason : verify.reasons) {
+    const auto bit = static_cast<std::size_t>(reason);
+    if (bit >= seen.size() || seen.test(bit)) continue;
+    seen.set(bit);
+    sink.add(Fam::ssl_cert_verify_error_info, 1, {{"reason", to_string(reason)}});
+  }
+}
+
+}  // namespace
+
+void append_target(SeriesSink& sink, const Labels& base, const TargetView& view, SystemTime now) {
+  sink.begin_target(base);
+  if (view.latest) append_latest(sink, *view.latest, view.with_history);
+  if (view.with_history && view.last_success) {
+    sink.add(Fam::last_success_timestamp, unix_seconds(*view.last_success), {});
+  }
+  if (view.tls && view.verify) {
+    append_handshake(sink, *view.tls, *view.verify, now);
+    if (view.with_history && view.handshake_at) {
+      sink.add(Fam::ssl_last_handshake_timestamp, unix_seconds(*view.handshake_at), {});
+    }
+  }
+}
+
+}  // namespace starttls_exporter::metrics

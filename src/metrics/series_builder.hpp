@@ -1,0 +1,84 @@
+#pragma once
+/// \file
+/// The one place that knows the per-target metric families: their names, HELP texts and which
+/// series a probe outcome produces. Used by Collector (all targets, scheduled probes) and by
+/// probe_families() (one on-demand probe).
+
+#include <cstddef>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <prometheus/client_metric.h>
+#include <prometheus/metric_family.h>
+#include <prometheus/metric_type.h>
+
+#include "starttls_exporter/probe_result.hpp"
+
+namespace starttls_exporter::metrics {
+
+using Labels = std::vector<prometheus::ClientMetric::Label>;
+
+/// Per-target families, in exposition order.
+enum class Fam : std::size_t {
+  success,
+  duration,
+  phase_duration,
+  failure_info,
+  failure_smtp_code,
+  starttls_advertised,
+  tls_version_info,
+  tls_cipher_info,
+  tls_group_info,
+  ssl_earliest_cert_expiry,
+  ssl_last_chain_expiry,
+  ssl_last_chain_info,
+  ssl_cert_not_after,
+  ssl_cert_expiry_days,
+  ssl_cert_verified,
+  ssl_cert_verify_error_info,
+  ssl_last_handshake_timestamp,
+  last_run_timestamp,
+  last_success_timestamp,
+  count_
+};
+
+/// Where the values come from; only changes the HELP texts.
+enum class Source { scheduled, on_demand };
+
+/// Everything known about one target. Pointers may be null; they must outlive the append call.
+struct TargetView {
+  const ProbeResult* latest = nullptr;     ///< null before the first probe
+  const TlsFacts* tls = nullptr;           ///< the last completed handshake, if any
+  const VerifyVerdict* verify = nullptr;   ///< its verdict; required when tls is set
+  std::optional<SystemTime> handshake_at;  ///< emitted when with_history
+  std::optional<SystemTime> last_success;  ///< emitted when with_history
+  bool with_history = true;                ///< emit the probe_last_* / handshake timestamp series
+};
+
+/// Receives the series of one scrape. The builder calls begin_target() before each target's
+/// series; every series carries that target's base labels first, then `extra`.
+class SeriesSink {
+ public:
+  using Extra = std::initializer_list<std::pair<const char*, std::string_view>>;
+  virtual ~SeriesSink() = default;
+  virtual void begin_target(const Labels& base) = 0;
+  virtual void add(Fam fam, double value, Extra extra) = 0;
+};
+
+/// Emits every series `view` yields into `sink`. `now` is the reference for
+/// probe_ssl_cert_expiry_days. The one place that decides which series a probe produces.
+void append_target(SeriesSink& sink, const Labels& base, const TargetView& view, SystemTime now);
+
+/// Family metadata, indexed by Fam.
+const char* family_name(Fam fam);
+std::string family_help(Fam fam, Source source);
+prometheus::MetricType family_type(Fam fam);
+
+/// Seconds since the Unix epoch, with the sub-second fraction.
+double unix_seconds(SystemTime t);
+
+}  // namespace starttls_exporter::metrics

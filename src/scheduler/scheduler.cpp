@@ -1,0 +1,163 @@
+// The Scheduler's public API. Every mutation of the engine's state is dispatched to the
+// io_context, so it runs on the engine thread (inline when already there).
+
+#include <asio/bind_cancellation_slot.hpp>
+#include <asio/co_spawn.hpp>
+#include <asio/dispatch.hpp>
+#include <asio/post.hpp>
+
+#include <exception>
+#include <set>
+#include <utility>
+
+#include "scheduler_state.hpp"
+#include "starttls_exporter/log.hpp"
+
+namespace starttls_exporter::scheduler {
+namespace {
+
+using State = Scheduler::State;
+
+void stop_run(Run& run) {
+  run.stopped = true;
+  if (!run.finished) run.signal.emit(asio::cancellation_type::terminal);
+}
+
+void start_run(const std::shared_ptr<State>& state, const std::shared_ptr<Run>& run) {
+  // The completion handler keeps `run` (and its signal, which holds the coroutine's
+  // cancellation state) alive until a handler posted after the coroutine's teardown.
+  asio::co_spawn(
+      state->io, target_loop(state, run),
+      asio::bind_cancellation_slot(run->signal.slot(), [state, run](const std::exception_ptr&) {
+        run->finished = true;
+        asio::post(state->io, [run] {});
+      }));
+}
+
+void apply_now(const std::shared_ptr<State>& state, std::vector<ScheduledTarget> targets) {
+  if (state->stopped) return;
+  std::vector<store::TargetInfo> infos;
+  std::map<std::string, std::shared_ptr<Run>> next;
+  std::vector<std::shared_ptr<Run>> fresh;
+  for (auto& target : targets) {
+    const std::string key = target.info.key;
+    if (next.contains(key)) {
+      log::warn("duplicate target key ignored", {{"target", key}});
+      continue;
+    }
+    infos.push_back(target.info);
+    auto old = state->runs.find(key);
+    if (old != state->runs.end() && same_schedule(old->second->target, target)) {
+      old->second->target.info = std::move(target.info);  // labels may change freely
+      next.emplace(key, std::move(old->second));
+      state->runs.erase(old);
+      continue;
+    }
+    auto run = std::make_shared<Run>(std::move(target));
+    fresh.push_back(run);
+    next.emplace(key, std::move(run));
+  }
+  for (auto& [key, run] : state->runs) stop_run(*run);  // removed or changed
+  state->runs = std::move(next);
+  state->store.set_targets(infos);
+  {
+    std::lock_guard lock(state->stats_mutex);
+    state->stats.targets = state->runs.size();
+  }
+  for (const auto& run : fresh) start_run(state, run);
+}
+
+void stop_now(State& state) {
+  state.stopped = true;
+  for (auto& [key, run] : state.runs) stop_run(*run);
+  state.runs.clear();
+  for (auto& [id, probe] : state.on_demand) {
+    if (!probe->finished) probe->signal.emit(asio::cancellation_type::terminal);
+  }
+  state.semaphore.cancel_all();
+  std::lock_guard lock(state.stats_mutex);
+  state.stats.targets = 0;
+}
+
+asio::awaitable<void> on_demand_probe(std::shared_ptr<State> state, prober::ProbeSpec spec,
+                                      SteadyTime deadline,
+                                      std::shared_ptr<std::promise<ProbeResult>> promise) {
+  const auto outcome = co_await state->semaphore.acquire(deadline);
+  if (outcome == AsyncSemaphore::AcquireResult::timed_out) {
+    promise->set_value(failure_result(FailureReason::timeout,
+                                      "no concurrency slot became free before the deadline"));
+    co_return;
+  }
+  if (outcome == AsyncSemaphore::AcquireResult::cancelled || state->stopped) {
+    if (outcome == AsyncSemaphore::AcquireResult::acquired) state->semaphore.release();
+    promise->set_value(failure_result(FailureReason::internal_error, "exporter shutting down"));
+    co_return;
+  }
+  Permit permit(state->semaphore);
+  state->add_in_flight(1);
+  auto result = co_await guarded_probe(*state, std::move(spec), deadline);
+  state->add_in_flight(-1);
+  if (state->stopped) {
+    result = failure_result(FailureReason::internal_error, "exporter shutting down");
+  }
+  promise->set_value(std::move(result));
+}
+
+}  // namespace
+
+Scheduler::Scheduler(asio::io_context& io, store::ResultStore& store, ProbeFunction probe,
+                     int concurrency)
+    : state_(std::make_shared<State>(io, store, std::move(probe), concurrency)) {}
+
+Scheduler::~Scheduler() {
+  stop();
+}
+
+void Scheduler::set_observer(ResultObserver observer) {
+  state_->observer = std::move(observer);
+}
+
+void Scheduler::apply(std::vector<ScheduledTarget> targets) {
+  asio::dispatch(state_->io, [state = state_, targets = std::move(targets)]() mutable {
+    apply_now(state, std::move(targets));
+  });
+}
+
+void Scheduler::stop() {
+  asio::dispatch(state_->io, [state = state_] { stop_now(*state); });
+}
+
+std::future<ProbeResult> Scheduler::probe_now(prober::ProbeSpec spec,
+                                              std::chrono::steady_clock::time_point deadline) {
+  auto promise = std::make_shared<std::promise<ProbeResult>>();
+  auto future = promise->get_future();
+  asio::dispatch(state_->io, [state = state_, spec = std::move(spec), deadline, promise]() mutable {
+    if (state->stopped) {
+      promise->set_value(failure_result(FailureReason::internal_error, "exporter shutting down"));
+      return;
+    }
+    const auto id = state->next_on_demand++;
+    auto probe = std::make_shared<OnDemand>();
+    state->on_demand.emplace(id, probe);
+    asio::co_spawn(state->io, on_demand_probe(state, std::move(spec), deadline, promise),
+                   asio::bind_cancellation_slot(
+                       probe->signal.slot(), [state, id, probe](const std::exception_ptr&) {
+                         probe->finished = true;
+                         state->on_demand.erase(id);
+                         asio::post(state->io, [probe] {});  // see start_run
+                       }));
+  });
+  return future;
+}
+
+SchedulerStats Scheduler::stats() const {
+  std::lock_guard lock(state_->stats_mutex);
+  return state_->stats;
+}
+
+LagHistogram Scheduler::lag_histogram() const {
+  std::lock_guard lock(state_->stats_mutex);
+  return state_->lag;
+}
+
+}  // namespace starttls_exporter::scheduler

@@ -1,0 +1,70 @@
+#include "starttls_exporter/result_store.hpp"
+
+#include <utility>
+
+namespace starttls_exporter::store {
+
+void ResultStore::set_targets(const std::vector<TargetInfo>& targets) {
+  std::vector<std::string> order;
+  std::unordered_map<std::string, Entry> entries;
+  order.reserve(targets.size());
+  entries.reserve(targets.size());
+
+  std::lock_guard lock(mutex_);
+  for (const auto& info : targets) {
+    // Duplicate keys are a config error; should one slip through, the first one wins.
+    auto [it, inserted] = entries.try_emplace(info.key);
+    if (!inserted) continue;
+    order.push_back(info.key);
+    if (auto old = entries_.find(info.key); old != entries_.end()) {
+      it->second = std::move(old->second);
+    }
+    // Labels may change while the key stays: always take the new identity.
+    it->second.state.target = std::make_shared<const TargetInfo>(info);
+  }
+  order_ = std::move(order);
+  entries_ = std::move(entries);
+}
+
+void ResultStore::record(const std::string& key, std::shared_ptr<const ProbeResult> result) {
+  if (!result) return;
+  // Built outside the lock: copies the certificate facts.
+  std::shared_ptr<const LastHandshake> handshake;
+  if (result->tls) {
+    handshake = std::make_shared<const LastHandshake>(
+        LastHandshake{*result->tls, result->verify.value_or(VerifyVerdict{}), result->started});
+  }
+
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(key);
+  if (it == entries_.end()) return;  // removed by a reload while the probe was in flight
+  auto& state = it->second.state;
+  if (handshake) state.last_handshake = std::move(handshake);
+  if (result->success) {
+    state.last_success = result->started;
+    ++counters_.success;
+  } else {
+    ++counters_.failure;
+  }
+  state.latest = std::move(result);
+}
+
+std::vector<TargetSnapshot> ResultStore::snapshot() const {
+  std::lock_guard lock(mutex_);
+  std::vector<TargetSnapshot> out;
+  out.reserve(order_.size());
+  for (const auto& key : order_) out.push_back(entries_.at(key).state);
+  return out;
+}
+
+ProbeCounters ResultStore::counters() const {
+  std::lock_guard lock(mutex_);
+  return counters_;
+}
+
+std::size_t ResultStore::target_count() const {
+  std::lock_guard lock(mutex_);
+  return order_.size();
+}
+
+}  // namespace starttls_exporter::store

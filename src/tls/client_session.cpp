@@ -1,0 +1,201 @@
+// ClientSession: handshake and application data over a non-blocking descriptor, waiting for
+// readiness through Asio so the coroutine never blocks its thread.
+#include <arpa/inet.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <asio/redirect_error.hpp>
+#include <asio/use_awaitable.hpp>
+#include <cerrno>
+#include <cstring>
+
+#include "client_session_impl.hpp"
+#include "gnutls_error.hpp"
+#include "trust_store_impl.hpp"
+
+namespace starttls_exporter::tls {
+namespace {
+
+// Accepts every version GnuTLS still implements, so an old server completes its handshake and
+// is reported with its version instead of failing as a protocol error.
+constexpr const char* kPriorities = "NORMAL:+VERS-TLS1.1:+VERS-TLS1.0:%COMPAT";
+
+using Impl = SessionState;
+
+// Transport callbacks. The descriptor is read from the socket each time: after the caller
+// closed the socket it is -1 and the call fails with EBADF instead of touching a reused number.
+void record_errno(Impl& impl, int err) {
+  impl.last_errno = err;
+  gnutls_transport_set_errno(impl.session.get(), err == EWOULDBLOCK ? EAGAIN : err);
+}
+
+ssize_t pull(gnutls_transport_ptr_t ptr, void* data, size_t size) {
+  auto& impl = *static_cast<Impl*>(ptr);
+  const int fd = impl.socket.native_handle();
+  const ssize_t n = fd < 0 ? (errno = EBADF, -1) : ::recv(fd, data, size, MSG_DONTWAIT);
+  if (n < 0) record_errno(impl, errno);
+  if (n == 0) impl.peer_eof = true;
+  return n;
+}
+
+ssize_t push(gnutls_transport_ptr_t ptr, const void* data, size_t size) {
+  auto& impl = *static_cast<Impl*>(ptr);
+  const int fd = impl.socket.native_handle();
+  const ssize_t n =
+      fd < 0 ? (errno = EBADF, -1) : ::send(fd, data, size, MSG_DONTWAIT | MSG_NOSIGNAL);
+  if (n < 0) record_errno(impl, errno);
+  return n;
+}
+
+// Never blocks the executor: GnuTLS in non-blocking mode only asks "is data there now?".
+int pull_timeout(gnutls_transport_ptr_t ptr, unsigned int) {
+  auto& impl = *static_cast<Impl*>(ptr);
+  pollfd p{impl.socket.native_handle(), POLLIN, 0};
+  if (p.fd < 0) {
+    record_errno(impl, EBADF);
+    return -1;
+  }
+  const int rc = ::poll(&p, 1, 0);
+  if (rc < 0) record_errno(impl, errno);
+  return rc;
+}
+
+bool is_ip_literal(const std::string& name) {
+  unsigned char buf[16];
+  return inet_pton(AF_INET, name.c_str(), buf) == 1 || inet_pton(AF_INET6, name.c_str(), buf) == 1;
+}
+
+// Waits until GnuTLS' pending direction is ready. False when the socket was closed (deadline).
+asio::awaitable<bool> wait_ready(Impl& impl) {
+  std::error_code ec;
+  const auto what = gnutls_record_get_direction(impl.session.get()) == 1
+                        ? asio::ip::tcp::socket::wait_write
+                        : asio::ip::tcp::socket::wait_read;
+  co_await impl.socket.async_wait(what, asio::redirect_error(asio::use_awaitable, ec));
+  co_return !ec && impl.socket.is_open();
+}
+
+HandshakeOutcome failed(FailureReason reason, std::string detail) {
+  return {false, reason, std::move(detail)};
+}
+
+// Classifies a fatal handshake error; the socket state and errno say more than GnuTLS' code.
+HandshakeOutcome classify(const Impl& impl, int rc) {
+  if (!impl.socket.is_open() || impl.last_errno == EBADF) {
+    return failed(FailureReason::timeout, "socket closed by the deadline");
+  }
+  if (rc == GNUTLS_E_FATAL_ALERT_RECEIVED) {
+    const char* name = gnutls_alert_get_name(gnutls_alert_get(impl.session.get()));
+    return failed(FailureReason::tls_alert_received, name ? name : "unknown alert");
+  }
+  if (rc == GNUTLS_E_PULL_ERROR || rc == GNUTLS_E_PUSH_ERROR) {
+    const int err = impl.last_errno;
+    if (err == ECONNRESET || err == EPIPE) {
+      return failed(FailureReason::connection_reset, std::strerror(err));
+    }
+    return failed(FailureReason::io_error, err ? std::strerror(err) : gnutls_strerror(rc));
+  }
+  if (impl.peer_eof || rc == GNUTLS_E_PREMATURE_TERMINATION) {
+    return failed(FailureReason::connection_closed, "peer closed the connection");
+  }
+  return failed(FailureReason::tls_protocol_error, gnutls_strerror(rc));
+}
+
+// The error a fatal record-layer code means for read_some/write_all.
+std::error_code io_error(const Impl& impl, long rc) {
+  if (!impl.socket.is_open() || impl.last_errno == EBADF) return asio::error::operation_aborted;
+  if ((rc == GNUTLS_E_PULL_ERROR || rc == GNUTLS_E_PUSH_ERROR) && impl.last_errno != 0) {
+    return {impl.last_errno, std::system_category()};
+  }
+  if (rc == GNUTLS_E_PREMATURE_TERMINATION) return asio::error::eof;
+  return make_gnutls_error(static_cast<int>(rc));
+}
+
+}  // namespace
+
+ClientSession::ClientSession(asio::ip::tcp::socket& socket, const ClientSettings& settings)
+    : impl_(std::make_unique<ClientSession::Impl>(socket, settings)) {}
+
+ClientSession::~ClientSession() = default;
+
+asio::awaitable<HandshakeOutcome> ClientSession::handshake() {
+  try {
+    SessionState& impl = *impl_;
+    gnutls_session_t raw = nullptr;
+    int rc = gnutls_init(&raw, GNUTLS_CLIENT | GNUTLS_NONBLOCK | GNUTLS_NO_SIGNAL);
+    if (rc < 0) co_return failed(FailureReason::internal_error, gnutls_strerror(rc));
+    impl.session.reset(raw);
+    const char* bad = nullptr;
+    if ((rc = gnutls_priority_set_direct(raw, kPriorities, &bad)) < 0 ||
+        (rc = gnutls_credentials_set(raw, GNUTLS_CRD_CERTIFICATE,
+                                     impl.trust->impl().credentials.get())) < 0) {
+      co_return failed(FailureReason::internal_error, gnutls_strerror(rc));
+    }
+    if (!impl.server_name.empty() && !is_ip_literal(impl.server_name)) {
+      gnutls_server_name_set(raw, GNUTLS_NAME_DNS, impl.server_name.data(),
+                             impl.server_name.size());
+    }
+    gnutls_handshake_set_timeout(raw, 0);  // the caller's deadline closes the socket instead
+    gnutls_transport_set_ptr(raw, &impl);
+    gnutls_transport_set_pull_function(raw, pull);
+    gnutls_transport_set_push_function(raw, push);
+    gnutls_transport_set_pull_timeout_function(raw, pull_timeout);
+    for (;;) {
+      rc = gnutls_handshake(raw);
+      if (rc == GNUTLS_E_SUCCESS) break;
+      if (rc == GNUTLS_E_AGAIN) {
+        if (!co_await wait_ready(impl)) {
+          co_return failed(FailureReason::timeout, "socket closed by the deadline");
+        }
+      } else if (gnutls_error_is_fatal(rc)) {
+        co_return classify(impl, rc);
+      }  // else: interrupted or a warning alert; the handshake continues
+    }
+    impl.handshake_done = true;
+    co_return HandshakeOutcome{true, FailureReason::internal_error, {}};
+  } catch (const std::exception& e) {
+    co_return failed(FailureReason::internal_error, e.what());
+  }
+}
+
+asio::awaitable<std::error_code> ClientSession::write_all(std::string_view data) {
+  SessionState& impl = *impl_;
+  if (!impl.handshake_done) co_return asio::error::not_connected;
+  while (!data.empty()) {
+    const auto n = gnutls_record_send(impl.session.get(), data.data(), data.size());
+    if (n > 0) {
+      data.remove_prefix(static_cast<std::size_t>(n));
+    } else if (n == GNUTLS_E_AGAIN) {
+      if (!co_await wait_ready(impl)) co_return asio::error::operation_aborted;
+    } else if (n != GNUTLS_E_INTERRUPTED) {
+      co_return io_error(impl, n);
+    }
+  }
+  co_return std::error_code{};
+}
+
+asio::awaitable<std::error_code> ClientSession::read_some(std::span<char> buffer,
+                                                          std::size_t& bytes_read) {
+  SessionState& impl = *impl_;
+  bytes_read = 0;
+  if (!impl.handshake_done) co_return asio::error::not_connected;
+  for (;;) {
+    const auto n = gnutls_record_recv(impl.session.get(), buffer.data(), buffer.size());
+    if (n > 0) {
+      bytes_read = static_cast<std::size_t>(n);
+      co_return std::error_code{};
+    }
+    if (n == 0) co_return asio::error::eof;  // close_notify
+    if (n == GNUTLS_E_AGAIN) {
+      if (!co_await wait_ready(impl)) co_return asio::error::operation_aborted;
+    } else if (gnutls_error_is_fatal(static_cast<int>(n))) {
+      co_return io_error(impl, n);
+    }  // else: interrupted, a warning alert or a session ticket; keep reading
+  }
+}
+
+void ClientSession::send_close_notify() noexcept {
+  if (impl_->handshake_done) gnutls_bye(impl_->session.get(), GNUTLS_SHUT_WR);
+}
+
+}  // namespace starttls_exporter::tls

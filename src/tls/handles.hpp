@@ -1,0 +1,43 @@
+#pragma once
+/// \file
+/// Owning wrappers for GnuTLS handles, so every C handle is released exactly once. Private to
+/// src/tls. A null handle is never passed to a deinit function.
+
+#include <gnutls/gnutls.h>
+#include <gnutls/x509-ext.h>
+#include <gnutls/x509.h>
+
+#include <memory>
+#include <type_traits>
+
+namespace starttls_exporter::tls {
+
+struct SessionDeleter {
+  void operator()(gnutls_session_t s) const noexcept { gnutls_deinit(s); }
+};
+struct CredentialsDeleter {
+  void operator()(gnutls_certificate_credentials_t c) const noexcept {
+    gnutls_certificate_free_credentials(c);
+  }
+};
+struct CrtDeleter {
+  void operator()(gnutls_x509_crt_t c) const noexcept { gnutls_x509_crt_deinit(c); }
+};
+struct SanDeleter {
+  void operator()(gnutls_subject_alt_names_t s) const noexcept {
+    gnutls_subject_alt_names_deinit(s);
+  }
+};
+/// Memory GnuTLS allocated for us (gnutls_datum_t::data from *_get_*3 / export2 calls).
+struct GnutlsFree {
+  void operator()(unsigned char* p) const noexcept { gnutls_free(p); }
+};
+
+using SessionPtr = std::unique_ptr<std::remove_pointer_t<gnutls_session_t>, SessionDeleter>;
+using CredentialsPtr =
+    std::unique_ptr<std::remove_pointer_t<gnutls_certificate_credentials_t>, CredentialsDeleter>;
+using CrtPtr = std::unique_ptr<std::remove_pointer_t<gnutls_x509_crt_t>, CrtDeleter>;
+using SanPtr = std::unique_ptr<std::remove_pointer_t<gnutls_subject_alt_names_t>, SanDeleter>;
+using GnutlsBytes = std::unique_ptr<unsigned char, GnutlsFree>;
+
+}  // namespace starttls_exporter::tls

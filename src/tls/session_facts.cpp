@@ -1,0 +1,119 @@
+// ClientSession::facts and ::verify: what a completed handshake revealed, and its verdict.
+#include <gnutls/crypto.h>
+
+#include <array>
+
+#include "client_session_impl.hpp"
+
+namespace starttls_exporter::tls {
+namespace {
+
+// blackbox_exporter's spelling; GnuTLS' own name for anything else.
+std::string version_name(gnutls_protocol_t version) {
+  switch (version) {
+    case GNUTLS_TLS1_3:
+      return "TLS 1.3";
+    case GNUTLS_TLS1_2:
+      return "TLS 1.2";
+    case GNUTLS_TLS1_1:
+      return "TLS 1.1";
+    case GNUTLS_TLS1_0:
+      return "TLS 1.0";
+    case GNUTLS_SSL3:
+      return "SSL 3.0";
+    default: {
+      const char* name = gnutls_protocol_get_name(version);
+      return name ? name : "";
+    }
+  }
+}
+
+// A certificate GnuTLS accepted but we cannot parse still occupies its place in the chain,
+// identified by its hash, so chain[0] is always the leaf.
+CertificateFacts facts_of(const gnutls_datum_t& der) {
+  if (auto facts = certificate_facts_from_der({der.data, der.size})) return std::move(*facts);
+  CertificateFacts opaque;
+  std::array<unsigned char, 32> digest{};
+  if (gnutls_hash_fast(GNUTLS_DIG_SHA256, der.data, der.size, digest.data()) == 0) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    for (unsigned char b : digest) {
+      opaque.sha256_hex += kHex[b >> 4];
+      opaque.sha256_hex += kHex[b & 0xf];
+    }
+  }
+  return opaque;
+}
+
+// True when the server sent exactly one certificate and it names itself as its issuer.
+bool lone_self_issued_leaf(gnutls_session_t session) {
+  unsigned count = 0;
+  const gnutls_datum_t* peers = gnutls_certificate_get_peers(session, &count);
+  if (peers == nullptr || count != 1) return false;
+  gnutls_x509_crt_t raw = nullptr;
+  if (gnutls_x509_crt_init(&raw) < 0) return false;
+  CrtPtr leaf(raw);
+  return gnutls_x509_crt_import(raw, &peers[0], GNUTLS_X509_FMT_DER) == 0 &&
+         gnutls_x509_crt_check_issuer(raw, raw) == 1;
+}
+
+}  // namespace
+
+TlsFacts ClientSession::facts() const {
+  TlsFacts facts;
+  if (!impl_->handshake_done) return facts;
+  gnutls_session_t s = impl_->session.get();
+  facts.version = version_name(gnutls_protocol_get_version(s));
+  if (const char* cipher = gnutls_ciphersuite_get(s)) facts.cipher = cipher;
+  if (const char* group = gnutls_group_get_name(gnutls_group_get(s))) facts.group = group;
+  unsigned count = 0;
+  const gnutls_datum_t* peers = gnutls_certificate_get_peers(s, &count);
+  for (unsigned i = 0; peers != nullptr && i < count; ++i)
+    facts.chain.push_back(facts_of(peers[i]));
+  return facts;
+}
+
+VerifyVerdict ClientSession::verify() const {
+  VerifyVerdict verdict;
+  if (!impl_->handshake_done) {
+    verdict.reasons.push_back(FailureReason::cert_invalid);
+    return verdict;
+  }
+  gnutls_session_t s = impl_->session.get();
+  unsigned status = 0;
+  const char* host = impl_->server_name.empty() ? nullptr : impl_->server_name.c_str();
+  if (gnutls_certificate_verify_peers3(s, host, &status) < 0) {
+    verdict.reasons.push_back(FailureReason::cert_invalid);  // no certificate, bad type, ...
+    return verdict;
+  }
+  if (status == 0) {
+    verdict.verified = true;
+    return verdict;
+  }
+  // Each bit with a reason of its own; listed in the order reasons are reported.
+  const bool untrusted = status & (GNUTLS_CERT_SIGNER_NOT_FOUND | GNUTLS_CERT_SIGNER_NOT_CA);
+  const bool self_signed = (status & GNUTLS_CERT_SIGNER_NOT_FOUND) && lone_self_issued_leaf(s);
+  const std::pair<bool, FailureReason> specific[] = {
+      {(status & GNUTLS_CERT_EXPIRED) != 0, FailureReason::cert_expired},
+      {(status & GNUTLS_CERT_NOT_ACTIVATED) != 0, FailureReason::cert_not_yet_valid},
+      {(status & GNUTLS_CERT_REVOKED) != 0, FailureReason::cert_revoked},
+      {self_signed, FailureReason::cert_self_signed},
+      {untrusted && !self_signed, FailureReason::cert_untrusted},
+      {(status & GNUTLS_CERT_UNEXPECTED_OWNER) != 0, FailureReason::cert_hostname_mismatch},
+      {(status & GNUTLS_CERT_INSECURE_ALGORITHM) != 0, FailureReason::cert_insecure_algorithm},
+  };
+  for (const auto& [applies, reason] : specific) {
+    if (applies) verdict.reasons.push_back(reason);
+  }
+  // GNUTLS_CERT_INVALID accompanies every failure; it counts only when nothing specific
+  // explains it, while any unmapped detail bit (bad signature, purpose, ...) always counts.
+  constexpr unsigned kMapped = GNUTLS_CERT_INVALID | GNUTLS_CERT_EXPIRED |
+                               GNUTLS_CERT_NOT_ACTIVATED | GNUTLS_CERT_REVOKED |
+                               GNUTLS_CERT_SIGNER_NOT_FOUND | GNUTLS_CERT_SIGNER_NOT_CA |
+                               GNUTLS_CERT_UNEXPECTED_OWNER | GNUTLS_CERT_INSECURE_ALGORITHM;
+  if ((status & ~kMapped) != 0 || verdict.reasons.empty()) {
+    verdict.reasons.push_back(FailureReason::cert_invalid);
+  }
+  return verdict;
+}
+
+}  // namespace starttls_exporter::tls

@@ -1,0 +1,158 @@
+#include <doctest/doctest.h>
+
+#include <memory>
+#include <string>
+
+#include "collector_fixtures.hpp"
+
+using namespace metrics_test;
+
+TEST_CASE("a successful probe renders every family with exact values") {
+  store::ResultStore store;
+  store.set_targets({target("192.0.2.25:25")});
+  store.record("192.0.2.25:25/smtp", std::make_shared<ProbeResult>(success_result()));
+  const auto text = render(store);
+  CAPTURE(text);
+  const std::string b = "{target=\"192.0.2.25:25\",module=\"smtp\"";
+  for (const std::string& line : {
+           "probe_success" + b + "} 1",
+           "probe_duration_seconds" + b + "} 0.25",
+           "probe_phase_duration_seconds" + b + ",phase=\"connect\"} 0.01",
+           "probe_phase_duration_seconds" + b + ",phase=\"tls_handshake\"} 0.1",
+           "probe_phase_duration_seconds" + b + ",phase=\"verify\"} 0.001",
+           "probe_smtp_starttls_advertised" + b + "} 1",
+           "probe_tls_version_info" + b + ",version=\"TLS 1.3\"} 1",
+           "probe_tls_cipher_info" + b + ",cipher=\"TLS_AES_256_GCM_SHA384\"} 1",
+           "probe_tls_key_exchange_group_info" + b + ",group=\"X25519\"} 1",
+           "probe_ssl_earliest_cert_expiry" + b + "} 1700907200",
+           "probe_ssl_last_chain_expiry_timestamp_seconds" + b + "} 1700907200",
+           "probe_ssl_last_chain_info" + b +
+               ",fingerprint_sha256=\"ab12\",subject=\"CN=mx.example.org\",issuer=\"CN=Test "
+               "CA\",subjectalternative=\"mx.example.org,mail.example.org\",serialnumber="
+               "\"0a1b\"} 1",
+           "probe_ssl_cert_not_after_timestamp_seconds" + b + "} 1700907200",
+           "probe_ssl_cert_expiry_days" + b + "} 10.5",
+           "probe_ssl_cert_verified" + b + "} 1",
+           "probe_ssl_last_handshake_timestamp_seconds" + b + "} 1699999970",
+           "probe_last_run_timestamp_seconds" + b + "} 1699999970",
+           "probe_last_success_timestamp_seconds" + b + "} 1699999970",
+           std::string(
+               "starttls_exporter_build_info{version=\"1.2.3\",gnutls_version=\"3.7.9\"} 1"),
+           std::string("starttls_exporter_probes_total{result=\"success\"} 1"),
+           std::string("starttls_exporter_probes_total{result=\"failure\"} 0"),
+           std::string("starttls_exporter_targets 1"),
+       }) {
+    CHECK_MESSAGE(has_line(text, line), line);
+  }
+  CHECK(text.find("probe_failure_info") == std::string::npos);
+  CHECK(text.find("probe_failure_smtp_code") == std::string::npos);
+  CHECK(text.find("probe_ssl_cert_verify_error_info") == std::string::npos);
+  CHECK(text.find("phase=\"quit\"") == std::string::npos);  // only phases that ran
+  CHECK(has_line(text, "# TYPE starttls_exporter_probes_total counter"));
+  CHECK(text.find("# HELP probe_success 1 when connect, STARTTLS, TLS handshake and certificate "
+                  "verification all passed, else 0. Value from the last scheduled probe.") !=
+        std::string::npos);
+}
+
+TEST_CASE("a verification failure keeps the facts and lists every reason") {
+  store::ResultStore store;
+  store.set_targets({target("192.0.2.25:25")});
+  store.record("192.0.2.25:25/smtp", std::make_shared<ProbeResult>(verify_failure_result()));
+  const auto text = render(store);
+  CAPTURE(text);
+  const std::string b = "{target=\"192.0.2.25:25\",module=\"smtp\"";
+  CHECK(has_line(text, "probe_success" + b + "} 0"));
+  CHECK(has_line(text, "probe_failure_info" + b + ",phase=\"verify\",reason=\"cert_expired\"} 1"));
+  CHECK(has_line(text, "probe_ssl_cert_verified" + b + "} 0"));
+  CHECK(has_line(text, "probe_ssl_cert_verify_error_info" + b + ",reason=\"cert_expired\"} 1"));
+  CHECK(has_line(text, "probe_ssl_cert_verify_error_info" + b + ",reason=\"cert_untrusted\"} 1"));
+  CHECK(has_line(text, "probe_ssl_earliest_cert_expiry" + b + "} 1699827200"));  // the CA's
+  CHECK(has_line(text, "probe_ssl_cert_expiry_days" + b + "} 10.5"));            // the leaf's
+  CHECK(text.find("probe_ssl_last_chain_expiry_timestamp_seconds") == std::string::npos);
+  CHECK(text.find("probe_tls_key_exchange_group_info") == std::string::npos);  // empty group
+  CHECK(text.find("probe_last_success_timestamp_seconds") == std::string::npos);
+  CHECK(has_line(text, "starttls_exporter_probes_total{result=\"failure\"} 1"));
+}
+
+TEST_CASE("a connect failure after a success keeps the handshake facts") {
+  store::ResultStore store;
+  store.set_targets({target("192.0.2.25:25")});
+  store.record("192.0.2.25:25/smtp", std::make_shared<ProbeResult>(success_result()));
+  auto failed = connect_failure_result(kStart + 60s);
+  store.record("192.0.2.25:25/smtp", std::make_shared<ProbeResult>(failed));
+  // Scraped 40 days later: the retained leaf has expired, so expiry days is negative.
+  const auto text = render(store, kNow + 24h * 40);
+  CAPTURE(text);
+  const std::string b = "{target=\"192.0.2.25:25\",module=\"smtp\"";
+  CHECK(has_line(text, "probe_success" + b + "} 0"));
+  CHECK(has_line(text,
+                 "probe_failure_info" + b + ",phase=\"connect\",reason=\"connection_refused\"} 1"));
+  CHECK(has_line(text, "probe_phase_duration_seconds" + b + ",phase=\"connect\"} 0.5"));
+  CHECK(text.find("phase=\"banner\"") == std::string::npos);
+  CHECK(text.find("probe_smtp_starttls_advertised") == std::string::npos);  // EHLO never ran
+  CHECK(has_line(text, "probe_tls_version_info" + b + ",version=\"TLS 1.3\"} 1"));
+  CHECK(has_line(text, "probe_ssl_cert_verified" + b + "} 1"));
+  CHECK(has_line(text, "probe_ssl_cert_expiry_days" + b + "} -29.5"));
+  CHECK(has_line(text, "probe_ssl_last_handshake_timestamp_seconds" + b + "} 1699999970"));
+  CHECK(has_line(text, "probe_last_run_timestamp_seconds" + b + "} 1700000030"));
+  CHECK(has_line(text, "probe_last_success_timestamp_seconds" + b + "} 1699999970"));
+}
+
+TEST_CASE("SMTP rejection code is exported only when the server rejected us") {
+  store::ResultStore store;
+  store.set_targets({target("192.0.2.25:25")});
+  auto r = connect_failure_result(kStart);
+  r.failure = Failure{Phase::starttls, FailureReason::rejected_temporary, 454, "454 TLS n/a"};
+  r.starttls_advertised = true;
+  store.record("192.0.2.25:25/smtp", std::make_shared<ProbeResult>(r));
+  const auto text = render(store);
+  CHECK(has_line(text, "probe_failure_smtp_code{target=\"192.0.2.25:25\",module=\"smtp\"} 454"));
+  CHECK(
+      has_line(text, "probe_smtp_starttls_advertised{target=\"192.0.2.25:25\",module=\"smtp\"} 1"));
+}
+
+TEST_CASE("IPv6 endpoints and static labels; each family's HELP and TYPE appear once") {
+  store::ResultStore store;
+  store.set_targets({target("192.0.2.25:25", {{"env", "prod"}, {"team", "mail"}}),
+                     target("[2001:db8::25]:25", {{"env", "test"}}), target("198.51.100.7:587")});
+  store.record("192.0.2.25:25/smtp", std::make_shared<ProbeResult>(success_result()));
+  store.record("[2001:db8::25]:25/smtp", std::make_shared<ProbeResult>(verify_failure_result()));
+  store.record("198.51.100.7:587/smtp",
+               std::make_shared<ProbeResult>(connect_failure_result(kStart)));
+  const auto text = render(store);
+  CAPTURE(text);
+  CHECK(has_line(
+      text,
+      "probe_success{target=\"192.0.2.25:25\",module=\"smtp\",env=\"prod\",team=\"mail\"} 1"));
+  CHECK(
+      has_line(text, "probe_success{target=\"[2001:db8::25]:25\",module=\"smtp\",env=\"test\"} 0"));
+  CHECK(has_line(text, "probe_success{target=\"198.51.100.7:587\",module=\"smtp\"} 0"));
+  CHECK(has_line(text, "starttls_exporter_targets 3"));
+  for (const char* family :
+       {"probe_success", "probe_duration_seconds", "probe_phase_duration_seconds",
+        "probe_failure_info", "probe_tls_version_info", "probe_ssl_cert_verified",
+        "probe_last_run_timestamp_seconds", "starttls_exporter_probes_total"}) {
+    CAPTURE(family);
+    CHECK(count_substr(text, std::string("# HELP ") + family + " ") == 1);
+    CHECK(count_substr(text, std::string("# TYPE ") + family + " ") == 1);
+  }
+  CHECK(count_substr(text, "probe_success{") == 3);
+  CHECK(count_substr(text, "\n# HELP ") + 1 == count_substr(text, "# TYPE "));
+}
+
+TEST_CASE("static labels that collide with exporter labels are dropped") {
+  store::ResultStore store;
+  store.set_targets({target("192.0.2.25:25", {{"target", "x"}, {"phase", "y"}, {"env", "z"}})});
+  store.record("192.0.2.25:25/smtp", std::make_shared<ProbeResult>(success_result()));
+  const auto text = render(store);
+  CHECK(has_line(text, "probe_success{target=\"192.0.2.25:25\",module=\"smtp\",env=\"z\"} 1"));
+  CHECK(text.find("phase=\"y\"") == std::string::npos);
+}
+
+TEST_CASE("a target never probed yet has no per-target series") {
+  store::ResultStore store;
+  store.set_targets({target("192.0.2.25:25")});
+  const auto text = render(store);
+  CHECK(text.find("probe_success") == std::string::npos);
+  CHECK(has_line(text, "starttls_exporter_targets 1"));
+}
