@@ -2,11 +2,18 @@
 
 #include <civetweb.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
 #include <atomic>
 #include <cctype>
+#include <chrono>
 #include <exception>
+#include <future>
 #include <string_view>
 
 #include "listen_address.hpp"
@@ -22,9 +29,31 @@ struct Server::Impl {
   // text alone ("Failed to setup server ports") does not say why.
   std::atomic<bool> running{false};
   std::string startup_log;  ///< written only by the constructor's thread, inside mg_start2
+  std::string wake_host = "127.0.0.1";  ///< an address of ours that reaches the listener
 };
 
 namespace {
+
+// The IPv4 address that reaches a listener bound per `ports` ("127.0.0.1:0", "+9725", "9725").
+std::string local_host_of(const std::string& ports) {
+  const auto colon = ports.rfind(':');
+  if (colon == std::string::npos || ports.front() == '[') return "127.0.0.1";
+  const std::string host = ports.substr(0, colon);
+  return host == "0.0.0.0" ? "127.0.0.1" : host;
+}
+
+// Opens and closes one TCP connection to host:port, to wake CivetWeb's master thread from its
+// poll(2), which otherwise notices the stop flag only after its 2 s quantum.
+void poke(const std::string& host, int port) noexcept {
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  if (inet_pton(AF_INET, host.c_str(), &addr.sin_addr) != 1) return;
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return;
+  [[maybe_unused]] int rc = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  ::close(fd);
+}
 
 std::string decode(std::string_view text) {
   std::string out(text.size() + 1, '\0');
@@ -181,7 +210,10 @@ Server::Server(const std::string& listen_address, Routes routes, ServerOptions o
   std::string error;
   for (const auto& ports : candidates) {
     impl_->ctx = start(*impl_, ports, options, error);
-    if (impl_->ctx) break;
+    if (impl_->ctx) {
+      impl_->wake_host = local_host_of(ports);
+      break;
+    }
   }
   if (!impl_->ctx) {
     mg_exit_library();
@@ -197,7 +229,12 @@ Server::Server(const std::string& listen_address, Routes routes, ServerOptions o
 
 Server::~Server() {
   impl_->running = false;
-  mg_stop(impl_->ctx);  // waits for the worker threads, so no handler runs after this
+  // mg_stop waits for the worker threads, so no handler runs after it returns. Its master
+  // thread sees the stop flag only when poll(2) returns: poke the listener until it has.
+  auto stopped = std::async(std::launch::async, [ctx = impl_->ctx] { mg_stop(ctx); });
+  while (stopped.wait_for(std::chrono::milliseconds(20)) != std::future_status::ready) {
+    poke(impl_->wake_host, port_);
+  }
   mg_exit_library();
 }
 

@@ -51,9 +51,9 @@ failures=0
 
 cleanup() {
   local status=$?
-  if [[ -n $exporter_pid ]] && kill -0 "$exporter_pid" 2>/dev/null; then
+  if [[ -n $exporter_pid ]] && alive "$exporter_pid"; then
     kill -TERM "$exporter_pid" 2>/dev/null
-    sleep 0.5
+    for ((i = 0; i < 30; i++)); do alive "$exporter_pid" && sleep 0.1; done
     kill -KILL "$exporter_pid" 2>/dev/null
   fi
   "$here/postfix_instance.sh" stop "$work/postfix"
