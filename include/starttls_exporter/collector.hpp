@@ -6,7 +6,9 @@
 /// Thread-safety: Collect() may be called from any number of threads at once (it only reads
 /// the store through ResultStore::snapshot(), which locks).
 
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -30,6 +32,19 @@ struct BuildInfo {
   std::string gnutls_version;  ///< gnutls_check_version(nullptr) at run time
 };
 
+/// A histogram's state as its owner keeps it (scheduler::LagHistogram has this shape), so this
+/// area needs no scheduler. `counts` has one entry per upper bound (not cumulative) plus a last
+/// one for +Inf.
+struct HistogramData {
+  std::vector<double> upper_bounds_seconds;
+  std::vector<std::uint64_t> counts;
+  double sum_seconds = 0;
+  std::uint64_t count = 0;
+};
+
+/// Returns the scheduling lag histogram; called at every scrape, from HTTP threads.
+using LagSource = std::function<HistogramData()>;
+
 /// The wall clock used for probe_ssl_cert_expiry_days; injectable for tests.
 using Clock = std::function<SystemTime()>;
 
@@ -46,12 +61,25 @@ class Collector : public prometheus::Collectable {
   /// objects: the /metrics fast path (10,000 targets ≈ 27 MB of text).
   std::string Render() const;
 
+  /// Adds starttls_exporter_probe_start_lag_seconds (how late scheduled probes started after
+  /// their slot) to the self metrics. Not thread-safe: call before the first scrape.
+  void set_lag_source(LagSource source);
+
+  /// Records the outcome of a configuration load or reload, exposed as
+  /// starttls_exporter_config_last_reload_successful (1/0) and, for a success at `when`,
+  /// starttls_exporter_config_last_reload_success_timestamp_seconds. Thread-safe. Before the
+  /// first call both read 0.
+  void set_reload_status(bool success, SystemTime when) noexcept;
+
  private:
   const store::ResultStore& store_;
   BuildInfo build_;
   Clock clock_;
+  LagSource lag_;
   mutable std::mutex hints_mutex_;
   mutable std::vector<std::size_t> size_hints_;  ///< Render()'s bytes per family, last scrape
+  std::atomic<bool> reload_successful_{false};
+  std::atomic<double> reload_success_seconds_{0};  ///< Unix seconds of the last success
 };
 
 /// Serializes families in the Prometheus text format (prometheus::TextSerializer).

@@ -3,8 +3,10 @@
 /// The exporter's configuration: plain types, loaded and validated by load_config().
 /// Only src/config/ knows the file format (YAML); everything else sees these types.
 
+#include <array>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -69,6 +71,22 @@ struct Global {
   Duration interval = std::chrono::seconds(60);
   Duration timeout = std::chrono::seconds(10);
   int concurrency = 256;
+  /// /probe: subtracted from Prometheus' X-Prometheus-Scrape-Timeout-Seconds to get the probe's
+  /// deadline, so the answer arrives before Prometheus gives up. >= 0.
+  Duration scrape_timeout_margin = std::chrono::milliseconds(500);
+};
+
+/// An IP network of probe_allowed_cidrs: "127.0.0.0/8", "2001:db8::/32" (a bare address is a
+/// network of one address).
+struct IpNetwork {
+  std::string text;  ///< canonical "address/prefix"
+  bool ipv6 = false;
+  std::array<std::uint8_t, 16> bytes{};  ///< network address, host bits zero (IPv4: first 4)
+  int prefix_length = 0;                 ///< 0..32 (IPv4) or 0..128 (IPv6)
+
+  /// True when the IP literal `address` lies in this network. An address of the other family
+  /// (IPv4-mapped IPv6 included) or anything that is not an IP literal is not contained.
+  bool contains(std::string_view address) const;
 };
 
 struct Config {
@@ -76,7 +94,13 @@ struct Config {
   Global global;
   std::map<std::string, Module> modules;
   std::vector<Target> targets;
+  /// Addresses /probe may connect to besides the configured targets' address:port pairs.
+  std::vector<IpNetwork> probe_allowed_cidrs;
 };
+
+/// Parses "ADDRESS/PREFIX" or a bare address. Returns nullopt and sets `problem` when `text` is
+/// not a network or has host bits set (the message then names the network meant).
+std::optional<IpNetwork> parse_ip_network(std::string_view text, std::string& problem);
 
 /// Label names that static target labels may not use: every label the exporter itself puts on
 /// a series, plus the names Prometheus attaches at scrape time (job, instance). Sorted. The one

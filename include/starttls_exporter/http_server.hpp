@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -39,8 +40,15 @@ using Handler = std::function<Response(const Request&)>;
 using Routes = std::map<std::string, Handler>;  ///< exact path → handler; others get 404
 
 struct ServerOptions {
-  int num_threads = 4;
+  int num_threads = 4;  ///< handlers running at once; more requests wait in CivetWeb's queue
   int request_timeout_ms = 10000;
+  /// HTTP basic authentication: user name -> bcrypt hash ($2a$, $2b$, $2y$), checked with the
+  /// system's crypt(3). Empty: no authentication. When set, every path except those in
+  /// `open_paths` answers 401 with `WWW-Authenticate: Basic` unless the request carries a
+  /// user's name and password; the answer and its timing do not reveal whether the user
+  /// exists. Credentials are never logged.
+  std::map<std::string, std::string> basic_auth_users;
+  std::set<std::string> open_paths = {"/-/healthy"};
 };
 
 /// Listens while alive; the destructor stops listening and waits for running handlers.

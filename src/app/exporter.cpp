@@ -9,6 +9,7 @@
 #include "build_config.hpp"
 #include "engine_thread.hpp"
 #include "process.hpp"
+#include "reloader.hpp"
 #include "routes.hpp"
 #include "runtime.hpp"
 #include "starttls_exporter/collector.hpp"
@@ -19,6 +20,7 @@
 #include "starttls_exporter/result_store.hpp"
 #include "starttls_exporter/scheduler.hpp"
 #include "starttls_exporter/tls.hpp"
+#include "web_security.hpp"
 
 namespace starttls_exporter::app {
 namespace {
@@ -46,36 +48,22 @@ void log_result(const store::TargetInfo& target, const ProbeResult& result) {
                              {"duration_seconds", seconds}});
 }
 
-struct Loaded {
-  config::Config config;
-  std::vector<scheduler::ScheduledTarget> targets;
-};
-
-/// Loads the file and builds its targets. Throws config::ConfigError (or std::exception).
-Loaded load(const std::string& path, TrustCache& trust) {
-  Loaded loaded{config::load_config(path), {}};
-  loaded.targets = build_targets(loaded.config, trust);
-  return loaded;
+/// The scheduler's lag histogram in the collector's neutral shape.
+metrics::HistogramData lag_data(const scheduler::LagHistogram& lag) {
+  const auto& bounds = scheduler::LagHistogram::upper_bounds_seconds;
+  return {{bounds.begin(), bounds.end()},
+          {lag.counts.begin(), lag.counts.end()},
+          lag.sum_seconds,
+          lag.count};
 }
 
-/// SIGHUP: a valid new configuration replaces the running one; a bad one is logged and ignored.
-void reload(const Flags& flags, TrustCache& trust, scheduler::Scheduler& scheduler,
-            int running_concurrency) {
-  log::info("reloading configuration", {{"file", flags.config_file}});
-  try {
-    auto loaded = load(flags.config_file, trust);
-    if (loaded.config.global.concurrency != running_concurrency) {
-      log::warn("global.concurrency changes take effect at the next restart",
-                {{"running", std::to_string(running_concurrency)},
-                 {"configured", std::to_string(loaded.config.global.concurrency)}});
-    }
-    const auto targets = std::to_string(loaded.targets.size());
-    scheduler.apply(std::move(loaded.targets));
-    log::info("configuration reloaded", {{"targets", targets}});
-  } catch (const std::exception& e) {
-    log::error("configuration reload failed; keeping the running configuration",
-               {{"error", e.what()}});
-  }
+using Loaded = LoadedConfig;
+
+/// Loads the file and builds its targets. Throws config::ConfigError (or std::exception).
+Loaded load(const std::string& path, TrustCache& trust, const Shard& shard) {
+  Loaded loaded{config::load_config(path), {}};
+  loaded.targets = build_targets(loaded.config, trust, shard);
+  return loaded;
 }
 
 void log_file_limit() {
@@ -98,9 +86,14 @@ std::string version_line() {
 int check_config(const Flags& flags) {
   try {
     TrustCache trust;
-    const auto loaded = load(flags.config_file, trust);
-    std::cout << "config OK: " << loaded.targets.size() << " targets, "
-              << loaded.config.modules.size() << " modules\n";
+    const auto loaded = load(flags.config_file, trust, flags.shard);
+    web_server_options(flags.web_config_file);  // validates --web.config.file too
+    std::cout << "config OK: " << loaded.config.targets.size() << " targets, "
+              << loaded.config.modules.size() << " modules";
+    if (flags.shard.count > 1) {
+      std::cout << "; shard " << to_string(flags.shard) << " probes " << loaded.targets.size();
+    }
+    std::cout << "\n";
     return 0;
   } catch (const std::exception& e) {
     std::cerr << e.what() << "\n";
@@ -112,16 +105,24 @@ int run_exporter(const Flags& flags, const sigset_t& control_signals) {
   TrustCache trust;
   std::optional<Loaded> initial;
   try {
-    initial = load(flags.config_file, trust);
+    initial = load(flags.config_file, trust, flags.shard);
   } catch (const std::exception& e) {
     log::error("cannot load the configuration", {{"error", e.what()}});
+    return 1;
+  }
+  http::ServerOptions server_options;
+  try {
+    server_options = web_server_options(flags.web_config_file);
+  } catch (const std::exception& e) {
+    log::error("cannot load the web configuration", {{"error", e.what()}});
     return 1;
   }
   log::info("starting", {{"version", STARTTLS_EXPORTER_VERSION},
                          {"gnutls", tls::library_version()},
                          {"config", flags.config_file},
                          {"listen_address", flags.listen_address},
-                         {"targets", std::to_string(initial->targets.size())}});
+                         {"targets", std::to_string(initial->targets.size())},
+                         {"shard", to_string(flags.shard)}});
   log_file_limit();
 
   // Declaration order is destruction order in reverse: the server goes first (no scrape
@@ -132,12 +133,16 @@ int run_exporter(const Flags& flags, const sigset_t& control_signals) {
   const int concurrency = initial->config.global.concurrency;
   scheduler::Scheduler scheduler(engine.io(), store, prober::run_probe, concurrency);
   scheduler.set_observer(log_result);
-  scheduler.apply(std::move(initial->targets));
+  collector.set_lag_source([&scheduler] { return lag_data(scheduler.lag_histogram()); });
+  Reloader reloader([&] { return load(flags.config_file, trust, flags.shard); }, trust, scheduler,
+                    collector, engine.io(), concurrency);
+  reloader.install(std::move(*initial));
   initial.reset();
 
   std::optional<http::Server> server;
   try {
-    server.emplace(flags.listen_address, make_routes(collector));
+    server.emplace(flags.listen_address, make_routes({collector, store, reloader, scheduler}),
+                   std::move(server_options));
   } catch (const std::exception& e) {
     log::error("cannot start the HTTP server", {{"error", e.what()}});
     return 1;
@@ -149,7 +154,7 @@ int run_exporter(const Flags& flags, const sigset_t& control_signals) {
   for (;;) {
     const int signal = wait_for_signal(control_signals);
     if (signal == SIGHUP) {
-      reload(flags, trust, scheduler, concurrency);
+      reloader.reload("SIGHUP");
       continue;
     }
     log::info("shutting down", {{"signal", ::strsignal(signal)}});

@@ -36,6 +36,29 @@ const std::map<std::string, ValueSetter, std::less<>>& value_flags() {
            throw FlagError("--log.level: want debug, info, warn or error, got \"" + v + "\"");
          f.log_level = *level;
        }},
+      {"--log.format",
+       [](Flags& f, const std::string& v) {
+         if (v == "logfmt") {
+           f.log_format = log::Format::logfmt;
+         } else if (v == "json") {
+           f.log_format = log::Format::json;
+         } else {
+           throw FlagError("--log.format: want logfmt or json, got \"" + v + "\"");
+         }
+       }},
+      {"--web.config.file",
+       [](Flags& f, const std::string& v) {
+         if (v.empty()) throw FlagError("--web.config.file: empty path");
+         f.web_config_file = v;
+       }},
+      {"--shard",
+       [](Flags& f, const std::string& v) {
+         try {
+           f.shard = parse_shard(v, v.starts_with("auto/") ? local_hostname() : "");
+         } catch (const std::invalid_argument& e) {
+           throw FlagError(std::string("--shard: ") + e.what());
+         }
+       }},
   };
   return flags;
 }
@@ -91,6 +114,13 @@ std::string usage() {
          "\";\n"
          "                                 \":PORT\" is every interface, \"[::1]:PORT\" IPv6)\n"
          "  --log.level=LEVEL              debug, info, warn or error (default \"info\")\n"
+         "  --log.format=FORMAT            logfmt or json (default \"logfmt\")\n"
+         "  --web.config.file=PATH         basic authentication of the web port, in the\n"
+         "                                 exporter toolkit's format (default: none)\n"
+         "  --shard=INDEX/COUNT            probe only the targets that rendezvous hashing of\n"
+         "                                 their key assigns to shard INDEX of COUNT (0-based;\n"
+         "                                 default \"0/1\", every target); INDEX \"auto\" takes\n"
+         "                                 the host name's trailing ordinal (\"exporter-2\": 2)\n"
          "  --config.check                 load and validate the configuration, including CA\n"
          "                                 files, then exit: 0 when valid, 1 when not\n"
          "  --version                      print the version and exit\n"

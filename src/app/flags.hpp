@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "shard.hpp"
 #include "starttls_exporter/log.hpp"
 
 namespace starttls_exporter::app {
@@ -19,7 +20,10 @@ struct Flags {
   std::string config_file = kDefaultConfigFile;
   std::string listen_address = kDefaultListenAddress;
   log::Level log_level = log::Level::info;
-  bool config_check = false;  ///< validate the config (trust stores too) and exit
+  log::Format log_format = log::Format::logfmt;
+  std::string web_config_file;  ///< --web.config.file; empty: plain HTTP, no authentication
+  Shard shard;                  ///< --shard: which targets this replica probes (default: all)
+  bool config_check = false;    ///< validate the config (trust stores too) and exit
   bool version = false;
   bool help = false;
 };

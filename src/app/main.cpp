@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   log::set_level(flags.log_level);
+  log::set_format(flags.log_format);
   if (flags.config_check) return app::check_config(flags);
   return app::run_exporter(flags, control_signals);
 }

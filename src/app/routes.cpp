@@ -2,41 +2,69 @@
 
 #include <string>
 
+#include "build_config.hpp"
+#include "landing_page.hpp"
+#include "probe_handler.hpp"
+
 namespace starttls_exporter::app {
 namespace {
 
-constexpr const char* kIndexPage = R"(<!DOCTYPE html>
-<html lang="en">
-<head><meta charset="utf-8"><title>STARTTLS Exporter</title></head>
-<body>
-<h1>STARTTLS Exporter</h1>
-<p>Probes mail servers over SMTP STARTTLS.</p>
-<ul><li><a href="metrics">Metrics</a></li></ul>
-</body>
-</html>
-)";
-
-http::Response text(std::string body) {
+http::Response text(int status, std::string body) {
   http::Response response;
+  response.status = status;
   response.body = std::move(body);
   return response;
 }
 
+http::Response not_ready() {
+  return text(503, "configuration not loaded yet\n");
+}
+
 }  // namespace
 
-http::Routes make_routes(const metrics::Collector& collector) {
+http::Routes make_routes(const RouteContext& context) {
   http::Routes routes;
+  const metrics::Collector& collector = context.collector;
+  const store::ResultStore& store = context.store;
+  Reloader& reloader = context.reloader;
+  scheduler::Scheduler& scheduler = context.scheduler;
+
   routes["/metrics"] = [&collector](const http::Request&) {
     http::Response response;
     response.content_type = std::string(metrics::kTextContentType);
     response.body = collector.Render();  // same bytes as render_text(Collect()), far cheaper
     return response;
   };
-  routes["/-/healthy"] = [](const http::Request&) { return text("OK"); };
-  routes["/"] = [](const http::Request&) {
+  routes["/probe"] = [&reloader, &scheduler](const http::Request& request) {
+    const auto live = reloader.current();
+    return live ? handle_probe(request, *live, scheduler) : not_ready();
+  };
+  routes["/config"] = [&reloader](const http::Request&) {
+    const auto live = reloader.current();
+    if (!live) return not_ready();
+    auto response = text(200, live->file_text);
+    response.content_type = "text/plain; charset=utf-8";
+    return response;
+  };
+  routes["/-/healthy"] = [](const http::Request&) { return text(200, "OK"); };
+  routes["/-/ready"] = [&reloader](const http::Request&) {
+    return reloader.current() ? text(200, "Ready\n") : not_ready();
+  };
+  routes["/-/reload"] = [&reloader](const http::Request& request) {
+    if (request.method != "POST" && request.method != "PUT") {
+      auto response = text(405, "405 method not allowed: use POST\n");
+      response.headers.emplace_back("Allow", "POST, PUT");
+      return response;
+    }
+    const ReloadOutcome outcome = reloader.reload("HTTP");
+    if (!outcome.ok) return text(500, "failed to reload config: " + outcome.error + "\n");
+    return text(200, "configuration reloaded: " + std::to_string(outcome.targets) + " targets\n");
+  };
+  routes["/"] = [&store](const http::Request&) {
     http::Response response;
     response.content_type = "text/html; charset=utf-8";
-    response.body = kIndexPage;
+    response.body = render_landing_page(store.snapshot(), std::chrono::system_clock::now(),
+                                        STARTTLS_EXPORTER_VERSION);
     return response;
   };
   return routes;

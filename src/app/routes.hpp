@@ -2,13 +2,26 @@
 /// \file
 /// The HTTP routes of the exporter.
 
+#include "reloader.hpp"
 #include "starttls_exporter/collector.hpp"
 #include "starttls_exporter/http_server.hpp"
+#include "starttls_exporter/result_store.hpp"
+#include "starttls_exporter/scheduler.hpp"
 
 namespace starttls_exporter::app {
 
-/// `/metrics` (the collector, text format), `/-/healthy` ("OK") and `/` (a small HTML page).
-/// The handlers keep a reference to `collector`, which must outlive the server.
-http::Routes make_routes(const metrics::Collector& collector);
+/// What the handlers use; everything must outlive the server.
+struct RouteContext {
+  const metrics::Collector& collector;
+  const store::ResultStore& store;
+  Reloader& reloader;
+  scheduler::Scheduler& scheduler;
+};
+
+/// `/` (HTML overview), `/metrics`, `/probe` (see probe_handler.hpp), `/config` (the loaded
+/// configuration file as text), `/-/healthy` (always 200), `/-/ready` (200 once a
+/// configuration is loaded, else 503) and `/-/reload` (POST: reload; 200, or 500 with the
+/// error; other methods 405).
+http::Routes make_routes(const RouteContext& context);
 
 }  // namespace starttls_exporter::app

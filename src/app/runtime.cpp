@@ -50,7 +50,7 @@ void TrustCache::keep_only(const std::vector<std::string>& ca_files) {
 }
 
 std::vector<scheduler::ScheduledTarget> build_targets(const config::Config& config,
-                                                      TrustCache& trust) {
+                                                      TrustCache& trust, const Shard& shard) {
   std::map<std::string, std::shared_ptr<const tls::TrustStore>> by_module;
   std::vector<std::string> ca_files;
   for (const auto& [name, module] : config.modules) {
@@ -62,6 +62,7 @@ std::vector<scheduler::ScheduledTarget> build_targets(const config::Config& conf
   std::vector<scheduler::ScheduledTarget> targets;
   targets.reserve(config.targets.size());
   for (const auto& target : config.targets) {
+    if (!owns(shard, target.key())) continue;
     const config::Module& module = config.modules.at(target.module);  // validated by the loader
     scheduler::ScheduledTarget scheduled;
     scheduled.info.key = target.key();

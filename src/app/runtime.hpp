@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "shard.hpp"
 #include "starttls_exporter/config.hpp"
 #include "starttls_exporter/scheduler.hpp"
 #include "starttls_exporter/tls.hpp"
@@ -38,10 +39,11 @@ class TrustCache {
   std::map<std::string, Entry> files_;
 };
 
-/// The engine's view of `config`. Builds (or reuses) every module's trust store, including
-/// those of modules no target uses, so --config.check finds every bad CA file.
+/// The engine's view of `config`: the targets `shard` owns (see shard.hpp), in config order.
+/// Builds (or reuses) every module's trust store, including those of modules no target (of
+/// this shard) uses, so --config.check finds every bad CA file.
 /// Throws config::ConfigError (see TrustCache::get).
 std::vector<scheduler::ScheduledTarget> build_targets(const config::Config& config,
-                                                      TrustCache& trust);
+                                                      TrustCache& trust, const Shard& shard = {});
 
 }  // namespace starttls_exporter::app

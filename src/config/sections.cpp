@@ -13,12 +13,22 @@ constexpr std::int64_t kMaxConcurrency = 100000;
 Global parse_global(const Entry* entry, const Reader& reader) {
   Global global;
   if (entry == nullptr) return global;
-  const Fields fields =
-      reader.fields(entry->value, "global", {"interval", "timeout", "concurrency"});
+  const Fields fields = reader.fields(
+      entry->value, "global", {"interval", "timeout", "concurrency", "scrape_timeout_margin"});
   if (const Entry* e = fields.find("interval")) global.interval = reader.duration(*e);
   if (const Entry* e = fields.find("timeout")) global.timeout = reader.duration(*e);
   if (const Entry* e = fields.find("concurrency")) {
     global.concurrency = static_cast<int>(reader.integer(*e, 1, kMaxConcurrency));
+  }
+  if (const Entry* e = fields.find("scrape_timeout_margin")) {
+    // Zero is allowed (no margin), unlike the other durations.
+    const std::string text = reader.scalar(*e, "a duration such as 500ms");
+    const auto margin = parse_duration(text);
+    if (!margin) {
+      reader.fail(*e,
+                  quote(text) + " is not a duration (use units y, w, d, h, m, s, ms as in 500ms)");
+    }
+    global.scrape_timeout_margin = *margin;
   }
   return global;
 }
@@ -73,6 +83,25 @@ Module parse_module(const Entry& entry, const Global& global, OwnTimeouts& own_t
   return module;
 }
 
+// probe_allowed_cidrs: a sequence of networks (an empty key is an empty list).
+std::vector<IpNetwork> parse_allowed_cidrs(const Entry& entry, const Reader& reader) {
+  std::vector<IpNetwork> networks;
+  if (entry.value.IsNull()) return networks;
+  if (!entry.value.IsSequence()) {
+    reader.fail(entry, "expected a sequence of networks such as [127.0.0.0/8], got " +
+                           std::string(describe(entry.value)));
+  }
+  for (std::size_t i = 0; i < entry.value.size(); ++i) {
+    const Entry item{entry.name, entry.path + "[" + std::to_string(i) + "]", entry.key,
+                     entry.value[i]};
+    std::string problem;
+    auto network = parse_ip_network(reader.scalar(item, "a network such as 127.0.0.0/8"), problem);
+    if (!network) reader.fail(item, problem);
+    networks.push_back(std::move(*network));
+  }
+  return networks;
+}
+
 }  // namespace
 
 Config build_config(const YAML::Node& root, const Reader& reader) {
@@ -85,7 +114,8 @@ Config build_config(const YAML::Node& root, const Reader& reader) {
                 "the top level must be a mapping with the keys global, modules and targets, got " +
                     std::string(describe(root)));
   }
-  const Fields top = reader.fields(root, "", {"global", "modules", "targets"});
+  const Fields top =
+      reader.fields(root, "", {"global", "modules", "targets", "probe_allowed_cidrs"});
 
   Config config;
   config.source_file = reader.file();
@@ -99,6 +129,9 @@ Config build_config(const YAML::Node& root, const Reader& reader) {
     }
   }
   config.targets = parse_targets(top.find("targets"), config, own_timeouts, reader);
+  if (const Entry* cidrs = top.find("probe_allowed_cidrs")) {
+    config.probe_allowed_cidrs = parse_allowed_cidrs(*cidrs, reader);
+  }
   return config;
 }
 

@@ -16,6 +16,7 @@
 #include <future>
 #include <string_view>
 
+#include "basic_auth.hpp"
 #include "listen_address.hpp"
 #include "starttls_exporter/log.hpp"
 
@@ -23,6 +24,8 @@ namespace starttls_exporter::http {
 
 struct Server::Impl {
   Routes routes;
+  std::unique_ptr<const detail::BasicAuth> auth;  ///< null: no authentication
+  std::set<std::string> open_paths;
   mg_context* ctx = nullptr;
   // Until the server runs, CivetWeb's log messages (e.g. "cannot bind to ...: Address already
   // in use") are kept here for the exception instead of being logged; mg_start2's own error
@@ -132,7 +135,13 @@ int dispatch(mg_connection* conn, void* cbdata) {
   Request req = make_request(*ri);
   Response resp;
   const auto route = impl.routes.find(req.path);
-  if (route == impl.routes.end()) {
+  if (impl.auth && !impl.open_paths.contains(req.path) &&
+      !impl.auth->check(req.header("authorization"))) {
+    // The same answer for a missing header, an unknown user and a wrong password.
+    resp = text(401, "401 Unauthorized\n");
+    resp.headers.emplace_back("WWW-Authenticate",
+                              "Basic realm=\"starttls_exporter\", charset=\"UTF-8\"");
+  } else if (route == impl.routes.end()) {
     resp = text(404, "404 page not found\n");
   } else {
     try {
@@ -204,6 +213,10 @@ std::string Request::header(const std::string& name) const {
 Server::Server(const std::string& listen_address, Routes routes, ServerOptions options)
     : impl_(std::make_unique<Impl>()) {
   impl_->routes = std::move(routes);
+  if (!options.basic_auth_users.empty()) {
+    impl_->auth = std::make_unique<const detail::BasicAuth>(std::move(options.basic_auth_users));
+  }
+  impl_->open_paths = std::move(options.open_paths);
   const bool ipv6 = mg_check_feature(MG_FEATURES_IPV6) != 0;
   const auto candidates = civetweb_ports(listen_address, ipv6);  // may throw invalid_argument
   mg_init_library(0);  // reference-counted; balanced in the destructor or below

@@ -12,6 +12,7 @@ namespace starttls_exporter::log {
 namespace {
 
 std::atomic<Level> g_level{Level::info};
+std::atomic<Format> g_format{Format::logfmt};
 
 std::string_view level_name(Level level) noexcept {
   switch (level) {
@@ -74,6 +75,71 @@ void append_value(std::string& out, std::string_view value) {
   out += '"';
 }
 
+/// Length of the well-formed UTF-8 sequence at the start of `s` (1-4), or 0 when it is not one
+/// (overlong forms, surrogates and values above U+10FFFF are not well-formed).
+std::size_t utf8_sequence_length(std::string_view s) {
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+  const unsigned char c = byte(0);
+  std::size_t n = 0;
+  unsigned char lo = 0x80, hi = 0xbf;  // bounds of the second byte
+  if (c < 0x80) return 1;
+  if (c >= 0xc2 && c <= 0xdf) {
+    n = 2;
+  } else if (c >= 0xe0 && c <= 0xef) {
+    n = 3;
+    if (c == 0xe0) lo = 0xa0;
+    if (c == 0xed) hi = 0x9f;
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    n = 4;
+    if (c == 0xf0) lo = 0x90;
+    if (c == 0xf4) hi = 0x8f;
+  } else {
+    return 0;
+  }
+  if (s.size() < n || byte(1) < lo || byte(1) > hi) return 0;
+  for (std::size_t i = 2; i < n; ++i) {
+    if (byte(i) < 0x80 || byte(i) > 0xbf) return 0;
+  }
+  return n;
+}
+
+// A JSON string: RFC 8259 escapes (a six-character escape for control bytes and DEL), U+FFFD for
+// bytes that are not UTF-8, so hostile server text can neither break the line nor make it invalid
+// JSON.
+void append_json_string(std::string& out, std::string_view value) {
+  constexpr char hex[] = "0123456789abcdef";
+  out += '"';
+  while (!value.empty()) {
+    const auto c = static_cast<unsigned char>(value.front());
+    const std::size_t n = utf8_sequence_length(value);
+    if (n == 0) {
+      out += "\xef\xbf\xbd";  // U+FFFD
+      value.remove_prefix(1);
+      continue;
+    }
+    if (n > 1) {
+      out += value.substr(0, n);
+    } else if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c < 0x20 || c == 0x7f) {
+      out += "\\u00";
+      out += hex[c >> 4];
+      out += hex[c & 0xf];
+    } else {
+      out += static_cast<char>(c);
+    }
+    value.remove_prefix(n);
+  }
+  out += '"';
+}
+
 std::string utc_timestamp() {
   const auto now = std::chrono::system_clock::now();
   const auto secs = std::chrono::system_clock::to_time_t(now);
@@ -96,6 +162,12 @@ void set_level(Level level) noexcept {
 Level level() noexcept {
   return g_level.load();
 }
+void set_format(Format format) noexcept {
+  g_format.store(format);
+}
+Format format() noexcept {
+  return g_format.load();
+}
 
 std::string format_line(std::string_view ts, Level lvl, std::string_view msg,
                         std::initializer_list<Field> fields) {
@@ -116,9 +188,31 @@ std::string format_line(std::string_view ts, Level lvl, std::string_view msg,
   return line;
 }
 
+std::string format_json_line(std::string_view ts, Level lvl, std::string_view msg,
+                             std::initializer_list<Field> fields) {
+  std::string line;
+  line.reserve(128);
+  line += "{\"ts\":";
+  append_json_string(line, ts);
+  line += ",\"level\":";
+  append_json_string(line, level_name(lvl));
+  line += ",\"msg\":";
+  append_json_string(line, msg);
+  for (const auto& [key, value] : fields) {
+    line += ',';
+    append_json_string(line, key);
+    line += ':';
+    append_json_string(line, value);
+  }
+  line += '}';
+  return line;
+}
+
 void write(Level lvl, std::string_view msg, std::initializer_list<Field> fields) {
   if (lvl < g_level.load()) return;
-  std::string line = format_line(utc_timestamp(), lvl, msg, fields);
+  std::string line = g_format.load() == Format::json
+                         ? format_json_line(utc_timestamp(), lvl, msg, fields)
+                         : format_line(utc_timestamp(), lvl, msg, fields);
   line += '\n';
   // One write(2) per line keeps lines from different threads whole.
   [[maybe_unused]] auto written = ::write(STDERR_FILENO, line.data(), line.size());

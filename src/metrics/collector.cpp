@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <limits>
 #include <sstream>
 #include <string_view>
 #include <utility>
@@ -78,10 +79,16 @@ void append_targets(SeriesSink& sink, const std::vector<store::TargetSnapshot>& 
   }
 }
 
-/// The starttls_exporter_* families: build info, probe counters, target count.
+/// Outcome of the last configuration load, for the starttls_exporter_config_* families.
+struct ReloadStatus {
+  bool successful = false;
+  double success_seconds = 0;
+};
+
+/// The starttls_exporter_* families: build info, probe counters, target count, reloads.
 std::vector<prometheus::MetricFamily> self_families(const BuildInfo& build_info,
                                                     const store::ProbeCounters& counters,
-                                                    std::size_t targets) {
+                                                    std::size_t targets, ReloadStatus reload) {
   std::vector<prometheus::MetricFamily> out;
   auto build = family("starttls_exporter_build_info",
                       "The exporter's version and the GnuTLS library it runs with (value is 1).",
@@ -106,7 +113,41 @@ std::vector<prometheus::MetricFamily> self_families(const BuildInfo& build_info,
                       prometheus::MetricType::Gauge);
   count.metric.push_back(gauge({}, static_cast<double>(targets)));
   out.push_back(std::move(count));
+
+  auto reloaded = family("starttls_exporter_config_last_reload_successful",
+                         "1 when the last configuration load or reload succeeded, else 0.",
+                         prometheus::MetricType::Gauge);
+  reloaded.metric.push_back(gauge({}, reload.successful ? 1 : 0));
+  out.push_back(std::move(reloaded));
+  auto reloaded_at = family("starttls_exporter_config_last_reload_success_timestamp_seconds",
+                            "Time of the last successful configuration load, in Unix seconds.",
+                            prometheus::MetricType::Gauge);
+  reloaded_at.metric.push_back(gauge({}, reload.success_seconds));
+  out.push_back(std::move(reloaded_at));
   return out;
+}
+
+/// starttls_exporter_probe_start_lag_seconds from `source`, when set.
+void append_lag(std::vector<prometheus::MetricFamily>& out, const LagSource& source) {
+  if (!source) return;
+  const HistogramData data = source();
+  auto lag = family("starttls_exporter_probe_start_lag_seconds",
+                    "How late scheduled probes started after their slot (waiting for a "
+                    "concurrency permit or a busy engine thread).",
+                    prometheus::MetricType::Histogram);
+  prometheus::ClientMetric m;
+  m.histogram.sample_count = data.count;
+  m.histogram.sample_sum = data.sum_seconds;
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < data.counts.size(); ++i) {
+    cumulative += data.counts[i];
+    const double bound = i < data.upper_bounds_seconds.size()
+                             ? data.upper_bounds_seconds[i]
+                             : std::numeric_limits<double>::infinity();
+    m.histogram.bucket.push_back({cumulative, bound});
+  }
+  lag.metric.push_back(std::move(m));
+  out.push_back(std::move(lag));
 }
 
 }  // namespace
@@ -122,7 +163,10 @@ std::vector<prometheus::MetricFamily> Collector::Collect() const {
   FamilySink sink(Source::scheduled, snapshot.size());
   append_targets(sink, snapshot, clock_());
   auto out = sink.take();
-  for (auto& f : self_families(build_, counters, snapshot.size())) out.push_back(std::move(f));
+  for (auto& f : self_families(build_, counters, snapshot.size(),
+                               {reload_successful_.load(), reload_success_seconds_.load()}))
+    out.push_back(std::move(f));
+  append_lag(out, lag_);
   return out;
 }
 
@@ -143,8 +187,20 @@ std::string Collector::Render() const {
   }
   std::string out;
   sink.finish(out);
-  out += render_text(self_families(build_, counters, snapshot.size()));
+  auto self = self_families(build_, counters, snapshot.size(),
+                            {reload_successful_.load(), reload_success_seconds_.load()});
+  append_lag(self, lag_);
+  out += render_text(self);
   return out;
+}
+
+void Collector::set_lag_source(LagSource source) {
+  lag_ = std::move(source);
+}
+
+void Collector::set_reload_status(bool success, SystemTime when) noexcept {
+  if (success) reload_success_seconds_.store(unix_seconds(when));
+  reload_successful_.store(success);
 }
 
 std::string render_text(const std::vector<prometheus::MetricFamily>& families) {

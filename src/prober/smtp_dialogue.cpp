@@ -2,6 +2,7 @@
 
 #include <asio/error.hpp>
 
+#include <algorithm>
 #include <array>
 #include <stdexcept>
 #include <string>
@@ -82,6 +83,23 @@ asio::awaitable<std::optional<Failure>> command(SmtpSession& session, Phase phas
   co_return co_await read_reply(session, phase);
 }
 
+/// How many bytes already wait in the socket's receive buffer, checked without waiting (0 on
+/// error: the handshake will report it). Appends up to 512 of them to `sample` without
+/// consuming them.
+std::size_t waiting_bytes(Connection& connection, std::string& sample) {
+  auto& socket = connection.socket();
+  std::error_code ec;
+  const std::size_t available = socket.is_open() ? socket.available(ec) : 0;
+  if (ec || available == 0) return 0;
+  std::array<char, 512> peeked;
+  // Bytes are available, so the peek returns at once.
+  const std::size_t n =
+      socket.receive(asio::buffer(peeked.data(), std::min(available, peeked.size())),
+                     asio::socket_base::message_peek, ec);
+  if (!ec) sample.append(peeked.data(), n);
+  return available;
+}
+
 bool first_word_is_starttls(std::string_view line) {
   static constexpr std::string_view keyword = "STARTTLS";
   const std::string_view word = line.substr(0, line.find_first_of(" \t"));
@@ -118,34 +136,43 @@ asio::awaitable<std::optional<Failure>> ehlo(SmtpSession& session, std::string_v
   if (reply.code / 100 != 5) co_return unexpected_reply(Phase::ehlo, reply);
   // RFC 5321 §3.2: a client whose EHLO is refused may fall back to HELO. Such a server cannot
   // offer STARTTLS, but whether it talks SMTP at all is worth telling apart.
+  const int ehlo_code = reply.code;
   if (auto failure = co_await command(session, Phase::ehlo, "HELO " + name)) co_return failure;
   if (session.parser.reply().code != 250) {
-    co_return unexpected_reply(Phase::ehlo, session.parser.reply());
+    Failure failure = unexpected_reply(Phase::ehlo, session.parser.reply());
+    failure.detail = "EHLO refused with " + std::to_string(ehlo_code) + ", HELO: " + failure.detail;
+    co_return failure;
   }
   starttls_advertised = false;
-  session.helo_only = true;
+  session.ehlo_refused_code = ehlo_code;
   co_return std::nullopt;
 }
 
 asio::awaitable<std::optional<Failure>> starttls(SmtpSession& session, bool advertised) {
   if (!advertised) {
-    co_return Failure{Phase::starttls, FailureReason::starttls_not_offered, 0,
-                      session.helo_only ? "EHLO refused; HELO cannot negotiate STARTTLS"
-                                        : "EHLO reply does not list STARTTLS"};
+    const int code = session.ehlo_refused_code;
+    co_return Failure{
+        Phase::starttls, FailureReason::starttls_not_offered, code,
+        code != 0 ? "EHLO refused with " + std::to_string(code) + "; HELO cannot negotiate STARTTLS"
+                  : std::string("EHLO reply does not list STARTTLS")};
   }
   if (auto failure = co_await command(session, Phase::starttls, "STARTTLS")) co_return failure;
   if (session.parser.reply().code != 220) {
     co_return unexpected_reply(Phase::starttls, session.parser.reply());
   }
-  // The server must wait for our ClientHello. Bytes already here after the 220 are plaintext
-  // a man in the middle (or a broken server) injected; feeding them to TLS would let them
-  // pose as the start of the protected stream. Bytes arriving in a later segment still reach
-  // the handshake, which rejects them as a protocol error.
-  const std::string_view injected = session.parser.leftover();
-  if (!injected.empty()) {
-    session.transcript.add("S (after 220): ", injected);
+  // The server must wait for our ClientHello: the first byte of a TLS server message answers
+  // it. So any byte that arrived before we send the ClientHello is plaintext that a man in the
+  // middle (or a broken server) injected; feeding it to TLS would let it pose as the start of
+  // the protected stream. Such bytes are either already parsed (read with the 220) or waiting
+  // in the socket's receive buffer (a later segment), which a zero-timeout check finds. Bytes
+  // arriving after this check still reach the handshake, which rejects them as a protocol
+  // error.
+  std::string sample(session.parser.leftover());
+  const std::size_t injected = sample.size() + waiting_bytes(session.connection, sample);
+  if (injected > 0) {
+    session.transcript.add("S (after 220): ", sample);
     co_return Failure{Phase::starttls, FailureReason::response_injection, 0,
-                      std::to_string(injected.size()) + " plaintext bytes followed the 220 reply"};
+                      std::to_string(injected) + " plaintext bytes followed the 220 reply"};
   }
   co_return std::nullopt;
 }

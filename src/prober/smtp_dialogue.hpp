@@ -22,7 +22,7 @@ struct SmtpSession {
   Channel* channel;        ///< the plaintext connection, then the TLS session (for QUIT)
   ReplyParser parser;
   Transcript& transcript;
-  bool helo_only = false;  ///< EHLO was refused and HELO accepted
+  int ehlo_refused_code = 0;  ///< the 5xx that refused EHLO (HELO was then tried), else 0
 };
 
 /// Reads the whole greeting (every "220-" line up to the final "220 ") and sends nothing before
@@ -32,13 +32,16 @@ asio::awaitable<std::optional<Failure>> read_banner(SmtpSession& session);
 
 /// "EHLO <name>"; on 5xx falls back to "HELO <name>". Sets `starttls_advertised`: true when any
 /// EHLO reply line's first word is STARTTLS (case-insensitive), false otherwise and after HELO.
+/// When HELO is refused too, the failure carries HELO's code and names EHLO's in its detail.
 asio::awaitable<std::optional<Failure>> ehlo(SmtpSession& session, std::string_view ehlo_name,
                                              std::optional<bool>& starttls_advertised);
 
 /// "STARTTLS", expecting 220. When STARTTLS was not advertised (or only HELO worked) it fails
 /// here, in phase starttls, with starttls_not_offered: that phase is where the missing upgrade
-/// shows, and it sends nothing. Any byte after the 220 reply fails with response_injection;
-/// those bytes never reach TLS.
+/// shows, and it sends nothing. After a refused EHLO, that failure's smtp_code is EHLO's code
+/// (502, ...), so the refusal stays visible in probe_failure_smtp_code. Any byte after the 220
+/// reply that is here before the ClientHello leaves (read with the 220, or already waiting in the
+/// socket, checked without waiting) fails with response_injection; those bytes never reach TLS.
 asio::awaitable<std::optional<Failure>> starttls(SmtpSession& session, bool advertised);
 
 /// "QUIT", then reads the 221 until the connection's (shortened) deadline. Best effort: errors

@@ -23,7 +23,8 @@ asio::awaitable<AsyncSemaphore::AcquireResult> AsyncSemaphore::acquire(
 
   auto waiter = std::make_shared<Waiter>(executor_);
   waiter->timer.expires_at(deadline);
-  waiters_.push_back(waiter);
+  waiter->position = waiters_.insert(waiters_.end(), waiter);
+  waiter->queued = true;
   // The coroutine's cancellation slot reaches this wait: a cancelled caller resumes with
   // operation_aborted. A coroutine already cancelled before this point throws from co_await
   // (Asio's throw_if_cancelled); the waiter is then still queued, so remove it on every path.
@@ -37,7 +38,7 @@ asio::awaitable<AsyncSemaphore::AcquireResult> AsyncSemaphore::acquire(
   }
   // A grant wins over a timeout or cancellation that raced with it: the permit is ours.
   if (waiter->granted) co_return AcquireResult::acquired;
-  waiters_.remove(waiter);
+  if (waiter->queued) waiters_.erase(waiter->position);
   if (waiter->cancelled || ec == asio::error::operation_aborted) co_return AcquireResult::cancelled;
   co_return AcquireResult::timed_out;
 }
@@ -46,6 +47,7 @@ void AsyncSemaphore::release() {
   while (!waiters_.empty()) {
     auto waiter = std::move(waiters_.front());
     waiters_.pop_front();
+    waiter->queued = false;
     // A waiter whose timer already fired is about to resume as timed out; skip it.
     if (waiter->timer.cancel() == 0) continue;
     waiter->granted = true;
@@ -58,6 +60,7 @@ void AsyncSemaphore::cancel_all() {
   auto waiters = std::move(waiters_);
   waiters_.clear();
   for (auto& waiter : waiters) {
+    waiter->queued = false;
     waiter->cancelled = true;
     waiter->timer.cancel();
   }

@@ -52,11 +52,15 @@ class AsyncSemaphore {
     asio::steady_timer timer;  ///< expires at the deadline; cancelled to wake the waiter early
     bool granted = false;      ///< release() handed this waiter a permit
     bool cancelled = false;    ///< cancel_all() woke it
+    bool queued = false;       ///< still in waiters_, at `position`
+    std::list<std::shared_ptr<Waiter>>::iterator position;
   };
 
   asio::any_io_executor executor_;
   std::size_t available_;
-  std::list<std::shared_ptr<Waiter>> waiters_;  ///< oldest first
+  // Oldest first. A waiter leaves by its own iterator: with thousands queued (an overloaded
+  // engine), a scan per timed-out waiter made the engine thread quadratic.
+  std::list<std::shared_ptr<Waiter>> waiters_;
 };
 
 /// Holds one permit and returns it on destruction (RAII over AsyncSemaphore::release()).

@@ -156,3 +156,26 @@ TEST_CASE("a target never probed yet has no per-target series") {
   CHECK(text.find("probe_success") == std::string::npos);
   CHECK(has_line(text, "starttls_exporter_targets 1"));
 }
+
+TEST_CASE("the scheduling lag histogram renders cumulative buckets, +Inf, sum and count") {
+  store::ResultStore store;
+  Collector c(store, {"1.2.3", "3.7.9"}, [] { return kNow; });
+  CHECK(c.Render().find("starttls_exporter_probe_start_lag_seconds") == std::string::npos);
+  // Not cumulative in: 2 probes <= 1 ms, 1 in (1 ms, 1 s], 1 beyond the last bound.
+  c.set_lag_source([] { return HistogramData{{0.001, 1}, {2, 1, 1}, 42.5, 4}; });
+  const auto text = c.Render();
+  CAPTURE(text);
+  CHECK(text == render_text(c.Collect()));  // the fast path and the Collectable path agree
+  const std::string name = "starttls_exporter_probe_start_lag_seconds";
+  for (const std::string& line : {
+           "# TYPE " + name + " histogram",
+           name + "_bucket{le=\"0.001\"} 2",
+           name + "_bucket{le=\"1\"} 3",
+           name + "_bucket{le=\"+Inf\"} 4",
+           name + "_sum 42.5",
+           name + "_count 4",
+       }) {
+    CHECK_MESSAGE(has_line(text, line), line);
+  }
+  CHECK(count_substr(text, name + "_bucket{") == 3);
+}

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "probe_test_util.hpp"
@@ -62,6 +63,8 @@ TEST_CASE("a slow multiline greeting is read whole before the prober speaks") {
   CHECK(server.received().front() == "EHLO probe.test");
 }
 
+// Each hostile behaviour of the issue, with a healthy probe running beside it on the same
+// io_context (run_beside_healthy checks that one).
 TEST_CASE("failing servers fail in the right phase with the right reason") {
   struct Case {
     SmtpBehaviour behaviour;
@@ -70,11 +73,12 @@ TEST_CASE("failing servers fail in the right phase with the right reason") {
     int smtp_code;
     std::optional<bool> advertised;
     std::chrono::milliseconds timeout = 5s;
+    std::string_view detail_has = {};  ///< a substring of Failure::detail
   };
   using R = FailureReason;
   const Case cases[] = {
-      {SmtpBehaviour::silent, Phase::banner, {R::timeout}, 0, {}, 500ms},
-      {SmtpBehaviour::greeting_byte_per_second, Phase::banner, {R::timeout}, 0, {}, 500ms},
+      {SmtpBehaviour::silent, Phase::banner, {R::timeout}, 0, {}, 1s},
+      {SmtpBehaviour::greeting_byte_per_second, Phase::banner, {R::timeout}, 0, {}, 1s},
       {SmtpBehaviour::greeting_554, Phase::banner, {R::rejected_permanent}, 554, {}},
       {SmtpBehaviour::greeting_421, Phase::banner, {R::rejected_temporary}, 421, {}},
       {SmtpBehaviour::close_after_accept, Phase::banner, {R::connection_closed}, 0, {}},
@@ -84,21 +88,33 @@ TEST_CASE("failing servers fail in the right phase with the right reason") {
        {R::connection_closed, R::connection_reset},
        0,
        true},
-      {SmtpBehaviour::ehlo_refused_helo_ok, Phase::starttls, {R::starttls_not_offered}, 0, false},
+      {SmtpBehaviour::ehlo_refused_helo_ok,
+       Phase::starttls,
+       {R::starttls_not_offered},
+       502,
+       false,
+       5s,
+       "EHLO refused with 502"},
       {SmtpBehaviour::no_starttls, Phase::starttls, {R::starttls_not_offered}, 0, false},
       {SmtpBehaviour::starttls_454, Phase::starttls, {R::rejected_temporary}, 454, true},
       {SmtpBehaviour::huge_line, Phase::banner, {R::reply_too_long}, 0, {}},
       {SmtpBehaviour::garbage_greeting, Phase::banner, {R::malformed_reply}, 0, {}},
       {SmtpBehaviour::many_continuation_lines, Phase::banner, {R::reply_too_long}, 0, {}},
       {SmtpBehaviour::response_injection, Phase::starttls, {R::response_injection}, 0, true},
-      {SmtpBehaviour::silent_after_starttls, Phase::tls_handshake, {R::timeout}, 0, true, 500ms},
+      {SmtpBehaviour::silent_after_starttls, Phase::tls_handshake, {R::timeout}, 0, true, 1s},
       {SmtpBehaviour::reset_mid_handshake, Phase::tls_handshake, {R::connection_reset}, 0, true},
-      {SmtpBehaviour::tls_alert, Phase::tls_handshake, {R::tls_alert_received}, 0, true},
+      {SmtpBehaviour::tls_alert,
+       Phase::tls_handshake,
+       {R::tls_alert_received},
+       0,
+       true,
+       5s,
+       "Handshake failed"},  // GnuTLS' name of the handshake_failure alert
   };
   for (const auto& c : cases) {
     CAPTURE(static_cast<int>(c.behaviour));
     SmtpTestServer server(with_cert(c.behaviour));
-    const auto out = run(spec_for(server.port()), c.timeout);
+    const auto out = run_beside_healthy(spec_for(server.port()), c.timeout);
     const ProbeResult& r = out.result;
     CHECK_FALSE(r.success);
     REQUIRE(r.failure.has_value());
@@ -112,6 +128,7 @@ TEST_CASE("failing servers fail in the right phase with the right reason") {
     CHECK_FALSE(r.verify.has_value());
     CHECK(out.ended <= out.deadline + deadline_slack);
     CHECK_FALSE(r.transcript.empty());
+    CHECK(r.failure->detail.find(c.detail_has) != std::string::npos);
   }
 }
 

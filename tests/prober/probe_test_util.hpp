@@ -1,16 +1,23 @@
 #pragma once
-// Shared by the probe tests: a process-wide test PKI and a one-shot probe runner.
+// Shared by the probe and reliability tests: a process-wide test PKI, a healthy server, and
+// probe runners.
+
+#include <doctest/doctest.h>
 
 #include <asio/co_spawn.hpp>
 #include <asio/io_context.hpp>
 
 #include <unistd.h>
+
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "smtp_test_server.hpp"
 #include "starttls_exporter/prober.hpp"
@@ -62,22 +69,67 @@ struct Outcome {
   Clock::time_point ended;
 };
 
+/// Runs the probes together on one fresh io_context (one thread) until all complete, each with
+/// its own deadline.
+inline std::vector<Outcome> run_together(
+    std::vector<std::pair<prober::ProbeSpec, std::chrono::milliseconds>> probes) {
+  asio::io_context io;
+  std::vector<Outcome> outs(probes.size());
+  std::size_t done = 0;
+  for (std::size_t i = 0; i < probes.size(); ++i) {
+    outs[i].deadline = Clock::now() + probes[i].second;
+    asio::co_spawn(io, prober::run_probe(std::move(probes[i].first), outs[i].deadline),
+                   [&, i](std::exception_ptr e, ProbeResult r) {
+                     if (e) std::abort();  // run_probe promises never to throw
+                     outs[i].result = std::move(r);
+                     outs[i].ended = Clock::now();
+                     ++done;
+                   });
+  }
+  io.run();
+  if (done != outs.size()) throw std::runtime_error("a probe did not complete");
+  return outs;
+}
+
 /// Runs one probe on a fresh io_context until it completes.
 inline Outcome run(prober::ProbeSpec spec, std::chrono::milliseconds timeout = 5s) {
-  asio::io_context io;
-  Outcome out;
-  out.deadline = Clock::now() + timeout;
-  bool done = false;
-  asio::co_spawn(io, prober::run_probe(std::move(spec), out.deadline),
-                 [&](std::exception_ptr e, ProbeResult r) {
-                   if (e) std::abort();  // run_probe promises never to throw
-                   out.result = std::move(r);
-                   out.ended = Clock::now();
-                   done = true;
-                 });
-  io.run();
-  if (!done) throw std::runtime_error("probe did not complete");
-  return out;
+  std::vector<std::pair<prober::ProbeSpec, std::chrono::milliseconds>> probes;
+  probes.emplace_back(std::move(spec), timeout);
+  return std::move(run_together(std::move(probes)).front());
+}
+
+/// A server that behaves, shared by every test of the process.
+inline testing::SmtpTestServer& healthy_server() {
+  static testing::SmtpTestServer server([] {
+    testing::SmtpServerOptions options;
+    options.cert = pki().good;
+    return options;
+  }());
+  return server;
+}
+
+/// Runs `spec` and, meanwhile on the same io_context, a probe of a healthy server; returns
+/// `spec`'s outcome. Checks that the healthy probe succeeded whatever `spec`'s server did, and,
+/// when `spec` ran into its deadline, that the healthy one had ended before that deadline (a
+/// hostile peer must not stall the engine).
+inline Outcome run_beside_healthy(prober::ProbeSpec spec, std::chrono::milliseconds timeout = 5s) {
+  std::vector<std::pair<prober::ProbeSpec, std::chrono::milliseconds>> probes;
+  probes.emplace_back(std::move(spec), timeout);
+  probes.emplace_back(spec_for(healthy_server().port()),
+                      std::max<std::chrono::milliseconds>(timeout, 5s));
+  auto outs = run_together(std::move(probes));
+  const Outcome& hostile = outs[0];
+  const Outcome& healthy = outs[1];
+  const std::string why = healthy.result.failure
+                              ? "the healthy probe beside it failed: " +
+                                    std::string(to_string(healthy.result.failure->reason)) + " " +
+                                    healthy.result.failure->detail
+                              : std::string();
+  CHECK_MESSAGE(healthy.result.success, why);
+  if (hostile.result.failure && hostile.result.failure->reason == FailureReason::timeout) {
+    CHECK_MESSAGE(healthy.ended < hostile.deadline, "the healthy probe waited for the hostile one");
+  }
+  return std::move(outs.front());
 }
 
 inline bool has_phase(const ProbeResult& r, Phase phase) {

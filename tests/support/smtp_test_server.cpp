@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -17,8 +18,9 @@ namespace starttls_exporter::testing {
 
 struct SmtpTestServer::Impl {
   struct Conn {
-    int fd;  ///< closed only by the destructor, or by a reset under `mutex` (then -1)
+    int fd;  ///< closed under `mutex` (then -1): by a reset, when serve() ends, or at shutdown
     std::thread thread;
+    bool done = false;  ///< serve() has ended; the acceptor may join and forget it
   };
 
   SmtpServerOptions options;
@@ -36,6 +38,9 @@ struct SmtpTestServer::Impl {
   std::atomic<bool> tls_ok{false};
 
   void accept_loop();
+  void reap_finished();
+  void park_loop();
+  void count_finished();
   void serve(Conn& conn);
   bool is_stopping() const {
     std::lock_guard lock(mutex);
@@ -149,10 +154,15 @@ class PeerImpl final : public SmtpPeer {
 
 void SmtpTestServer::Impl::accept_loop() {
   while (!is_stopping()) {
+    reap_finished();
     pollfd p{listen_fd, POLLIN, 0};
     if (::poll(&p, 1, 50) <= 0) continue;
-    const int fd = ::accept(listen_fd, nullptr, nullptr);
+    const int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) continue;
+    // GnuTLS sends a server flight in several writes; with Nagle each waits for the client's
+    // delayed ACK (40 ms), which would dwarf what the tests measure.
+    const int on = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
     std::lock_guard lock(mutex);
     if (stopping) {
       ::close(fd);
@@ -162,6 +172,38 @@ void SmtpTestServer::Impl::accept_loop() {
     Conn& conn = conns.emplace_back(Conn{fd, {}});
     conn.thread = std::thread([this, &conn] { serve(conn); });
   }
+}
+
+void SmtpTestServer::Impl::count_finished() {
+  std::lock_guard lock(mutex);
+  ++finished;
+  changed.notify_all();
+}
+
+// One thread, one poll set: the listening socket plus every parked connection. Input is read
+// and discarded only to notice the client's close.
+void SmtpTestServer::Impl::park_loop() {
+  std::vector<pollfd> fds{{listen_fd, POLLIN, 0}};
+  while (!is_stopping()) {
+    if (::poll(fds.data(), fds.size(), 50) <= 0) continue;
+    for (std::size_t i = fds.size() - 1; i >= 1; --i) {
+      if (fds[i].revents == 0) continue;
+      char discard[512];
+      const ssize_t n = ::recv(fds[i].fd, discard, sizeof discard, MSG_DONTWAIT);
+      if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR))) continue;
+      ::close(fds[i].fd);
+      fds[i] = fds.back();  // already visited: the scan runs from the back
+      fds.pop_back();
+      count_finished();
+    }
+    if ((fds[0].revents & POLLIN) == 0) continue;
+    // The listening socket is non-blocking: take every pending connection.
+    for (int fd; (fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC)) >= 0;) {
+      ++connections;
+      fds.push_back(pollfd{fd, POLLIN, 0});
+    }
+  }
+  for (std::size_t i = 1; i < fds.size(); ++i) ::close(fds[i].fd);
 }
 
 void SmtpTestServer::Impl::serve(Conn& conn) {
@@ -176,27 +218,61 @@ void SmtpTestServer::Impl::serve(Conn& conn) {
   } catch (...) {
     // A script error must not terminate the test process; the probe's result shows it.
   }
+  // Closed here rather than at shutdown, so that a long-lived server holds no descriptor per
+  // connection it served.
   std::lock_guard lock(mutex);
+  if (conn.fd >= 0) ::close(conn.fd);
+  conn.fd = -1;
+  conn.done = true;
   ++finished;
   changed.notify_all();
 }
 
+// Joins the threads whose serve() ended. On the acceptor thread only (it alone adds to
+// `conns`); a list splice keeps the node, which the ending thread may still reference.
+void SmtpTestServer::Impl::reap_finished() {
+  std::list<Conn> ended;
+  {
+    std::lock_guard lock(mutex);
+    for (auto it = conns.begin(); it != conns.end();) {
+      auto next = std::next(it);
+      if (it->done) ended.splice(ended.end(), conns, it);
+      it = next;
+    }
+  }
+  for (auto& conn : ended) conn.thread.join();
+}
+
 SmtpTestServer::SmtpTestServer(SmtpServerOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->options = std::move(options);
-  impl_->listen_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  // Non-blocking, so that the park loop can drain every pending connection at once.
+  impl_->listen_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (impl_->listen_fd < 0) throw std::runtime_error("smtp test server: socket failed");
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(impl_->options.port);
   socklen_t len = sizeof addr;
-  if (::bind(impl_->listen_fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::listen(impl_->listen_fd, 64) != 0 ||
+  const int one = 1;
+  if (::inet_pton(AF_INET, impl_->options.address.c_str(), &addr.sin_addr) != 1 ||
+      (ntohl(addr.sin_addr.s_addr) >> 24) != 127) {
+    ::close(impl_->listen_fd);
+    throw std::runtime_error("smtp test server: not an IPv4 loopback address");
+  }
+  if (::setsockopt(impl_->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+      ::bind(impl_->listen_fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::listen(impl_->listen_fd, SOMAXCONN) != 0 ||
       ::getsockname(impl_->listen_fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
     ::close(impl_->listen_fd);
     throw std::runtime_error("smtp test server: bind/listen failed");
   }
   impl_->port = ntohs(addr.sin_port);
-  impl_->acceptor = std::thread([impl = impl_.get()] { impl->accept_loop(); });
+  impl_->acceptor = std::thread([impl = impl_.get()] {
+    if (impl->options.park) {
+      impl->park_loop();
+    } else {
+      impl->accept_loop();
+    }
+  });
 }
 
 SmtpTestServer::~SmtpTestServer() {

@@ -1,9 +1,10 @@
 #pragma once
 /// \file
 /// A scripted SMTP server on 127.0.0.1 (ephemeral port) for prober tests. Each accepted
-/// connection runs a behaviour on its own thread with blocking sockets and poll timeouts.
-/// The destructor stops everything promptly: it shuts the descriptors down (waking every
-/// blocked thread) before joining, so a test never hangs on a stuck connection.
+/// connection runs a behaviour on its own thread with blocking sockets and poll timeouts
+/// (or, with SmtpServerOptions::park, is held silently on the acceptor thread). The destructor
+/// stops everything promptly: it shuts the descriptors down (waking every blocked thread) before
+/// joining, so a test never hangs on a stuck connection.
 
 #include <atomic>
 #include <chrono>
@@ -80,6 +81,14 @@ struct SmtpServerOptions {
   SmtpScript script;               ///< when set, replaces `behaviour`
   std::optional<IssuedCert> cert;  ///< needed by every behaviour that reaches TLS
   TlsServerOptions tls;
+  /// Accepts every connection on the acceptor thread and holds it without a thread of its
+  /// own, never sending: a silent server for thousands of connections. A parked connection is
+  /// closed when the client closes it (then it counts as finished) or when the server stops.
+  /// `behaviour` and `script` are ignored.
+  bool park = false;
+  /// Where to listen: an IPv4 loopback address (127.0.0.0/8) and a port (0: ephemeral).
+  std::string address = "127.0.0.1";
+  std::uint16_t port = 0;
 };
 
 class SmtpTestServer {

@@ -1,0 +1,49 @@
+#pragma once
+/// \file
+/// The --web.config.file: TLS and basic authentication of the exporter's own web port, in the
+/// Prometheus exporter toolkit's format. Only src/config knows that the file is YAML.
+///
+///   tls_server_config:
+///     cert_file: server.crt          # relative paths: against the web config file's directory
+///     key_file: server.key
+///     client_ca_file: clients-ca.crt # optional: mutual TLS
+///     client_auth_type: RequireAndVerifyClientCert
+///   basic_auth_users:
+///     prometheus: $2y$10$...         # bcrypt hash ($2a$, $2b$ or $2y$)
+
+#include <map>
+#include <optional>
+#include <string>
+
+#include "starttls_exporter/config.hpp"
+
+namespace starttls_exporter::config {
+
+struct WebTlsConfig {
+  std::string cert_file;       ///< resolved path, readable at load time
+  std::string key_file;        ///< resolved path, readable at load time
+  std::string client_ca_file;  ///< empty: no client certificates are verified
+  /// One of the toolkit's names: NoClientCert (default), RequestClientCert,
+  /// RequireAnyClientCert, VerifyClientCertIfGiven, RequireAndVerifyClientCert.
+  std::string client_auth_type = "NoClientCert";
+  SourceLocation location;  ///< of the tls_server_config key, for later errors
+};
+
+struct WebConfig {
+  std::string source_file;
+  std::optional<WebTlsConfig> tls_server;  ///< unset: plain HTTP
+  /// user name -> bcrypt hash; empty: no authentication. Names are non-empty, without ':'.
+  std::map<std::string, std::string> basic_auth_users;
+};
+
+/// Reads and validates a web config file. Throws ConfigError ("file:line:column: key:
+/// problem") for the first problem: unknown keys, missing cert_file/key_file, unreadable
+/// files, an unknown client_auth_type, a client CA without a verifying client_auth_type (and
+/// the reverse), a hash that is not bcrypt. An empty file is a valid, empty configuration.
+WebConfig load_web_config(const std::string& path);
+
+/// As load_web_config, from text already in memory; `file_name` is used in messages and to
+/// resolve relative paths.
+WebConfig parse_web_config(const std::string& yaml_text, const std::string& file_name);
+
+}  // namespace starttls_exporter::config

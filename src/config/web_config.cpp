@@ -1,0 +1,155 @@
+// load_web_config / parse_web_config: the exporter toolkit's web config format, validated with
+// the same located errors as the main configuration.
+
+#include "starttls_exporter/web_config.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <array>
+#include <filesystem>
+#include <string_view>
+
+#include "document.hpp"
+#include "file_util.hpp"
+#include "validate.hpp"
+#include "yaml_reader.hpp"
+
+namespace starttls_exporter::config {
+namespace {
+
+constexpr std::size_t kMaxWebConfigBytes = 1024 * 1024;
+
+constexpr std::array<std::string_view, 5> kClientAuthTypes{
+    "NoClientCert", "RequestClientCert", "RequireAnyClientCert", "VerifyClientCertIfGiven",
+    "RequireAndVerifyClientCert"};
+
+bool verifies_client_certs(std::string_view type) {
+  return type == "VerifyClientCertIfGiven" || type == "RequireAndVerifyClientCert";
+}
+
+/// A path relative to the web config file's directory, checked readable now.
+std::string readable_file(const detail::Entry& entry, const detail::Reader& reader) {
+  const std::string text = reader.scalar(entry, "a file name");
+  if (text.empty()) reader.fail(entry, "must not be empty");
+  std::filesystem::path path(text);
+  if (path.is_relative()) path = std::filesystem::path(reader.file()).parent_path() / path;
+  if (const auto problem = detail::check_readable(path.string())) {
+    reader.fail(entry, "cannot read " + detail::quote(path.string(), 1024) + ": " + *problem);
+  }
+  return path.string();
+}
+
+WebTlsConfig parse_tls(const detail::Entry& entry, const detail::Reader& reader) {
+  WebTlsConfig tls;
+  tls.location = reader.location(entry.key);
+  const detail::Fields fields = reader.fields(
+      entry.value, entry.path, {"cert_file", "key_file", "client_ca_file", "client_auth_type"});
+  for (const char* required : {"cert_file", "key_file"}) {
+    if (fields.find(required) == nullptr) {
+      reader.fail(reader.location(entry.key), entry.path + "." + required,
+                  "missing (tls_server_config needs cert_file and key_file)");
+    }
+  }
+  tls.cert_file = readable_file(*fields.find("cert_file"), reader);
+  tls.key_file = readable_file(*fields.find("key_file"), reader);
+  if (const auto* e = fields.find("client_ca_file")) tls.client_ca_file = readable_file(*e, reader);
+  if (const auto* e = fields.find("client_auth_type")) {
+    tls.client_auth_type = reader.scalar(*e, "a client auth type");
+    if (std::find(kClientAuthTypes.begin(), kClientAuthTypes.end(), tls.client_auth_type) ==
+        kClientAuthTypes.end()) {
+      reader.fail(*e, "unknown client auth type " + detail::quote(tls.client_auth_type) +
+                          " (expected NoClientCert, RequestClientCert, RequireAnyClientCert, " +
+                          "VerifyClientCertIfGiven or RequireAndVerifyClientCert)");
+    }
+    if (verifies_client_certs(tls.client_auth_type) && tls.client_ca_file.empty()) {
+      reader.fail(*e, tls.client_auth_type + " needs client_ca_file");
+    }
+  }
+  if (!tls.client_ca_file.empty() && !verifies_client_certs(tls.client_auth_type)) {
+    reader.fail(*fields.find("client_ca_file"),
+                "client certificates are not verified with client_auth_type " +
+                    tls.client_auth_type +
+                    " (use VerifyClientCertIfGiven or RequireAndVerifyClientCert)");
+  }
+  return tls;
+}
+
+// bcrypt: "$2a$", "$2b$" or "$2y$", a two-digit cost, "$", 53 characters of salt and hash.
+bool is_bcrypt_hash(std::string_view hash) {
+  if (hash.size() != 60 || hash[0] != '$' || hash[1] != '2' || hash[3] != '$' || hash[6] != '$')
+    return false;
+  if (hash[2] != 'a' && hash[2] != 'b' && hash[2] != 'y') return false;
+  const bool cost_digits = hash[4] >= '0' && hash[4] <= '3' && hash[5] >= '0' && hash[5] <= '9';
+  const int cost = (hash[4] - '0') * 10 + (hash[5] - '0');
+  constexpr std::string_view kAlphabet =
+      "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  return cost_digits && cost >= 4 && cost <= 31 &&
+         hash.substr(7).find_first_not_of(kAlphabet) == std::string_view::npos;
+}
+
+std::map<std::string, std::string> parse_users(const detail::Entry& entry,
+                                               const detail::Reader& reader) {
+  std::map<std::string, std::string> users;
+  const detail::Fields fields = reader.fields(entry.value, entry.path, {});
+  for (const detail::Entry& user : fields.all()) {
+    if (user.name.empty() || user.name.find(':') != std::string::npos ||
+        !detail::is_valid_utf8(user.name) ||
+        user.name.find_first_of(std::string_view("\0\r\n", 3)) != std::string::npos) {
+      reader.fail(reader.location(user.key), user.path,
+                  "invalid user name: use non-empty UTF-8 text without ':' or control characters");
+    }
+    const std::string hash = reader.scalar(user, "a bcrypt hash");
+    // The hash is never shown: it is as good as a password for an offline attack.
+    if (!is_bcrypt_hash(hash)) {
+      reader.fail(user,
+                  "not a bcrypt hash (expected $2y$, $2b$ or $2a$, a cost and 53 more "
+                  "characters, as htpasswd -nbBC 10 USER PASSWORD makes)");
+    }
+    users.emplace(user.name, hash);
+  }
+  return users;
+}
+
+SourceLocation location_of(const std::string& file, const YAML::Mark& mark) {
+  if (mark.is_null() || mark.line < 0 || mark.column < 0) return {file, 0, 0};
+  return {file, mark.line + 1, mark.column + 1};
+}
+
+}  // namespace
+
+WebConfig load_web_config(const std::string& path) {
+  std::string text;
+  if (const auto problem = detail::read_regular_file(path, text, kMaxWebConfigBytes)) {
+    throw ConfigError({path, 0, 0}, "", "cannot read the web configuration file: " + *problem);
+  }
+  return parse_web_config(text, path);
+}
+
+WebConfig parse_web_config(const std::string& yaml_text, const std::string& file_name) {
+  const YAML::Node root = detail::load_document(yaml_text, file_name);
+  const detail::Reader reader(file_name);
+  WebConfig web;
+  web.source_file = file_name;
+  try {
+    if (root.IsNull()) return web;
+    if (!root.IsMap()) {
+      reader.fail(reader.location(root), "",
+                  "the top level must be a mapping with the keys tls_server_config and "
+                  "basic_auth_users, got " +
+                      std::string(detail::describe(root)));
+    }
+    const detail::Fields top = reader.fields(root, "", {"tls_server_config", "basic_auth_users"});
+    if (const auto* e = top.find("tls_server_config"); e && !e->value.IsNull()) {
+      web.tls_server = parse_tls(*e, reader);
+    }
+    if (const auto* e = top.find("basic_auth_users"))
+      web.basic_auth_users = parse_users(*e, reader);
+  } catch (const YAML::Exception& e) {
+    throw ConfigError(location_of(file_name, e.mark), "",
+                      "cannot read the YAML tree: " + detail::escape(e.msg));
+  }
+  return web;
+}
+
+}  // namespace starttls_exporter::config

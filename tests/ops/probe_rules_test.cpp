@@ -1,0 +1,146 @@
+// The pure rules behind /probe and the landing page: target syntax, deadline, allowlist,
+// sorting and escaping.
+
+#include <doctest/doctest.h>
+
+#include <memory>
+#include <string>
+
+#include "landing_page.hpp"
+#include "probe_handler.hpp"
+#include "starttls_exporter/config.hpp"
+
+using namespace starttls_exporter;
+using namespace starttls_exporter::app;
+using namespace std::chrono_literals;
+
+TEST_CASE("parse_probe_target") {
+  struct Case {
+    const char* text;
+    const char* address;  ///< nullptr: malformed
+    int port;
+  };
+  const Case cases[] = {
+      {"192.0.2.25", "192.0.2.25", 25},
+      {"192.0.2.25:587", "192.0.2.25", 587},
+      {"2001:DB8::25", "2001:db8::25", 25},
+      {"[2001:db8::25]:2525", "2001:db8::25", 2525},
+      {"[::1]", "::1", 25},
+      {"::1", "::1", 25},
+      {"", nullptr, 0},
+      {"mx.example.com", nullptr, 0},
+      {"mx.example.com:25", nullptr, 0},
+      {"192.0.2.25:", nullptr, 0},
+      {"192.0.2.25:0", nullptr, 0},
+      {"192.0.2.25:65536", nullptr, 0},
+      {"192.0.2.25:25x", nullptr, 0},
+      {"[192.0.2.25]:25", nullptr, 0},
+      {"[::1]25", nullptr, 0},
+      {"[::1", nullptr, 0},
+      {"192.0.2.256", nullptr, 0},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.text);
+    std::string problem;
+    const auto target = parse_probe_target(c.text, problem);
+    if (c.address == nullptr) {
+      CHECK_FALSE(target);
+      CHECK_FALSE(problem.empty());
+    } else {
+      REQUIRE(target);
+      CHECK(target->address == c.address);
+      CHECK(target->port == c.port);
+    }
+  }
+}
+
+TEST_CASE("probe_timeout: the smaller of the module timeout and the header minus the margin") {
+  struct Case {
+    Duration module;
+    const char* header;
+    Duration margin;
+    Duration expected;
+  };
+  const Case cases[] = {
+      {10s, "", 500ms, 10s},        {10s, "1.5", 500ms, 1000ms}, {10s, "15", 500ms, 10s},
+      {2s, "10", 500ms, 2s},        {10s, "1.5", 0ms, 1500ms},   {10s, "0.4", 500ms, 200ms},
+      {10s, "garbage", 500ms, 10s}, {10s, "-3", 500ms, 10s},     {10s, "0", 500ms, 10s},
+      {10s, "inf", 500ms, 10s},     {10s, "nan", 500ms, 10s},    {10s, "1.5s", 500ms, 10s},
+      {10s, "0.0001", 0ms, 1ms},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.header);
+    CHECK(probe_timeout(c.module, c.header, c.margin) == c.expected);
+  }
+}
+
+TEST_CASE("probe_refusal: configured address AND port, or a CIDR for any port") {
+  const config::Config config = config::parse_config(R"(
+modules: {smtp: {}}
+targets:
+  - {address: 192.0.2.25, port: 25, module: smtp}
+  - {address: "2001:db8::25", port: 587, module: smtp}
+probe_allowed_cidrs: [198.51.100.0/24]
+)",
+                                                     "c.yml");
+  struct Case {
+    const char* address;
+    int port;
+    bool allowed;
+  };
+  const Case cases[] = {
+      {"192.0.2.25", 25, true},    {"192.0.2.25", 587, false},  {"192.0.2.26", 25, false},
+      {"2001:db8::25", 587, true}, {"2001:db8::25", 25, false}, {"198.51.100.7", 2525, true},
+      {"198.51.101.7", 25, false},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.address);
+    CAPTURE(c.port);
+    const std::string refusal =
+        probe_refusal({c.address, static_cast<std::uint16_t>(c.port)}, config);
+    CHECK(refusal.empty() == c.allowed);
+    CHECK(refusal.find('\n') == std::string::npos);
+  }
+}
+
+TEST_CASE("landing page: sorted by days to expiry, unknown last, everything escaped") {
+  const SystemTime now = std::chrono::system_clock::now();
+  auto snapshot = [&](const std::string& endpoint, std::optional<int> days) {
+    store::TargetSnapshot s;
+    auto info = std::make_shared<store::TargetInfo>();
+    info->endpoint = endpoint;
+    info->module = "m<1>";
+    s.target = info;
+    auto result = std::make_shared<ProbeResult>();
+    result->success = false;
+    result->failure = Failure{Phase::banner, FailureReason::rejected_permanent, 554,
+                              "unexpected reply 554 <b>\"x\"</b>"};
+    s.latest = result;
+    if (days) {
+      auto handshake = std::make_shared<store::LastHandshake>();
+      handshake->tls.version = "TLS 1.3";
+      CertificateFacts leaf;
+      leaf.not_after = now + std::chrono::hours(24) * *days + std::chrono::minutes(1);
+      handshake->tls.chain.push_back(leaf);
+      s.last_handshake = handshake;
+    }
+    return s;
+  };
+  const std::string page =
+      render_landing_page({snapshot("a:25", std::nullopt), snapshot("b:25", 40),
+                           snapshot("c:25", -2), snapshot("d:25", 3)},
+                          now, "1.2.3");
+  const auto pos = [&](const char* text) { return page.find(text); };
+  REQUIRE(pos("c:25") != std::string::npos);
+  CHECK(pos("c:25") < pos("d:25"));
+  CHECK(pos("d:25") < pos("b:25"));
+  CHECK(pos("b:25") < pos("a:25"));
+  CHECK(pos(">-2.0<") != std::string::npos);
+  CHECK(pos(">40.0<") != std::string::npos);
+  CHECK(pos(">unknown<") != std::string::npos);
+  CHECK(pos("Version 1.2.3") != std::string::npos);
+  CHECK(pos("m&lt;1&gt;") != std::string::npos);
+  CHECK(pos("&lt;b&gt;&quot;x&quot;&lt;/b&gt;") != std::string::npos);
+  CHECK(pos("<b>") == std::string::npos);
+  CHECK(html_escape("<a href='x'>&</a>") == "&lt;a href=&#39;x&#39;&gt;&amp;&lt;/a&gt;");
+}
