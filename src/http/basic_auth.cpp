@@ -73,8 +73,11 @@ std::optional<std::pair<std::string, std::string>> parse_basic_credentials(
 std::string bcrypt(const std::string& password, const std::string& setting) {
   // crypt_data is ~32 KiB: on the heap, one per call, so concurrent checks share nothing.
   auto data = std::make_unique<crypt_data>();
-  const char* hash = crypt_r(password.c_str(), setting.c_str(), data.get());
-  // libxcrypt returns "*0"/"*1" (or null) on failure: never equal to a stored hash.
+  // crypt_rn, not crypt_r: libasan intercepts crypt_r but cannot resolve libxcrypt's versioned
+  // symbol, so sanitizer builds would call a null pointer. crypt_rn returns null on failure.
+  const char* hash =
+      crypt_rn(password.c_str(), setting.c_str(), data.get(), static_cast<int>(sizeof *data));
+  // Never equal to a stored hash on failure: null, or "*0"/"*1" from older libxcrypt.
   if (hash == nullptr || hash[0] == '*') return {};
   return hash;
 }
