@@ -20,15 +20,8 @@ work=$(mktemp -d)
 trap 'rm -rf -- "$work"' EXIT
 failures=0
 
-check() {  # check DESCRIPTION COMMAND...
-  if "${@:2}" >"$work/check.out" 2>&1; then
-    echo "ok   - $1"
-  else
-    echo "FAIL - $1"
-    sed 's/^/       /' "$work/check.out"
-    failures=$((failures + 1))
-  fi
-}
+# shellcheck source=../lib/check.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/check.sh"
 
 if ! "$repo/deploy/debian/build-deb.sh" --binary "$exe" --out "$work/out" >"$work/build.log" 2>&1; then
   echo "FAIL - build-deb.sh"

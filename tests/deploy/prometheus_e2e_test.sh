@@ -63,15 +63,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-check() {  # check DESCRIPTION COMMAND...
-  if "${@:2}" >"$work/check.out" 2>&1; then
-    echo "ok   - $1"
-  else
-    echo "FAIL - $1"
-    sed 's/^/       /' "$work/check.out"
-    failures=$((failures + 1))
-  fi
-}
+# shellcheck source=../lib/check.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/check.sh"
 
 read -r pf_port dead_port web_port prom_port < <("$python" -c '
 import socket

@@ -25,15 +25,8 @@ work=$(mktemp -d)
 trap 'rm -rf -- "$work"' EXIT
 failures=0
 
-check() {  # check DESCRIPTION COMMAND...
-  if "${@:2}" >"$work/check.out" 2>&1; then
-    echo "ok   - $1"
-  else
-    echo "FAIL - $1"
-    sed 's/^/       /' "$work/check.out"
-    failures=$((failures + 1))
-  fi
-}
+# shellcheck source=../lib/check.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/check.sh"
 
 # verify_clean FILE: exit 0 and not a word of diagnostics.
 verify_clean() {

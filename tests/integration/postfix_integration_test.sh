@@ -74,15 +74,8 @@ socks = [socket.socket() for _ in range(3)]
 for s in socks: s.bind(("127.0.0.1", 0))
 print(*(s.getsockname()[1] for s in socks))')
 
-check() {  # check DESCRIPTION COMMAND...: records one assertion
-  if "${@:2}" >"$work/check.out" 2>&1; then
-    echo "ok   - $1"
-  else
-    echo "FAIL - $1"
-    sed 's/^/       /' "$work/check.out"
-    failures=$((failures + 1))
-  fi
-}
+# shellcheck source=../lib/check.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/check.sh"
 
 # metric NAME LABEL...: prints the value of the first sample of NAME whose label set contains
 # every LABEL (a literal `key="value"`); fails when there is none. Label values may contain
