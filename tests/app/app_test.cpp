@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
+
 #include <stdlib.h>
+#include "temp_dir.hpp"
 
 #include <filesystem>
 #include <fstream>
@@ -17,21 +19,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-/// A fresh directory under /tmp, removed with its contents at scope end.
-struct TempDir {
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "app_test.XXXXXX").string();
-    REQUIRE(mkdtemp(pattern.data()) != nullptr);
-    path = pattern;
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  std::string file(const std::string& name, const std::string& content) const {
-    const auto full = (path / name).string();
-    std::ofstream(full, std::ios::binary) << content;
-    return full;
-  }
-  std::filesystem::path path;
-};
+using starttls_exporter::testing::TempDir;
 
 config::Config two_module_config(const std::string& ca_file) {
   return config::parse_config(R"(

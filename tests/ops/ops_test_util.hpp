@@ -5,7 +5,9 @@
 /// 127.0.0.1:0) exactly as run_exporter wires it.
 
 #include <doctest/doctest.h>
+
 #include <stdlib.h>
+#include "temp_dir.hpp"
 
 #include <chrono>
 #include <filesystem>
@@ -44,21 +46,7 @@ inline HttpReply get(int port, const std::string& path, const std::string& heade
   return request(port, "GET", path, headers);
 }
 
-/// A fresh directory under /tmp, removed with its contents at scope end.
-struct TempDir {
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "ops_test.XXXXXX").string();
-    REQUIRE(mkdtemp(pattern.data()) != nullptr);
-    path = pattern;
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  std::string file(const std::string& name, const std::string& content) const {
-    const auto full = (path / name).string();
-    std::ofstream(full, std::ios::binary) << content;
-    return full;
-  }
-  std::filesystem::path path;
-};
+using starttls_exporter::testing::TempDir;
 
 /// The exporter in-process, from the config file at `config_path`.
 class Exporter {
