@@ -33,6 +33,9 @@ struct Response {
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  ///< extra headers, sent as given
+  /// Sent after `body`, in order, never joined into one buffer (the large /metrics page);
+  /// Content-Length covers both. Shared so that its owner can reuse the buffers afterwards.
+  std::shared_ptr<const std::vector<std::string>> body_parts;
 };
 
 /// A handler may throw: the client then gets 500 with a one-line body and the error is logged.

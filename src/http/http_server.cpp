@@ -107,7 +107,11 @@ bool header_safe(std::string_view s) {
 void send(mg_connection* conn, const Request& req, const Response& resp) {
   mg_response_header_start(conn, resp.status);
   mg_response_header_add(conn, "Content-Type", resp.content_type.c_str(), -1);
-  const std::string length = std::to_string(resp.body.size());
+  std::size_t body_size = resp.body.size();
+  if (resp.body_parts) {
+    for (const auto& part : *resp.body_parts) body_size += part.size();
+  }
+  const std::string length = std::to_string(body_size);
   mg_response_header_add(conn, "Content-Length", length.c_str(), -1);
   for (const auto& [name, value] : resp.headers) {
     if (header_safe(name) && header_safe(value)) {
@@ -115,8 +119,12 @@ void send(mg_connection* conn, const Request& req, const Response& resp) {
     }
   }
   mg_response_header_send(conn);
-  if (req.method != "HEAD" && !resp.body.empty()) {
-    mg_write(conn, resp.body.data(), resp.body.size());
+  if (req.method == "HEAD") return;
+  if (!resp.body.empty()) mg_write(conn, resp.body.data(), resp.body.size());
+  if (resp.body_parts) {
+    for (const auto& part : *resp.body_parts) {
+      if (!part.empty() && mg_write(conn, part.data(), part.size()) <= 0) return;  // client gone
+    }
   }
 }
 

@@ -152,8 +152,35 @@ void append_lag(std::vector<prometheus::MetricFamily>& out, const LagSource& sou
 
 }  // namespace
 
+/// One spare set of page buffers, kept between scrapes. A second concurrent scrape renders
+/// into fresh buffers; only one set is kept, so the memory held is one page's worth.
+struct Collector::BufferPool {
+  std::mutex mutex;
+  std::vector<std::string> spare;  ///< empty when lent out (or before the first scrape)
+  TextSink::SizeHints hints{};     ///< series bytes per family at the last scrape
+
+  std::vector<std::string> borrow(TextSink::SizeHints& hints_out) {
+    std::lock_guard lock(mutex);
+    hints_out = hints;
+    return std::move(spare);
+  }
+
+  /// Keeps `parts` for reuse unless a set is already kept. A buffer much larger than it was
+  /// needed this time (the target set shrank) is released rather than held forever.
+  void give_back(std::vector<std::string>&& parts) {
+    for (auto& part : parts) {
+      if (part.capacity() > 2 * part.size() + 64 * 1024) std::string().swap(part);
+    }
+    std::lock_guard lock(mutex);
+    if (spare.empty()) spare = std::move(parts);
+  }
+};
+
 Collector::Collector(const store::ResultStore& store, BuildInfo build, Clock clock)
-    : store_(store), build_(std::move(build)), clock_(std::move(clock)) {
+    : store_(store),
+      build_(std::move(build)),
+      clock_(std::move(clock)),
+      pool_(std::make_shared<BufferPool>()) {
   if (!clock_) clock_ = [] { return std::chrono::system_clock::now(); };
 }
 
@@ -170,27 +197,39 @@ std::vector<prometheus::MetricFamily> Collector::Collect() const {
   return out;
 }
 
-std::string Collector::Render() const {
+Collector::Page Collector::RenderPage() const {
   const auto snapshot = store_.snapshot();
   const auto counters = store_.counters();
   TextSink::SizeHints hints{};
-  {
-    std::lock_guard lock(hints_mutex_);
-    std::copy_n(size_hints_.begin(), std::min(size_hints_.size(), hints.size()), hints.begin());
-  }
-  TextSink sink(Source::scheduled, hints);
+  auto buffers = pool_->borrow(hints);
+  TextSink sink(Source::scheduled, std::move(buffers), hints);
   append_targets(sink, snapshot, clock_());
-  {
-    const auto sizes = sink.sizes();
-    std::lock_guard lock(hints_mutex_);
-    size_hints_.assign(sizes.begin(), sizes.end());
-  }
-  std::string out;
-  sink.finish(out);
+  const auto sizes = sink.sizes();
+  auto parts = sink.take();
   auto self = self_families(build_, counters, snapshot.size(),
                             {reload_successful_.load(), reload_success_seconds_.load()});
   append_lag(self, lag_);
-  out += render_text(self);
+  parts.push_back(render_text(self));
+  {
+    std::lock_guard lock(pool_->mutex);
+    pool_->hints = sizes;
+  }
+  // The deleter owns the pool too, so a page may outlive the collector.
+  auto* page = new std::vector<std::string>(std::move(parts));
+  return Page(page, [pool = pool_](std::vector<std::string>* p) {
+    std::unique_ptr<std::vector<std::string>> owned(p);
+    owned->pop_back();  // the self metrics part is small and rebuilt every time
+    pool->give_back(std::move(*owned));
+  });
+}
+
+std::string Collector::Render() const {
+  const auto page = RenderPage();
+  std::size_t size = 0;
+  for (const auto& part : *page) size += part.size();
+  std::string out;
+  out.reserve(size);
+  for (const auto& part : *page) out += part;
   return out;
 }
 

@@ -1,7 +1,9 @@
 #include "sinks.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <utility>
 
 namespace starttls_exporter::metrics {
 
@@ -34,15 +36,27 @@ std::vector<prometheus::MetricFamily> FamilySink::take() {
   return out;
 }
 
-TextSink::TextSink(Source source, const SizeHints& hints) : source_(source) {
+TextSink::TextSink(Source source, std::vector<std::string> buffers, const SizeHints& hints)
+    : bodies_(std::move(buffers)) {
+  bodies_.resize(kFamilyCount);
   for (std::size_t i = 0; i < kFamilyCount; ++i) {
-    if (hints[i] != 0) bodies_[i].reserve(hints[i] + hints[i] / 8);
+    const auto fam = static_cast<Fam>(i);
+    auto& body = bodies_[i];
+    body.clear();
+    const std::string_view name = family_name(fam);
+    const std::string help = family_help(fam, source);
+    body.reserve(std::max(body.capacity(), hints[i] + hints[i] / 8 + help.size() + 128));
+    ((body += "# HELP ") += name) += ' ';
+    (body += help) += '\n';
+    ((body += "# TYPE ") += name) +=
+        family_type(fam) == prometheus::MetricType::Counter ? " counter\n" : " gauge\n";
+    header_sizes_[i] = body.size();
   }
 }
 
 TextSink::SizeHints TextSink::sizes() const {
   SizeHints out{};
-  for (std::size_t i = 0; i < kFamilyCount; ++i) out[i] = bodies_[i].size();
+  for (std::size_t i = 0; i < kFamilyCount; ++i) out[i] = bodies_[i].size() - header_sizes_[i];
   return out;
 }
 
@@ -79,32 +93,21 @@ void TextSink::add(Fam fam, double value, Extra extra) {
   out += '\n';
 }
 
-void TextSink::finish(std::string& out) const {
-  std::size_t size = out.size();
-  for (const auto& body : bodies_) size += body.size() + 512;
-  out.reserve(size);
+std::vector<std::string> TextSink::take() {
   for (std::size_t i = 0; i < kFamilyCount; ++i) {
-    if (bodies_[i].empty()) continue;
-    const auto fam = static_cast<Fam>(i);
-    const std::string_view name = family_name(fam);
-    ((out += "# HELP ") += name) += ' ';
-    (out += family_help(fam, source_)) += '\n';
-    ((out += "# TYPE ") += name) +=
-        family_type(fam) == prometheus::MetricType::Counter ? " counter\n" : " gauge\n";
-    out += bodies_[i];
+    if (bodies_[i].size() == header_sizes_[i]) bodies_[i].clear();
   }
+  return std::move(bodies_);
 }
 
 void append_label_value(std::string& out, std::string_view value) {
-  for (char c : value) {
-    if (c == '\\' || c == '"') {
-      out += '\\';
-      out += c;
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out += c;
-    }
+  // Most values need no escaping: append them in runs between the characters that do.
+  while (!value.empty()) {
+    const auto special = value.find_first_of("\\\"\n");
+    out.append(value.substr(0, special));
+    if (special == std::string_view::npos) return;
+    out += value[special] == '\n' ? "\\n" : value[special] == '"' ? "\\\"" : "\\\\";
+    value.remove_prefix(special + 1);
   }
 }
 

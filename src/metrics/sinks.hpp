@@ -32,24 +32,27 @@ class FamilySink final : public SeriesSink {
 };
 
 /// Writes the Prometheus text format, byte-identical to prometheus::TextSerializer's output
-/// for the same families. Not thread-safe; one per scrape.
+/// for the same families. Each family is one buffer (HELP, TYPE, series), so the page can be
+/// sent part by part without being joined. Not thread-safe; one per scrape.
 class TextSink final : public SeriesSink {
  public:
   /// Capacity per family, in bytes: reserving what the last scrape needed avoids regrowing
   /// (copying) multi-megabyte buffers.
   using SizeHints = std::array<std::size_t, kFamilyCount>;
 
-  explicit TextSink(Source source, const SizeHints& hints = {});
+  /// `buffers` are reused (cleared, capacity kept): a previous scrape's take() result, or
+  /// empty. Their pages are then already mapped, which spares the page faults of fresh memory.
+  TextSink(Source source, std::vector<std::string> buffers = {}, const SizeHints& hints = {});
   void begin_target(const Labels& base) override;
   void add(Fam fam, double value, Extra extra) override;
-  /// Appends the non-empty families (HELP, TYPE, series), in Fam order, to `out`.
-  void finish(std::string& out) const;
-  /// The bytes written per family so far (hints for the next scrape).
+  /// One buffer per family, in Fam order; a family without series is an empty string.
+  std::vector<std::string> take();
+  /// The series bytes written per family so far (hints for the next scrape).
   SizeHints sizes() const;
 
  private:
-  Source source_;
-  std::array<std::string, kFamilyCount> bodies_;  ///< series lines per family
+  std::vector<std::string> bodies_;  ///< per family: HELP and TYPE lines, then series
+  std::array<std::size_t, kFamilyCount> header_sizes_{};  ///< HELP + TYPE bytes per family
   std::string base_;  ///< the current target's labels, rendered: `target="...",module="..."`
 };
 

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <memory>
 #include <stdexcept>
 #include <string>
 
@@ -67,6 +68,13 @@ Routes test_routes() {
     r.body += "|" + req.header("x-prometheus-scrape-timeout-seconds");
     return r;
   };
+  routes["/parts"] = [](const Request&) {
+    Response r;
+    r.body = "head|";
+    r.body_parts = std::make_shared<const std::vector<std::string>>(
+        std::vector<std::string>{"one|", "", std::string(100000, 'x'), "|end"});
+    return r;
+  };
   routes["/boom"] = [](const Request&) -> Response { throw std::runtime_error("kaput"); };
   return routes;
 }
@@ -103,6 +111,17 @@ TEST_CASE("query strings and headers are decoded") {
                      "X-Prometheus-Scrape-Timeout-Seconds: 9.5\r\n");
   CHECK(r.status == 200);
   CHECK(r.body == "GET|/echo|127.0.0.1|flag=;module=a b;target=[::1]:25;x=1;|9.5");
+}
+
+TEST_CASE("body parts follow the body in order and count in Content-Length") {
+  Server server("127.0.0.1:0", test_routes());
+  const auto r = get(server.port(), "/parts");
+  CHECK(r.status == 200);
+  CHECK(r.body == "head|one|" + std::string(100000, 'x') + "|end");
+  CHECK(r.head.find("Content-Length: 100013") != std::string::npos);
+  const auto head = raw_request(server.port(), "HEAD /parts HTTP/1.0\r\n\r\n");
+  CHECK(head.body.empty());
+  CHECK(head.head.find("Content-Length: 100013") != std::string::npos);
 }
 
 TEST_CASE("HEAD gets headers without a body") {

@@ -11,6 +11,13 @@ using namespace starttls_exporter::ops_testing;
 
 namespace {
 
+http::Response plain_response(std::string body) {
+  http::Response response;
+  response.content_type = "text/plain";
+  response.body = std::move(body);
+  return response;
+}
+
 // bcrypt (cost 4, to keep the test fast) of "s3cret" and of "other".
 constexpr const char* kS3cretHash = "$2b$04$RlRIl8y0NaDBlnkM0CYOsOBSblAdcD8athx/095eCHVOGg77L3gv2";
 constexpr const char* kOtherHash = "$2y$04$GksYH5Yc3.ui1InbWpxiB.p/MJAf5giWKeoEtG9/qWCIIGAcPqYNS";
@@ -38,12 +45,8 @@ std::string basic(const std::string& user, const std::string& password) {
 
 TEST_CASE("basic auth: right, wrong, missing, unknown user; /-/healthy stays open") {
   http::Routes routes;
-  routes["/metrics"] = [](const http::Request&) {
-    return http::Response{200, "text/plain", "m", {}};
-  };
-  routes["/-/healthy"] = [](const http::Request&) {
-    return http::Response{200, "text/plain", "OK", {}};
-  };
+  routes["/metrics"] = [](const http::Request&) { return plain_response("m"); };
+  routes["/-/healthy"] = [](const http::Request&) { return plain_response("OK"); };
   http::ServerOptions options;
   options.basic_auth_users = {{"prometheus", kS3cretHash}, {"ops", kOtherHash}};
   http::Server server("127.0.0.1:0", routes, options);
@@ -76,9 +79,7 @@ TEST_CASE("basic auth: right, wrong, missing, unknown user; /-/healthy stays ope
 
 TEST_CASE("without users every path is open") {
   http::Routes routes;
-  routes["/metrics"] = [](const http::Request&) {
-    return http::Response{200, "text/plain", "m", {}};
-  };
+  routes["/metrics"] = [](const http::Request&) { return plain_response("m"); };
   http::Server server("127.0.0.1:0", routes);
   CHECK(get(server.port(), "/metrics").status == 200);
   CHECK(get(server.port(), "/metrics", basic("x", "y")).status == 200);
