@@ -21,6 +21,9 @@ struct ProbeSpec {
   std::string server_name;  ///< SNI and certificate name; empty: no SNI, hostname not checked
   std::string ehlo_name = "localhost";
   std::shared_ptr<const tls::TrustStore> trust;
+  /// Keep the dialogue log in ProbeResult::transcript (/probe?debug=true). Off for scheduled
+  /// probes: nothing reads it there, and at 10,000 targets it would be ~15 MB of memory.
+  bool record_transcript = false;
 };
 
 /// Bounds on what a server may send us; a reply over them fails with reply_too_long and costs at

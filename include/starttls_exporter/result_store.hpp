@@ -25,18 +25,13 @@ struct TargetInfo {
   std::map<std::string, std::string> labels;  ///< static labels from the config
 };
 
-/// The facts of the last completed handshake, kept after later failed probes.
-struct LastHandshake {
-  TlsFacts tls;
-  VerifyVerdict verify;
-  SystemTime at{};
-};
-
 /// A consistent copy of one target's state (cheap: shared pointers to immutable data).
 struct TargetSnapshot {
   std::shared_ptr<const TargetInfo> target;
-  std::shared_ptr<const ProbeResult> latest;            ///< null before the first probe
-  std::shared_ptr<const LastHandshake> last_handshake;  ///< null until a handshake completed
+  std::shared_ptr<const ProbeResult> latest;  ///< null before the first probe
+  /// The last probe that completed a TLS handshake (its `tls` and `verify` are set), kept after
+  /// later failed probes; often the same object as `latest`. Null until a handshake completed.
+  std::shared_ptr<const ProbeResult> last_handshake;
   std::optional<SystemTime> last_success;
 };
 

@@ -32,9 +32,9 @@ Row make_row(const store::TargetSnapshot& s, SystemTime now) {
   }
   // The last completed handshake, kept across later failures (as /metrics shows it).
   if (s.last_handshake) {
-    row.tls_version = s.last_handshake->tls.version;
-    if (!s.last_handshake->tls.chain.empty()) {
-      const auto left = s.last_handshake->tls.chain.front().not_after - now;
+    row.tls_version = s.last_handshake->tls->version;
+    if (!s.last_handshake->tls->chain.empty()) {
+      const auto left = s.last_handshake->tls->chain.front().not_after - now;
       row.days = std::chrono::duration<double>(left).count() / 86400;
       std::array<char, 32> text{};
       std::snprintf(text.data(), text.size(), "%.1f", *row.days);

@@ -199,6 +199,9 @@ http::Response handle_probe(const http::Request& request, const LiveConfig& live
   spec.port = target->port;
   spec.ehlo_name = module->second.ehlo_name;
   spec.trust = live.trust_by_module.at(module->first);
+  const std::string* debug = param("debug");
+  const bool debug_wanted = debug && *debug == "true";
+  spec.record_transcript = debug_wanted;
   if (const std::string* name = param("server_name")) {
     if (!name->empty() && !is_server_name(*name)) {
       return plain(400, "invalid server_name: want a DNS name such as mx.example.com");
@@ -223,7 +226,7 @@ http::Response handle_probe(const http::Request& request, const LiveConfig& live
       "on-demand probe",
       {{"target", endpoint}, {"module", module->first}, {"result", describe_outcome(result)}});
   http::Response response;
-  if (const std::string* debug = param("debug"); debug && *debug == "true") {
+  if (debug_wanted) {
     response.body = debug_text(endpoint, module->first, spec, timeout, result, metrics_text);
   } else {
     response.content_type = std::string(metrics::kTextContentType);

@@ -70,9 +70,9 @@ void append_targets(SeriesSink& sink, const std::vector<store::TargetSnapshot>& 
     TargetView view;
     view.latest = s.latest.get();
     if (s.last_handshake) {
-      view.tls = &s.last_handshake->tls;
-      view.verify = &s.last_handshake->verify;
-      view.handshake_at = s.last_handshake->at;
+      view.tls = &*s.last_handshake->tls;
+      view.verify = &*s.last_handshake->verify;
+      view.handshake_at = s.last_handshake->started;
     }
     view.last_success = s.last_success;
     append_target(sink, base_labels(*s.target), view, now);

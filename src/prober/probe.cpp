@@ -39,7 +39,7 @@ class TlsChannel final : public Channel {
 class ProbeRun {
  public:
   ProbeRun(ProbeSpec spec, Clock::time_point deadline)
-      : spec_(std::move(spec)), deadline_(deadline) {
+      : spec_(std::move(spec)), deadline_(deadline), transcript_(spec_.record_transcript) {
     result_.started = std::chrono::system_clock::now();
   }
 

@@ -37,7 +37,7 @@ std::string escape_printable(std::string_view text, std::size_t max_bytes) {
 }
 
 void Transcript::add(std::string_view prefix, std::string_view text) {
-  if (truncated_) return;
+  if (!enabled_ || truncated_) return;
   if (lines_.size() >= max_lines) {
     lines_.emplace_back("... (transcript truncated)");
     truncated_ = true;
@@ -49,6 +49,7 @@ void Transcript::add(std::string_view prefix, std::string_view text) {
 }
 
 void Transcript::add_reply(int code, const std::vector<std::string>& lines) {
+  if (!enabled_) return;
   const std::string code_text = std::to_string(code);
   for (std::size_t i = 0; i < lines.size(); ++i) {
     const bool final_line = i + 1 == lines.size();

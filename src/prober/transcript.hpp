@@ -15,6 +15,9 @@ class Transcript {
   static constexpr std::size_t max_lines = 100;
   static constexpr std::size_t max_line_bytes = 200;
 
+  /// A disabled transcript records nothing (and spends nothing on escaping).
+  explicit Transcript(bool enabled = true) : enabled_(enabled) {}
+
   /// Appends `prefix` + `text` with bytes outside printable ASCII escaped as \xNN (CR, LF and TAB
   /// as \r, \n, \t), truncated to max_line_bytes with a trailing "...". After max_lines lines
   /// one last "... (transcript truncated)" line is added and the rest is dropped.
@@ -27,6 +30,7 @@ class Transcript {
 
  private:
   std::vector<std::string> lines_;
+  bool enabled_ = true;
   bool truncated_ = false;
 };
 

@@ -28,18 +28,12 @@ void ResultStore::set_targets(const std::vector<TargetInfo>& targets) {
 
 void ResultStore::record(const std::string& key, std::shared_ptr<const ProbeResult> result) {
   if (!result) return;
-  // Built outside the lock: copies the certificate facts.
-  std::shared_ptr<const LastHandshake> handshake;
-  if (result->tls) {
-    handshake = std::make_shared<const LastHandshake>(
-        LastHandshake{*result->tls, result->verify.value_or(VerifyVerdict{}), result->started});
-  }
-
   std::lock_guard lock(mutex_);
   auto it = entries_.find(key);
   if (it == entries_.end()) return;  // removed by a reload while the probe was in flight
   auto& state = it->second.state;
-  if (handshake) state.last_handshake = std::move(handshake);
+  // Shared, not copied: one set of certificate facts per target in memory.
+  if (result->tls && result->verify) state.last_handshake = result;
   if (result->success) {
     state.last_success = result->started;
     ++counters_.success;

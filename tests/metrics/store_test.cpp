@@ -47,16 +47,16 @@ TEST_CASE("record keeps the last handshake and last success across failures") {
   REQUIRE(snap[0].latest);
   CHECK(snap[0].latest->started == t0 + 60s);
   REQUIRE(snap[0].last_handshake);
-  CHECK(snap[0].last_handshake->at == t0);
-  CHECK(snap[0].last_handshake->tls.version == "TLS 1.3");
-  CHECK(snap[0].last_handshake->verify.verified);
+  CHECK(snap[0].last_handshake->started == t0);
+  CHECK(snap[0].last_handshake->tls->version == "TLS 1.3");
+  CHECK(snap[0].last_handshake->verify->verified);
   CHECK(snap[0].last_success == t0);
 
   // A later handshake that failed verification replaces the facts but not last_success.
   store.record("127.0.0.1:25/smtp", result(false, true, t0 + 120s));
   snap = store.snapshot();
-  CHECK(snap[0].last_handshake->at == t0 + 120s);
-  CHECK_FALSE(snap[0].last_handshake->verify.verified);
+  CHECK(snap[0].last_handshake->started == t0 + 120s);
+  CHECK_FALSE(snap[0].last_handshake->verify->verified);
   CHECK(snap[0].last_success == t0);
 
   const auto counters = store.counters();

@@ -117,11 +117,12 @@ TEST_CASE("landing page: sorted by days to expiry, unknown last, everything esca
                               "unexpected reply 554 <b>\"x\"</b>"};
     s.latest = result;
     if (days) {
-      auto handshake = std::make_shared<store::LastHandshake>();
-      handshake->tls.version = "TLS 1.3";
+      auto handshake = std::make_shared<ProbeResult>();
+      handshake->tls.emplace().version = "TLS 1.3";
+      handshake->verify.emplace();
       CertificateFacts leaf;
       leaf.not_after = now + std::chrono::hours(24) * *days + std::chrono::minutes(1);
-      handshake->tls.chain.push_back(leaf);
+      handshake->tls->chain.push_back(leaf);
       s.last_handshake = handshake;
     }
     return s;

@@ -53,6 +53,15 @@ TEST_CASE("a healthy server probes successfully, with every phase and the facts"
   CHECK(server.received() == std::vector<std::string>{"EHLO probe.test", "STARTTLS", "QUIT"});
 }
 
+TEST_CASE("without record_transcript the result carries no dialogue log") {
+  SmtpTestServer server(with_cert(SmtpBehaviour::normal));
+  auto spec = spec_for(server.port());
+  spec.record_transcript = false;
+  const auto out = run(spec);
+  CHECK(out.result.success);
+  CHECK(out.result.transcript.empty());
+}
+
 TEST_CASE("a slow multiline greeting is read whole before the prober speaks") {
   SmtpTestServer server(with_cert(SmtpBehaviour::slow_multiline_greeting));
   const auto out = run(spec_for(server.port()));

@@ -60,6 +60,7 @@ inline prober::ProbeSpec spec_for(std::uint16_t port, std::string server_name = 
   spec.server_name = std::move(server_name);
   spec.ehlo_name = "probe.test";
   spec.trust = pki().trust;
+  spec.record_transcript = true;  // the tests read the dialogue
   return spec;
 }
 
