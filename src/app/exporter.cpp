@@ -61,6 +61,7 @@ using Loaded = LoadedConfig;
 
 /// Loads the file and builds its targets. Throws config::ConfigError (or std::exception).
 Loaded load(const std::string& path, TrustCache& trust, const Shard& shard) {
+  const ReturnFreedMemory trim;  // on success and on error alike
   Loaded loaded{config::load_config(path), {}};
   loaded.targets = build_targets(loaded.config, trust, shard);
   return loaded;
