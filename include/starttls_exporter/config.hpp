@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "starttls_exporter/duration.hpp"
+#include "starttls_exporter/probe_result.hpp"
 
 namespace starttls_exporter::config {
 
@@ -38,11 +39,30 @@ class ConfigError : public std::runtime_error {
   std::string problem_;
 };
 
-enum class Protocol { smtp };
+/// The mail protocol a module speaks up to the TLS handshake. submission is SMTP that also
+/// reports AUTH offered before TLS; sieve is ManageSieve (RFC 5804).
+enum class Protocol { smtp, submission, lmtp, imap, pop3, sieve };
+
+/// starttls: the protocol's upgrade command; implicit: TLS right after connect (465, 993, 995).
+enum class TlsMode { starttls, implicit };
+
+/// The `protocol:` spelling ("submission"); "unknown" outside the enum.
+std::string_view protocol_name(Protocol protocol) noexcept;
+/// The port a target of this protocol and mode uses when it names none (smtp 25, submission 587,
+/// lmtp 24, imap 143, pop3 110, sieve 4190; implicit: smtp and submission 465, imap 993, pop3
+/// 995; implicit lmtp and sieve have no registered port and keep 24 and 4190).
+std::uint16_t default_port(Protocol protocol, TlsMode mode) noexcept;
 
 struct TlsSettings {
-  std::string ca_file;              ///< empty: the system trust store
-  SourceLocation ca_file_location;  ///< for errors found later (e.g. the file is not PEM)
+  std::string ca_file;               ///< empty: the system trust store
+  SourceLocation ca_file_location;   ///< for errors found later (e.g. the file is not PEM)
+  TlsMode mode = TlsMode::starttls;  ///< tls.mode
+  /// tls.min_version: a handshake that negotiates an older version fails the probe with
+  /// tls_version_too_old (after its facts are recorded). Unset: any version passes.
+  std::optional<TlsVersion> min_version;
+  /// tls.legacy_probe: after each probe that completed a handshake, one more connection offers
+  /// only TLS 1.0/1.1 and reports whether the server accepts it.
+  bool legacy_probe = false;
 };
 
 struct Module {
@@ -51,6 +71,10 @@ struct Module {
   Duration timeout{0};  ///< effective: the module's own, else global.timeout
   std::string ehlo_name = "localhost";
   TlsSettings tls;
+  /// source_address: canonical IP literal every probe of this module binds before connecting;
+  /// empty: the kernel chooses. Targets of the other address family are a config error.
+  std::string source_address;
+  SourceLocation source_address_location;
 };
 
 struct Target {

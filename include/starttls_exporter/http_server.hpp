@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -52,6 +53,11 @@ struct ServerOptions {
   /// exists. Credentials are never logged.
   std::map<std::string, std::string> basic_auth_users;
   std::set<std::string> open_paths = {"/-/healthy"};
+  /// Who may talk to this server, for one that listens behind a proxy of ours (the web TLS
+  /// terminator). Called on a worker thread for each request with the peer's IP and port as
+  /// the server sees them; returns the real client's address (for Request::remote_address),
+  /// or nullopt to answer 403 before authentication and routing. Unset: everyone is served.
+  std::function<std::optional<std::string>(const std::string& peer_ip, int peer_port)> admit;
 };
 
 /// Listens while alive; the destructor stops listening and waits for running handlers.

@@ -14,8 +14,22 @@ namespace starttls_exporter {
 
 using SystemTime = std::chrono::system_clock::time_point;
 
-/// The phases of a probe, in the order they run. Every phase that started records its duration.
-enum class Phase { connect, banner, ehlo, starttls, tls_handshake, verify, quit };
+/// The phases of a probe. Every phase that started records its duration. The first seven run in
+/// this order for SMTP; the later values were added for the other protocols (capability: IMAP
+/// CAPABILITY, POP3 CAPA, ManageSieve's capabilities re-sent after TLS; lhlo: LMTP's LHLO;
+/// logout: IMAP and ManageSieve LOGOUT). With implicit TLS the greeting (banner) follows verify.
+enum class Phase {
+  connect,
+  banner,
+  ehlo,
+  starttls,
+  tls_handshake,
+  verify,
+  quit,
+  capability,
+  lhlo,
+  logout,
+};
 
 /// Stable lower-case name used as the `phase` label ("tls_handshake").
 std::string_view to_string(Phase phase) noexcept;
@@ -24,15 +38,17 @@ std::string_view to_string(Phase phase) noexcept;
 /// `probe_failure_info{phase,reason}` and has a paragraph in README's failure table.
 enum class FailureReason {
   // Transport, any phase.
-  timeout,              ///< the whole-probe deadline ran out in this phase
-  connection_refused,   ///< RST on connect
-  network_unreachable,  ///< ENETUNREACH
-  host_unreachable,     ///< EHOSTUNREACH
-  out_of_descriptors,   ///< EMFILE/ENFILE: this host, not the server, is the problem
-  connect_error,        ///< any other connect(2) error
-  connection_closed,    ///< peer closed (EOF) before the phase finished
-  connection_reset,     ///< ECONNRESET / EPIPE
-  io_error,             ///< any other socket error
+  timeout,                     ///< the whole-probe deadline ran out in this phase
+  connection_refused,          ///< RST on connect
+  network_unreachable,         ///< ENETUNREACH
+  host_unreachable,            ///< EHOSTUNREACH
+  out_of_descriptors,          ///< EMFILE/ENFILE: this host, not the server, is the problem
+  connect_error,               ///< any other connect(2) error
+  connection_closed,           ///< peer closed (EOF) before the phase finished
+  connection_reset,            ///< ECONNRESET / EPIPE
+  io_error,                    ///< any other socket error
+  address_family_unsupported,  ///< this host cannot use the target's address family (no IPv6)
+  source_address_unavailable,  ///< the module's source_address cannot be bound here
   // SMTP dialogue.
   malformed_reply,       ///< not an SMTP reply: bad code, mixed codes, binary garbage
   reply_too_long,        ///< a line or the whole reply exceeded its bound
@@ -51,8 +67,10 @@ enum class FailureReason {
   cert_hostname_mismatch,
   cert_revoked,
   cert_insecure_algorithm,
-  cert_invalid,    ///< any other verification failure
-  internal_error,  ///< a bug in the exporter; logged with detail
+  cert_invalid,  ///< any other verification failure
+  // Not a certificate reason: never in VerifyVerdict::reasons.
+  tls_version_too_old,  ///< the negotiated version is below the module's tls.min_version
+  internal_error,       ///< a bug in the exporter; logged with detail
 };
 
 /// Stable snake_case name used as the `reason` label ("response_injection").
@@ -68,6 +86,9 @@ struct Failure {
   std::string detail;  ///< human text for logs and /probe?debug: errno text, TLS alert name, ...
 };
 
+/// A TLS protocol version; the known versions compare in age order (ssl3_0 < tls1_3).
+enum class TlsVersion { unknown, ssl3_0, tls1_0, tls1_1, tls1_2, tls1_3 };
+
 /// Facts about one X.509 certificate as the server sent it.
 struct CertificateFacts {
   std::string subject;                 ///< RFC 4514 DN
@@ -77,6 +98,20 @@ struct CertificateFacts {
   std::string sha256_hex;              ///< SHA-256 of the DER encoding, lower-case hex
   SystemTime not_before{};
   SystemTime not_after{};
+  std::string public_key_algorithm = {};  ///< "RSA", "RSA-PSS", "ECDSA", "Ed25519", ...
+  unsigned public_key_bits = 0;          ///< key size in bits (RSA modulus, EC curve); 0 if unknown
+  std::string signature_algorithm = {};  ///< GnuTLS' name: "ECDSA-SHA256", "RSA-SHA256"
+};
+
+/// The OCSP response a server stapled for its leaf certificate.
+struct OcspStaple {
+  enum class Status { good, revoked, unknown };
+  /// The response's verdict on the leaf; unset when the response does not parse, is not
+  /// "successful", or holds no entry for the leaf.
+  std::optional<Status> status;
+  std::optional<SystemTime> this_update;
+  std::optional<SystemTime> next_update;      ///< unset when the response has none
+  std::optional<SystemTime> revocation_time;  ///< set when status is revoked
 };
 
 /// What a completed handshake revealed. Present whenever a handshake completed, even when
@@ -85,7 +120,14 @@ struct TlsFacts {
   std::string version;  ///< "TLS 1.3", "TLS 1.2", ... (blackbox_exporter's spelling)
   std::string cipher;   ///< IANA name, "TLS_AES_256_GCM_SHA384"
   std::string group;    ///< key-exchange group, "X25519"; empty when none applies
-  std::vector<CertificateFacts> chain;  ///< as sent by the server; chain[0] is the leaf
+  std::vector<CertificateFacts> chain;          ///< as sent by the server; chain[0] is the leaf
+  TlsVersion negotiated = TlsVersion::unknown;  ///< `version` as an ordered value
+  /// The chain as sent is complete and in order: each certificate's issuer name (and authority
+  /// key identifier, when present) matches the next one's subject (and key identifier), and the
+  /// last one is self-issued or issued by a certificate of the trust store. Signatures are
+  /// judged by verification, not here. False for an empty chain.
+  bool chain_complete = false;
+  std::optional<OcspStaple> ocsp = {};  ///< set when the server stapled an OCSP response
 };
 
 /// The verification verdict, judged after the facts were recorded.
@@ -99,6 +141,18 @@ struct PhaseDuration {
   double seconds;
 };
 
+/// The opt-in legacy-version handshake (module tls.legacy_probe): a second connection that runs
+/// the same dialogue but offers only TLS 1.0 and 1.1.
+struct LegacyProbe {
+  /// true: the server completed a TLS 1.0/1.1 handshake; false: it refused one (alert, close,
+  /// reset, protocol error during the handshake); unset: the legacy connection ended before the
+  /// server answered the ClientHello (connect or dialogue failure, timeout, no time left).
+  std::optional<bool> accepted;
+  std::string version;             ///< the version negotiated when accepted ("TLS 1.0")
+  double duration_seconds = 0;     ///< the legacy connection's own duration
+  std::optional<Failure> failure;  ///< why no handshake completed; unset when accepted
+};
+
 /// One probe's complete outcome. Built by the prober, then never modified.
 struct ProbeResult {
   SystemTime started{};
@@ -106,9 +160,15 @@ struct ProbeResult {
   bool success = false;            ///< connect, STARTTLS, handshake and verification passed
   std::optional<Failure> failure;  ///< set exactly when !success
   std::optional<bool> starttls_advertised;  ///< unset when the dialogue never got to EHLO
-  std::vector<PhaseDuration> phases;        ///< each phase that started, in order
-  std::optional<TlsFacts> tls;              ///< set when a handshake completed
-  std::optional<VerifyVerdict> verify;      ///< set when a handshake completed
+  /// The server offered to take credentials before TLS (submission's EHLO AUTH, IMAP without
+  /// LOGINDISABLED or with AUTH=, POP3 USER or SASL, ManageSieve SASL). Unset for smtp and lmtp,
+  /// with implicit TLS, and when the pre-TLS capabilities were never read.
+  std::optional<bool> plaintext_auth_offered;
+  std::vector<PhaseDuration> phases;    ///< each phase that started, in order
+  std::optional<TlsFacts> tls;          ///< set when a handshake completed
+  std::optional<VerifyVerdict> verify;  ///< set when a handshake completed
+  /// Set when the module enabled tls.legacy_probe and this probe completed a handshake.
+  std::optional<LegacyProbe> legacy;
   std::vector<std::string>
       transcript;  ///< dialogue log for /probe?debug=true ("C: EHLO x", "S: 250 ...")
 };

@@ -7,8 +7,10 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "starttls_exporter/config.hpp"
 #include "starttls_exporter/probe_result.hpp"
 #include "starttls_exporter/tls.hpp"
 
@@ -19,12 +21,27 @@ struct ProbeSpec {
   std::string address;  ///< IP literal, no brackets
   std::uint16_t port = 25;
   std::string server_name;  ///< SNI and certificate name; empty: no SNI, hostname not checked
-  std::string ehlo_name = "localhost";
+  std::string ehlo_name = "localhost";  ///< EHLO/LHLO argument (SMTP, submission, LMTP)
   std::shared_ptr<const tls::TrustStore> trust;
   /// Keep the dialogue log in ProbeResult::transcript (/probe?debug=true). Off for scheduled
   /// probes: nothing reads it there, and at 10,000 targets it would be ~15 MB of memory.
   bool record_transcript = false;
+  config::Protocol protocol = config::Protocol::smtp;    ///< which dialogue runs
+  config::TlsMode tls_mode = config::TlsMode::starttls;  ///< implicit: TLS right after connect
+  /// IP literal bound before connecting (module source_address); empty: the kernel chooses.
+  std::string source_address;
+  /// A handshake negotiating an older version fails in phase verify with tls_version_too_old,
+  /// after the facts are recorded. Unset: any version passes.
+  std::optional<TlsVersion> min_version;
+  /// After a probe that completed a handshake, one more connection runs the same dialogue but
+  /// offers only TLS 1.0/1.1 (ProbeResult::legacy), within the same deadline.
+  bool legacy_probe = false;
+  tls::VersionOffer versions = tls::VersionOffer::all;  ///< what the handshake offers
 };
+
+/// Copies `module`'s probe settings into `spec` (ehlo_name, protocol, TLS mode, source_address,
+/// min_version, legacy_probe); address, port, server_name and trust stay the caller's.
+void apply_module(ProbeSpec& spec, const config::Module& module);
 
 /// Bounds on what a server may send us; a reply over them fails with reply_too_long and costs at
 /// most these many bytes of memory.

@@ -9,6 +9,7 @@
 #include <asio/awaitable.hpp>
 #include <asio/ip/tcp.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -48,9 +49,16 @@ class TrustStore {
   std::unique_ptr<Impl> impl_;
 };
 
+/// Which protocol versions the client offers.
+enum class VersionOffer {
+  all,          ///< every version GnuTLS implements, TLS 1.0 to 1.3 (old servers still report)
+  legacy_only,  ///< only TLS 1.0 and 1.1: does the server still accept them?
+};
+
 struct ClientSettings {
   std::shared_ptr<const TrustStore> trust;  ///< required
   std::string server_name;  ///< SNI and the name checked against the certificate; never an IP
+  VersionOffer versions = VersionOffer::all;
 };
 
 /// How a handshake ended. `completed` or one of: timeout (socket closed under us by the
@@ -79,10 +87,13 @@ class ClientSession {
   /// Runs the handshake to completion without judging the certificate. Never throws.
   asio::awaitable<HandshakeOutcome> handshake();
 
-  /// Negotiated parameters and the certificates the server sent. Only after a completed handshake.
+  /// Negotiated parameters, the certificates the server sent, whether they form a complete
+  /// chain, and the stapled OCSP response (the client always asks for one). Only after a
+  /// completed handshake.
   TlsFacts facts() const;
 
-  /// Chain to the trust store, hostname against server_name, validity dates. Only after a
+  /// Chain to the trust store, hostname against server_name, validity dates, and the stapled
+  /// OCSP response when there is one (a stapled "revoked" gives cert_revoked). Only after a
   /// completed handshake; never fails the handshake itself.
   VerifyVerdict verify() const;
 
@@ -104,5 +115,64 @@ std::optional<CertificateFacts> certificate_facts_from_der(std::span<const unsig
 
 /// The GnuTLS runtime version ("3.7.9"), for build_info.
 std::string library_version();
+
+// ---- Server side: TLS on the exporter's own web port ---------------------------------------
+
+/// Client certificates, in the exporter toolkit's terms (NoClientCert ... RequireAndVerify).
+enum class ClientAuth { none, request, require_any, verify_if_given, require_and_verify };
+
+struct ServerSettings {
+  std::string cert_file;       ///< PEM certificate, optionally followed by its chain
+  std::string key_file;        ///< PEM private key of cert_file (unencrypted)
+  std::string client_ca_file;  ///< PEM CAs; required by verify_if_given and require_and_verify
+  ClientAuth client_auth = ClientAuth::none;
+  TlsVersion min_version = TlsVersion::tls1_2;  ///< tls1_2 or tls1_3
+  TlsVersion max_version = TlsVersion::tls1_3;  ///< tls1_2 or tls1_3
+};
+
+/// Loads the files of `settings` as the terminator would, to validate a configuration. Throws
+/// TlsError naming the file that fails (unreadable, not PEM, key not matching the certificate).
+void check_server_settings(const ServerSettings& settings);
+
+struct TerminatorLimits {
+  std::chrono::milliseconds handshake_timeout{10'000};  ///< accept to handshake done
+  std::chrono::milliseconds idle_timeout{120'000};      ///< no byte in either direction
+  int max_connections = 64;  ///< more are accepted and closed at once (and logged)
+};
+
+/// TLS termination in front of a plaintext HTTP server on loopback: accepts on the public
+/// address, runs the handshake, then relays bytes both ways to 127.0.0.1:backend_port.
+///
+/// Threads: one accept thread plus one thread per connection (at most max_connections), each
+/// waiting in poll(2) with deadlines. client_of() is thread-safe; the rest is called from the
+/// thread that owns the object.
+class Terminator {
+ public:
+  /// Loads the credentials (TlsError naming the file) and binds `listen_address` ("HOST:PORT";
+  /// ":9725" is every interface, IPv6 too when available; "localhost" is 127.0.0.1; IPv6 in
+  /// brackets). Throws std::invalid_argument for a malformed address and std::runtime_error
+  /// when it cannot listen. Accepts nothing before start().
+  Terminator(const std::string& listen_address, const ServerSettings& settings,
+             TerminatorLimits limits = {});
+  ~Terminator();  ///< stop()
+  Terminator(const Terminator&) = delete;
+  Terminator& operator=(const Terminator&) = delete;
+
+  int port() const noexcept;  ///< the port actually bound (resolves port 0)
+  /// Starts accepting; connections are relayed to 127.0.0.1:backend_port. Call once.
+  void start(int backend_port);
+  /// Closes the listener and every connection, waits for their threads. Idempotent; prompt.
+  void stop() noexcept;
+
+  /// The real client's address ("192.0.2.7", "::1") when `peer_ip`:`peer_port`, as the backend
+  /// sees its peer, is a relay connection this terminator holds open; nullopt otherwise (a
+  /// direct connection to the backend, which must be refused).
+  std::optional<std::string> client_of(const std::string& peer_ip, int peer_port) const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace starttls_exporter::tls

@@ -8,6 +8,7 @@
 ///     key_file: server.key
 ///     client_ca_file: clients-ca.crt # optional: mutual TLS
 ///     client_auth_type: RequireAndVerifyClientCert
+///     min_version: TLS12             # TLS12 (default) or TLS13; max_version likewise
 ///   basic_auth_users:
 ///     prometheus: $2y$10$...         # bcrypt hash ($2a$, $2b$ or $2y$)
 
@@ -26,6 +27,9 @@ struct WebTlsConfig {
   /// One of the toolkit's names: NoClientCert (default), RequestClientCert,
   /// RequireAnyClientCert, VerifyClientCertIfGiven, RequireAndVerifyClientCert.
   std::string client_auth_type = "NoClientCert";
+  /// Protocol versions, the toolkit's names: "TLS12" or "TLS13" (TLS10 and TLS11 are refused).
+  std::string min_version = "TLS12";
+  std::string max_version = "TLS13";
   SourceLocation location;  ///< of the tls_server_config key, for later errors
 };
 
@@ -39,7 +43,9 @@ struct WebConfig {
 /// Reads and validates a web config file. Throws ConfigError ("file:line:column: key:
 /// problem") for the first problem: unknown keys, missing cert_file/key_file, unreadable
 /// files, an unknown client_auth_type, a client CA without a verifying client_auth_type (and
-/// the reverse), a hash that is not bcrypt. An empty file is a valid, empty configuration.
+/// the reverse), a TLS version other than TLS12/TLS13 or min above max, a toolkit key this
+/// exporter does not implement (cipher_suites, curve_preferences, ...), a hash that is not bcrypt.
+/// An empty file is a valid, empty configuration.
 WebConfig load_web_config(const std::string& path);
 
 /// As load_web_config, from text already in memory; `file_name` is used in messages and to

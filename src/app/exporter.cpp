@@ -88,7 +88,7 @@ int check_config(const Flags& flags) {
   try {
     TrustCache trust;
     const auto loaded = load(flags.config_file, trust, flags.shard);
-    web_server_options(flags.web_config_file);  // validates --web.config.file too
+    load_web_security(flags.web_config_file);  // validates --web.config.file too
     std::cout << "config OK: " << loaded.config.targets.size() << " targets, "
               << loaded.config.modules.size() << " modules";
     if (flags.shard.count > 1) {
@@ -111,9 +111,9 @@ int run_exporter(const Flags& flags, const sigset_t& control_signals) {
     log::error("cannot load the configuration", {{"error", e.what()}});
     return 1;
   }
-  http::ServerOptions server_options;
+  WebSecurity web;
   try {
-    server_options = web_server_options(flags.web_config_file);
+    web = load_web_security(flags.web_config_file);
   } catch (const std::exception& e) {
     log::error("cannot load the web configuration", {{"error", e.what()}});
     return 1;
@@ -140,16 +140,33 @@ int run_exporter(const Flags& flags, const sigset_t& control_signals) {
   reloader.install(std::move(*initial));
   initial.reset();
 
+  // With TLS, the terminator owns the public address and the HTTP server listens on loopback
+  // only, serving nothing but the terminator's own connections (admit). Declared first: the
+  // server, whose admit callback uses it, is destroyed before it.
+  std::optional<tls::Terminator> terminator;
   std::optional<http::Server> server;
   try {
-    server.emplace(flags.listen_address, make_routes({collector, store, reloader, scheduler}),
-                   std::move(server_options));
+    if (web.tls) {
+      terminator.emplace(flags.listen_address, *web.tls);
+      web.server.admit = [&t = *terminator](const std::string& ip, int port) {
+        return t.client_of(ip, port);
+      };
+    }
+    server.emplace(terminator ? "127.0.0.1:0" : flags.listen_address,
+                   make_routes({collector, store, reloader, scheduler}), std::move(web.server));
+    if (terminator) terminator->start(server->port());
   } catch (const std::exception& e) {
     log::error("cannot start the HTTP server", {{"error", e.what()}});
     return 1;
   }
+  if (terminator) {
+    log::debug("HTTP server behind the TLS terminator",
+               {{"address", "127.0.0.1"}, {"internal_port", std::to_string(server->port())}});
+  }
   log::info("listening",
-            {{"address", flags.listen_address}, {"port", std::to_string(server->port())}});
+            {{"address", flags.listen_address},
+             {"port", std::to_string(terminator ? terminator->port() : server->port())},
+             {"tls", terminator ? "true" : "false"}});
   engine.start();
 
   for (;;) {
@@ -166,6 +183,7 @@ int run_exporter(const Flags& flags, const sigset_t& control_signals) {
     log::warn("probes did not end within the grace period; stopped them");
   }
   log::debug("engine stopped");
+  if (terminator) terminator->stop();  // first: the HTTP server's workers then see EOF at once
   server.reset();
   log::debug("HTTP server stopped");
   log::info("stopped");

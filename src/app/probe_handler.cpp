@@ -114,6 +114,8 @@ std::string debug_text(const std::string& endpoint, const std::string& module,
 
 std::optional<ProbeAddress> parse_probe_target(std::string_view text, std::string& problem) {
   ProbeAddress target;
+  target.port_given = text.starts_with('[') ? text.find("]:") != std::string_view::npos
+                                            : std::count(text.begin(), text.end(), ':') == 1;
   std::string_view host = text;
   if (!text.empty() && text.front() == '[') {
     const auto close = text.find(']');
@@ -188,8 +190,11 @@ http::Response handle_probe(const http::Request& request, const LiveConfig& live
     return plain(400, "unknown module \"" + *module_name + "\"");
   }
   std::string problem;
-  const auto target = parse_probe_target(param("target") ? *param("target") : "", problem);
+  auto target = parse_probe_target(param("target") ? *param("target") : "", problem);
   if (!target) return plain(400, problem);
+  if (!target->port_given) {
+    target->port = config::default_port(module->second.protocol, module->second.tls.mode);
+  }
   if (const auto refusal = probe_refusal(*target, live.config); !refusal.empty()) {
     log::debug("probe refused", {{"target", endpoint_of(*target)}, {"reason", refusal}});
     return plain(403, refusal);
@@ -197,7 +202,7 @@ http::Response handle_probe(const http::Request& request, const LiveConfig& live
   prober::ProbeSpec spec;
   spec.address = target->address;
   spec.port = target->port;
-  spec.ehlo_name = module->second.ehlo_name;
+  prober::apply_module(spec, module->second);
   spec.trust = live.trust_by_module.at(module->first);
   const std::string* debug = param("debug");
   const bool debug_wanted = debug && *debug == "true";

@@ -4,7 +4,8 @@
 /// answered with that probe's series only (blackbox_exporter's multi-target pattern).
 ///
 /// Rules (README "On-demand probing"):
-/// - target: an IP literal, "[v6]:port" or "v4:port" (port default 25); names are not
+/// - target: an IP literal, "[v6]:port" or "v4:port" (port default: the module's protocol's,
+///   config::default_port: 25, 587, 143, 993, ...); names are not
 ///   resolved. Malformed: 400. Unknown or missing module: 400.
 /// - Not an open proxy: the address AND port must be those of a configured target (any module,
 ///   any shard), or the address must lie in probe_allowed_cidrs (then any port). Else 403 with
@@ -35,6 +36,7 @@ namespace starttls_exporter::app {
 struct ProbeAddress {
   std::string address;  ///< canonical IP literal, no brackets
   std::uint16_t port = 25;
+  bool port_given = false;  ///< false: the module's protocol and TLS mode choose the port
 };
 
 /// Parses the target parameter. Returns nullopt and sets `problem` (one line) when malformed.

@@ -72,7 +72,7 @@ std::vector<scheduler::ScheduledTarget> build_targets(const config::Config& conf
     scheduled.spec.address = target.address;
     scheduled.spec.port = target.port;
     scheduled.spec.server_name = target.server_name;
-    scheduled.spec.ehlo_name = module.ehlo_name;
+    prober::apply_module(scheduled.spec, module);
     scheduled.spec.trust = by_module.at(target.module);
     scheduled.interval = target.interval;
     scheduled.timeout = module.timeout;

@@ -33,11 +33,45 @@ Global parse_global(const Entry* entry, const Reader& reader) {
   return global;
 }
 
+// tls.min_version: the exporter toolkit's spelling (TLS10 ... TLS13).
+TlsVersion parse_min_version(const Entry& entry, const Reader& reader) {
+  static constexpr std::pair<std::string_view, TlsVersion> kNames[] = {
+      {"TLS10", TlsVersion::tls1_0},
+      {"TLS11", TlsVersion::tls1_1},
+      {"TLS12", TlsVersion::tls1_2},
+      {"TLS13", TlsVersion::tls1_3},
+  };
+  const std::string text = reader.scalar(entry, "a TLS version such as TLS12");
+  for (const auto& [name, version] : kNames) {
+    if (text == name) return version;
+  }
+  reader.fail(entry,
+              "unknown TLS version " + quote(text) + " (supported: TLS10, TLS11, TLS12, TLS13)");
+}
+
+bool parse_bool(const Entry& entry, const Reader& reader) {
+  const std::string text = reader.scalar(entry, "true or false");
+  if (text != "true" && text != "false")
+    reader.fail(entry, "expected true or false, got " + quote(text));
+  return text == "true";
+}
+
 // tls.ca_file: resolved against the config file's directory, and opened once now so that a
 // typo fails at load time instead of at every probe.
 TlsSettings parse_tls(const Entry& entry, const Reader& reader) {
   TlsSettings tls;
-  const Fields fields = reader.fields(entry.value, entry.path, {"ca_file"});
+  const Fields fields =
+      reader.fields(entry.value, entry.path, {"ca_file", "mode", "min_version", "legacy_probe"});
+  if (const Entry* e = fields.find("min_version")) tls.min_version = parse_min_version(*e, reader);
+  if (const Entry* e = fields.find("legacy_probe")) tls.legacy_probe = parse_bool(*e, reader);
+  if (const Entry* e = fields.find("mode")) {
+    const std::string mode = reader.scalar(*e, "starttls or implicit");
+    if (mode != "starttls" && mode != "implicit") {
+      reader.fail(*e, "unknown TLS mode " + quote(mode) +
+                          " (supported: starttls, implicit: TLS right after connect)");
+    }
+    tls.mode = mode == "implicit" ? TlsMode::implicit : TlsMode::starttls;
+  }
   const Entry* ca = fields.find("ca_file");
   if (ca == nullptr) return tls;
   const std::string text = reader.scalar(*ca, "a file name");
@@ -63,13 +97,16 @@ Module parse_module(const Entry& entry, const Global& global, OwnTimeouts& own_t
   Module module;
   module.name = entry.name;
   module.timeout = global.timeout;
-  const Fields fields =
-      reader.fields(entry.value, entry.path, {"protocol", "timeout", "ehlo_name", "tls"});
+  const Fields fields = reader.fields(
+      entry.value, entry.path, {"protocol", "timeout", "ehlo_name", "tls", "source_address"});
   if (const Entry* e = fields.find("protocol")) {
     const std::string protocol = reader.scalar(*e, "a protocol name");
-    if (protocol != "smtp")
-      reader.fail(*e, "unknown protocol " + quote(protocol) + " (supported: smtp)");
-    module.protocol = Protocol::smtp;
+    const auto parsed = parse_protocol(protocol);
+    if (!parsed) {
+      reader.fail(*e,
+                  "unknown protocol " + quote(protocol) + " (supported: " + protocol_names() + ")");
+    }
+    module.protocol = *parsed;
   }
   if (const Entry* e = fields.find("timeout")) {
     module.timeout = reader.duration(*e);
@@ -80,6 +117,13 @@ Module parse_module(const Entry& entry, const Global& global, OwnTimeouts& own_t
     if (const auto problem = ehlo_name_problem(module.ehlo_name)) reader.fail(*e, *problem);
   }
   if (const Entry* e = fields.find("tls")) module.tls = parse_tls(*e, reader);
+  if (const Entry* e = fields.find("source_address")) {
+    const std::string text = reader.scalar(*e, "an IP address");
+    const auto ip = canonical_ip(text);
+    if (!ip) reader.fail(*e, quote(text) + " is not an IPv4 or IPv6 address");
+    module.source_address = *ip;
+    module.source_address_location = reader.location(*e);
+  }
   return module;
 }
 

@@ -7,6 +7,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <functional>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -28,5 +29,10 @@ using OwnTimeouts = std::set<std::string, std::less<>>;
 /// global settings and the modules; the targets get the effective interval.
 std::vector<Target> parse_targets(const Entry* entry, const Config& config,
                                   const OwnTimeouts& own_timeouts, const Reader& reader);
+
+/// `protocol:` spellings (protocols.cpp): the Protocol named `name`, else nullopt; and every
+/// name, comma-separated, for error messages.
+std::optional<Protocol> parse_protocol(std::string_view name) noexcept;
+std::string protocol_names();
 
 }  // namespace starttls_exporter::config::detail

@@ -1,4 +1,6 @@
 #include <map>
+#include <optional>
+#include <string_view>
 #include <utility>
 
 #include "sections.hpp"
@@ -17,6 +19,19 @@ std::string parse_address(const Entry& entry, const Reader& reader) {
   reader.fail(entry, quote(text) +
                          " is not an IPv4 or IPv6 address (names are not resolved; put the "
                          "certificate name in server_name)");
+}
+
+// A probe binds the module's source_address before connecting to the target, so both must be
+// of one address family.
+std::optional<std::string> family_mismatch(const std::string& address, const Module& module) {
+  if (module.source_address.empty()) return std::nullopt;
+  const auto family = [](const std::string& ip) {
+    return ip.find(':') != std::string::npos ? "IPv6" : "IPv4";
+  };
+  if (std::string_view(family(address)) == family(module.source_address)) return std::nullopt;
+  return address + " is " + family(address) + " but module " + module.name + "'s source_address " +
+         module.source_address + " (" + module.source_address_location.to_string() + ") is " +
+         family(module.source_address) + ": a probe cannot bind one and connect to the other";
 }
 
 const Module& find_module(const Entry& entry, const Config& config, const Reader& reader) {
@@ -65,11 +80,16 @@ Target parse_target(const YAML::Node& item, const std::string& path, const Confi
   }
   Target target;
   target.address = parse_address(*fields.find("address"), reader);
+  const Module& module = find_module(*fields.find("module"), config, reader);
+  target.module = module.name;
+  if (const auto problem = family_mismatch(target.address, module)) {
+    reader.fail(*fields.find("address"), *problem);
+  }
+  // Without a port, the module's protocol and TLS mode choose it (imap 143, implicit imap 993).
+  target.port = default_port(module.protocol, module.tls.mode);
   if (const Entry* e = fields.find("port")) {
     target.port = static_cast<std::uint16_t>(reader.integer(*e, 1, 65535));
   }
-  const Module& module = find_module(*fields.find("module"), config, reader);
-  target.module = module.name;
   if (const Entry* e = fields.find("server_name")) {
     target.server_name = reader.scalar(*e, "a DNS name");
     if (const auto problem = server_name_problem(target.server_name)) reader.fail(*e, *problem);

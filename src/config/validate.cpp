@@ -14,23 +14,13 @@ const std::vector<std::string_view>& reserved_label_names() {
   // Keep sorted. `le` is the histogram bucket label; job/instance are set by Prometheus itself
   // and a clash would make it rename ours to exported_*.
   static const std::vector<std::string_view> names{
-      "cipher",
-      "fingerprint_sha256",
-      "gnutls_version",
-      "group",
-      "instance",
-      "issuer",
-      "job",
-      "le",
-      "module",
-      "phase",
-      "reason",
-      "result",
-      "serialnumber",
-      "subject",
-      "subjectalternative",
-      "target",
-      "version",
+      "algorithm",      "cipher",  "fingerprint_sha256",
+      "gnutls_version", "group",   "instance",
+      "issuer",         "job",     "le",
+      "module",         "phase",   "position",
+      "reason",         "result",  "serialnumber",
+      "status",         "subject", "subjectalternative",
+      "target",         "version",
   };
   return names;
 }

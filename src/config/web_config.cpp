@@ -24,6 +24,45 @@ constexpr std::array<std::string_view, 5> kClientAuthTypes{
     "NoClientCert", "RequestClientCert", "RequireAnyClientCert", "VerifyClientCertIfGiven",
     "RequireAndVerifyClientCert"};
 
+// Keys of the toolkit's tls_server_config that this exporter refuses by name rather than as
+// unknown: GnuTLS' own defaults choose cipher suites and curves, and inline PEM is not read.
+constexpr std::array<std::string_view, 5> kUnsupportedTlsKeys{"cipher_suites", "curve_preferences",
+                                                              "client_allowed_sans", "cert", "key"};
+
+/// min_version / max_version: "TLS12" or "TLS13"; returns 12 or 13.
+int tls_version(const detail::Entry& entry, const detail::Reader& reader) {
+  const std::string text = reader.scalar(entry, "a TLS version");
+  if (text == "TLS12") return 12;
+  if (text == "TLS13") return 13;
+  if (text == "TLS10" || text == "TLS11") {
+    reader.fail(entry, text + " is not supported: the web port speaks TLS12 or TLS13");
+  }
+  reader.fail(entry, "unknown TLS version " + detail::quote(text) + " (expected TLS12 or TLS13)");
+}
+
+void parse_tls_versions(const detail::Fields& fields, const detail::Reader& reader,
+                        WebTlsConfig& tls) {
+  int min = 12;
+  int max = 13;
+  if (const auto* e = fields.find("min_version")) min = tls_version(*e, reader);
+  if (const auto* e = fields.find("max_version")) max = tls_version(*e, reader);
+  if (min > max) reader.fail(*fields.find("min_version"), "is above max_version");
+  tls.min_version = "TLS" + std::to_string(min);
+  tls.max_version = "TLS" + std::to_string(max);
+  // Accepted for compatibility and ignored, as Go (and so the toolkit) ignores it since 1.18.
+  if (const auto* e = fields.find("prefer_server_cipher_suites")) {
+    const std::string text = reader.scalar(*e, "true or false");
+    if (text != "true" && text != "false") reader.fail(*e, "expected true or false");
+  }
+  for (std::string_view name : kUnsupportedTlsKeys) {
+    if (const auto* e = fields.find(name)) {
+      reader.fail(reader.location(e->key), e->path,
+                  "not supported by starttls_exporter (GnuTLS' defaults apply; certificates "
+                  "are read from cert_file and key_file)");
+    }
+  }
+}
+
 bool verifies_client_certs(std::string_view type) {
   return type == "VerifyClientCertIfGiven" || type == "RequireAndVerifyClientCert";
 }
@@ -43,8 +82,12 @@ std::string readable_file(const detail::Entry& entry, const detail::Reader& read
 WebTlsConfig parse_tls(const detail::Entry& entry, const detail::Reader& reader) {
   WebTlsConfig tls;
   tls.location = reader.location(entry.key);
-  const detail::Fields fields = reader.fields(
-      entry.value, entry.path, {"cert_file", "key_file", "client_ca_file", "client_auth_type"});
+  const detail::Fields fields =
+      reader.fields(entry.value, entry.path,
+                    {"cert_file", "key_file", "client_ca_file", "client_auth_type", "min_version",
+                     "max_version", "prefer_server_cipher_suites", "cipher_suites",
+                     "curve_preferences", "client_allowed_sans", "cert", "key"});
+  parse_tls_versions(fields, reader, tls);
   for (const char* required : {"cert_file", "key_file"}) {
     if (fields.find(required) == nullptr) {
       reader.fail(reader.location(entry.key), entry.path + "." + required,

@@ -14,6 +14,9 @@ constexpr std::array kPhaseNames{
     std::pair{Phase::tls_handshake, "tls_handshake"},
     std::pair{Phase::verify, "verify"},
     std::pair{Phase::quit, "quit"},
+    std::pair{Phase::capability, "capability"},
+    std::pair{Phase::lhlo, "lhlo"},
+    std::pair{Phase::logout, "logout"},
 };
 
 using R = FailureReason;
@@ -27,6 +30,8 @@ constexpr std::array kReasonNames{
     std::pair{R::connection_closed, "connection_closed"},
     std::pair{R::connection_reset, "connection_reset"},
     std::pair{R::io_error, "io_error"},
+    std::pair{R::address_family_unsupported, "address_family_unsupported"},
+    std::pair{R::source_address_unavailable, "source_address_unavailable"},
     std::pair{R::malformed_reply, "malformed_reply"},
     std::pair{R::reply_too_long, "reply_too_long"},
     std::pair{R::rejected_temporary, "rejected_temporary"},
@@ -43,6 +48,7 @@ constexpr std::array kReasonNames{
     std::pair{R::cert_revoked, "cert_revoked"},
     std::pair{R::cert_insecure_algorithm, "cert_insecure_algorithm"},
     std::pair{R::cert_invalid, "cert_invalid"},
+    std::pair{R::tls_version_too_old, "tls_version_too_old"},
     std::pair{R::internal_error, "internal_error"},
 };
 

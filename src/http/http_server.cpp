@@ -26,6 +26,7 @@ struct Server::Impl {
   Routes routes;
   std::unique_ptr<const detail::BasicAuth> auth;  ///< null: no authentication
   std::set<std::string> open_paths;
+  std::function<std::optional<std::string>(const std::string&, int)> admit;  ///< may be empty
   mg_context* ctx = nullptr;
   // Until the server runs, CivetWeb's log messages (e.g. "cannot bind to ...: Address already
   // in use") are kept here for the exception instead of being logged; mg_start2's own error
@@ -143,8 +144,14 @@ int dispatch(mg_connection* conn, void* cbdata) {
   Request req = make_request(*ri);
   Response resp;
   const auto route = impl.routes.find(req.path);
-  if (impl.auth && !impl.open_paths.contains(req.path) &&
-      !impl.auth->check(req.header("authorization"))) {
+  const std::optional<std::string> client =
+      impl.admit ? impl.admit(ri->remote_addr, ri->remote_port) : std::optional(req.remote_address);
+  if (client) req.remote_address = *client;
+  if (!client) {
+    // A direct connection to the plaintext port behind the TLS terminator: never served.
+    resp = text(403, "403 Forbidden: connect through the TLS port\n");
+  } else if (impl.auth && !impl.open_paths.contains(req.path) &&
+             !impl.auth->check(req.header("authorization"))) {
     // The same answer for a missing header, an unknown user and a wrong password.
     resp = text(401, "401 Unauthorized\n");
     resp.headers.emplace_back("WWW-Authenticate",
@@ -225,6 +232,7 @@ Server::Server(const std::string& listen_address, Routes routes, ServerOptions o
     impl_->auth = std::make_unique<const detail::BasicAuth>(std::move(options.basic_auth_users));
   }
   impl_->open_paths = std::move(options.open_paths);
+  impl_->admit = std::move(options.admit);
   const bool ipv6 = mg_check_feature(MG_FEATURES_IPV6) != 0;
   const auto candidates = civetweb_ports(listen_address, ipv6);  // may throw invalid_argument
   mg_init_library(0);  // reference-counted; balanced in the destructor or below

@@ -17,7 +17,7 @@ namespace {
 
 // Family labels and the per-target label names: a static label of the same name would make a
 // series with a duplicate label, which Prometheus rejects, so such static labels are dropped.
-constexpr std::array<std::string_view, 13> kReservedLabels{"target",
+constexpr std::array<std::string_view, 16> kReservedLabels{"target",
                                                            "module",
                                                            "phase",
                                                            "reason",
@@ -29,7 +29,10 @@ constexpr std::array<std::string_view, 13> kReservedLabels{"target",
                                                            "issuer",
                                                            "subjectalternative",
                                                            "serialnumber",
-                                                           "result"};
+                                                           "result",
+                                                           "algorithm",
+                                                           "position",
+                                                           "status"};
 
 bool reserved(std::string_view name) {
   for (auto r : kReservedLabels) {

@@ -29,14 +29,20 @@ constexpr std::array<Spec, static_cast<std::size_t>(Fam::count_)> kSpecs{{
      "Duration of the whole probe in seconds."},
     {Fam::phase_duration, "probe_phase_duration_seconds", MetricType::Gauge, Kind::latest,
      "Duration of each probe phase in seconds, for the phases that ran: connect, banner, ehlo, "
-     "starttls, tls_handshake, verify, quit."},
+     "lhlo, capability, starttls, tls_handshake, verify, quit, logout."},
     {Fam::failure_info, "probe_failure_info", MetricType::Gauge, Kind::latest,
      "1 for the phase and reason the probe failed with; absent when it succeeded."},
     {Fam::failure_smtp_code, "probe_failure_smtp_code", MetricType::Gauge, Kind::latest,
      "SMTP reply code with which the server rejected the probe (421, 454, 554, ...); absent "
      "otherwise."},
     {Fam::starttls_advertised, "probe_smtp_starttls_advertised", MetricType::Gauge, Kind::latest,
-     "1 when the EHLO reply listed STARTTLS, else 0; absent when EHLO never ran."},
+     "1 when the capabilities read before TLS listed the upgrade (EHLO/LHLO STARTTLS, IMAP "
+     "and ManageSieve STARTTLS, POP3 STLS), else 0; absent when they were never read."},
+    {Fam::plaintext_auth_offered, "probe_plaintext_auth_offered", MetricType::Gauge, Kind::latest,
+     "1 when the server offered to take credentials before TLS (submission: EHLO lists AUTH; "
+     "IMAP: no LOGINDISABLED, or AUTH=; POP3: USER or SASL; ManageSieve: SASL with mechanisms), "
+     "else 0; absent for smtp and lmtp, with implicit TLS, and when the capabilities were never "
+     "read."},
     {Fam::tls_version_info, "probe_tls_version_info", MetricType::Gauge, Kind::handshake,
      "TLS version negotiated."},
     {Fam::tls_cipher_info, "probe_tls_cipher_info", MetricType::Gauge, Kind::handshake,
@@ -59,6 +65,39 @@ constexpr std::array<Spec, static_cast<std::size_t>(Fam::count_)> kSpecs{{
      "1 when the certificate chain verified (trust, validity, host name), else 0."},
     {Fam::ssl_cert_verify_error_info, "probe_ssl_cert_verify_error_info", MetricType::Gauge,
      Kind::handshake, "1 for each reason the certificate chain failed verification."},
+    {Fam::ssl_leaf_public_key_size, "probe_ssl_leaf_public_key_size", MetricType::Gauge,
+     Kind::handshake,
+     "Size of the leaf certificate's public key in bits, as key sizes are quoted (RSA modulus, "
+     "EC curve); the algorithm label names the key type (RSA, ECDSA, Ed25519, ...)."},
+    {Fam::ssl_leaf_signature_algorithm_info, "probe_ssl_leaf_signature_algorithm_info",
+     MetricType::Gauge, Kind::handshake,
+     "Algorithm the leaf certificate is signed with (ECDSA-SHA256, RSA-SHA256, ...)."},
+    {Fam::ssl_chain_cert_info, "probe_ssl_chain_cert_info", MetricType::Gauge, Kind::handshake,
+     "One series per certificate the server sent, in the order sent (position 0 is the leaf)."},
+    {Fam::ssl_chain_cert_not_after, "probe_ssl_chain_cert_not_after_timestamp_seconds",
+     MetricType::Gauge, Kind::handshake,
+     "NotAfter of each certificate the server sent, by position, in Unix seconds."},
+    {Fam::ssl_chain_complete, "probe_ssl_chain_complete", MetricType::Gauge, Kind::handshake,
+     "1 when the certificates sent form a complete chain in order: each issued by the next, "
+     "the last self-issued or issued by a trusted certificate; else 0."},
+    {Fam::ssl_ocsp_stapled, "probe_ssl_ocsp_response_stapled", MetricType::Gauge, Kind::handshake,
+     "1 when the server stapled an OCSP response to the handshake, else 0."},
+    {Fam::ssl_ocsp_status_info, "probe_ssl_ocsp_response_status_info", MetricType::Gauge,
+     Kind::handshake,
+     "Status the stapled OCSP response gives the leaf (good, revoked, unknown); absent without "
+     "a usable response."},
+    {Fam::ssl_ocsp_next_update, "probe_ssl_ocsp_response_next_update_timestamp_seconds",
+     MetricType::Gauge, Kind::handshake,
+     "nextUpdate of the stapled OCSP response, in Unix seconds; absent when it has none."},
+    {Fam::tls_legacy_version_accepted, "probe_tls_legacy_version_accepted", MetricType::Gauge,
+     Kind::latest,
+     "1 when the server completed a handshake offering only TLS 1.0/1.1 (tls.legacy_probe), 0 "
+     "when it refused; absent when not probed or when the legacy connection ended before the "
+     "server answered."},
+    {Fam::tls_legacy_probe_duration, "probe_tls_legacy_probe_duration_seconds", MetricType::Gauge,
+     Kind::latest,
+     "Duration of the extra legacy-version connection in seconds (not part of "
+     "probe_duration_seconds)."},
     {Fam::ssl_last_handshake_timestamp, "probe_ssl_last_handshake_timestamp_seconds",
      MetricType::Gauge, Kind::history,
      "Start of the probe whose TLS handshake the probe_tls_* and probe_ssl_* values come from, "
@@ -123,10 +162,17 @@ prometheus::MetricType family_type(Fam fam) {
 
 namespace {
 
+void append_legacy(SeriesSink& sink, const LegacyProbe& legacy) {
+  if (legacy.accepted) sink.add(Fam::tls_legacy_version_accepted, *legacy.accepted ? 1 : 0, {});
+  if (legacy.duration_seconds > 0) {
+    sink.add(Fam::tls_legacy_probe_duration, legacy.duration_seconds, {});
+  }
+}
+
 void append_latest(SeriesSink& sink, const ProbeResult& r, bool with_history) {
   sink.add(Fam::success, r.success ? 1 : 0, {});
   sink.add(Fam::duration, r.duration_seconds, {});
-  std::bitset<8> seen;  // a phase listed twice would make duplicate series
+  std::bitset<32> seen;  // a phase listed twice would make duplicate series
   for (const auto& p : r.phases) {
     const auto bit = static_cast<std::size_t>(p.phase);
     if (bit >= seen.size() || seen.test(bit)) continue;
@@ -141,6 +187,10 @@ void append_latest(SeriesSink& sink, const ProbeResult& r, bool with_history) {
   if (r.starttls_advertised) {
     sink.add(Fam::starttls_advertised, *r.starttls_advertised ? 1 : 0, {});
   }
+  if (r.plaintext_auth_offered) {
+    sink.add(Fam::plaintext_auth_offered, *r.plaintext_auth_offered ? 1 : 0, {});
+  }
+  if (r.legacy) append_legacy(sink, *r.legacy);
   if (with_history) sink.add(Fam::last_run_timestamp, unix_seconds(r.started), {});
 }
 
@@ -165,12 +215,58 @@ void append_chain(SeriesSink& sink, const TlsFacts& tls, bool verified, SystemTi
            std::chrono::duration<double>(leaf.not_after - now).count() / 86400.0, {});
 }
 
+std::string_view ocsp_status_name(OcspStaple::Status status) {
+  switch (status) {
+    case OcspStaple::Status::good:
+      return "good";
+    case OcspStaple::Status::revoked:
+      return "revoked";
+    case OcspStaple::Status::unknown:
+      break;
+  }
+  return "unknown";
+}
+
+// Per-position certificates, the leaf's algorithms, chain completeness and OCSP.
+void append_chain_details(SeriesSink& sink, const TlsFacts& tls) {
+  for (std::size_t i = 0; i < tls.chain.size(); ++i) {
+    const auto& cert = tls.chain[i];
+    const std::string position = std::to_string(i);
+    sink.add(Fam::ssl_chain_cert_info, 1,
+             {{"position", position},
+              {"subject", cert.subject},
+              {"issuer", cert.issuer},
+              {"serialnumber", cert.serial_hex},
+              {"fingerprint_sha256", cert.sha256_hex}});
+    sink.add(Fam::ssl_chain_cert_not_after, unix_seconds(cert.not_after), {{"position", position}});
+  }
+  const auto& leaf = tls.chain.front();
+  if (leaf.public_key_bits > 0) {
+    sink.add(Fam::ssl_leaf_public_key_size, leaf.public_key_bits,
+             {{"algorithm", leaf.public_key_algorithm}});
+  }
+  if (!leaf.signature_algorithm.empty()) {
+    sink.add(Fam::ssl_leaf_signature_algorithm_info, 1, {{"algorithm", leaf.signature_algorithm}});
+  }
+  sink.add(Fam::ssl_chain_complete, tls.chain_complete ? 1 : 0, {});
+}
+
+void append_ocsp(SeriesSink& sink, const std::optional<OcspStaple>& ocsp) {
+  sink.add(Fam::ssl_ocsp_stapled, ocsp ? 1 : 0, {});
+  if (!ocsp) return;
+  if (ocsp->status)
+    sink.add(Fam::ssl_ocsp_status_info, 1, {{"status", ocsp_status_name(*ocsp->status)}});
+  if (ocsp->next_update) sink.add(Fam::ssl_ocsp_next_update, unix_seconds(*ocsp->next_update), {});
+}
+
 void append_handshake(SeriesSink& sink, const TlsFacts& tls, const VerifyVerdict& verify,
                       SystemTime now) {
   sink.add(Fam::tls_version_info, 1, {{"version", tls.version}});
   sink.add(Fam::tls_cipher_info, 1, {{"cipher", tls.cipher}});
   if (!tls.group.empty()) sink.add(Fam::tls_group_info, 1, {{"group", tls.group}});
   if (!tls.chain.empty()) append_chain(sink, tls, verify.verified, now);
+  if (!tls.chain.empty()) append_chain_details(sink, tls);
+  append_ocsp(sink, tls.ocsp);
   sink.add(Fam::ssl_cert_verified, verify.verified ? 1 : 0, {});
   std::bitset<64> seen;
   for (auto reason : verify.reasons) {

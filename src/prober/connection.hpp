@@ -39,7 +39,8 @@ struct IoFailure {
   std::string detail;
 };
 
-/// connect(2) errors: refused, unreachable, EMFILE/ENFILE, else connect_error.
+/// connect(2) errors: refused, unreachable, EMFILE/ENFILE, EAFNOSUPPORT (no such family on
+/// this host: address_family_unsupported), else connect_error.
 /// Anything after the deadline expired is a timeout, whatever the error says.
 FailureReason classify_connect_error(std::error_code ec, bool expired) noexcept;
 /// Stream errors: EOF -> connection_closed, ECONNRESET/EPIPE -> connection_reset, else io_error.
@@ -58,8 +59,13 @@ class Connection final : public Channel {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  /// Opens the socket and connects. nullopt on success.
-  asio::awaitable<std::optional<IoFailure>> connect(const asio::ip::tcp::endpoint& endpoint);
+  /// Opens the socket, binds `source` when given (port chosen at connect), and connects.
+  /// nullopt on success. A `source` of the other family, or a connect that fails because this
+  /// host has no usable address of the target's family, is address_family_unsupported; a
+  /// `source` that cannot be bound (not local) is source_address_unavailable.
+  asio::awaitable<std::optional<IoFailure>> connect(
+      const asio::ip::tcp::endpoint& endpoint,
+      const std::optional<asio::ip::address>& source = std::nullopt);
 
   asio::awaitable<std::error_code> write_all(std::string_view data) override;
   asio::awaitable<std::error_code> read_some(std::span<char> buffer,

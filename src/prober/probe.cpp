@@ -6,7 +6,8 @@
 #include <string>
 
 #include "connection.hpp"
-#include "smtp_dialogue.hpp"
+#include "dialogue.hpp"
+#include "legacy_probe.hpp"
 #include "starttls_exporter/log.hpp"
 #include "starttls_exporter/prober.hpp"
 #include "transcript.hpp"
@@ -19,7 +20,7 @@ using Clock = std::chrono::steady_clock;
 /// The quit phase never holds a probe longer than this (nor past the probe's deadline).
 constexpr std::chrono::seconds quit_budget{1};
 
-/// The TLS session as a Channel, so QUIT goes through the same SMTP code as plaintext.
+/// The TLS session as a Channel, so the dialogue goes on over it with the same code.
 class TlsChannel final : public Channel {
  public:
   explicit TlsChannel(tls::ClientSession& session) : session_(session) {}
@@ -34,9 +35,26 @@ class TlsChannel final : public Channel {
   tls::ClientSession& session_;
 };
 
+/// The dialogue of spec.protocol: the one place that dispatches on the protocol.
+std::unique_ptr<Dialogue> make_dialogue(const ProbeSpec& spec, Conversation io) {
+  switch (spec.protocol) {
+    case config::Protocol::smtp:
+    case config::Protocol::submission:
+    case config::Protocol::lmtp:
+      return make_smtp_dialogue(io, spec);
+    case config::Protocol::imap:
+      return make_imap_dialogue(io);
+    case config::Protocol::pop3:
+      return make_pop3_dialogue(io);
+    case config::Protocol::sieve:
+      return make_sieve_dialogue(io);
+  }
+  throw std::logic_error("ProbeSpec::protocol is out of range");
+}
+
 /// One probe's state and its phases in order. Each phase is opened with begin() and closed
 /// with end(), which records its duration; fail() sets the result's failure once.
-class ProbeRun {
+class ProbeRun final : public PhaseClock {
  public:
   ProbeRun(ProbeSpec spec, Clock::time_point deadline)
       : spec_(std::move(spec)), deadline_(deadline), transcript_(spec_.record_transcript) {
@@ -48,12 +66,16 @@ class ProbeRun {
   void fail_internal(std::string_view what);
   ProbeResult finish(Clock::time_point started);
 
+  void begin(Phase phase) override;
+  void end() override;
+
  private:
-  void begin(Phase phase);
-  void end();
   void fail(Failure failure);
-  asio::awaitable<void> tls_phases(Connection& connection, SmtpSession& smtp);
-  asio::awaitable<void> plaintext_quit(Connection& connection, SmtpSession& smtp);
+  std::optional<asio::ip::address> source_address();
+  void check_min_version();
+  asio::awaitable<void> tls_phases(Connection& connection, Dialogue& dialogue);
+  asio::awaitable<void> plaintext_quit(Connection& connection, Dialogue& dialogue);
+  asio::awaitable<void> polite_quit(Connection& connection, Dialogue& dialogue);
 
   ProbeSpec spec_;
   Clock::time_point deadline_;
@@ -98,6 +120,25 @@ ProbeResult ProbeRun::finish(Clock::time_point started) {
   return std::move(result_);
 }
 
+/// spec.source_address parsed; nullopt when unset (or, impossibly after config validation,
+/// not an IP literal: then the kernel chooses, as without it).
+std::optional<asio::ip::address> ProbeRun::source_address() {
+  std::error_code ec;
+  const auto address = asio::ip::make_address(spec_.source_address, ec);
+  if (spec_.source_address.empty() || ec) return std::nullopt;
+  transcript_.add("bind ", spec_.source_address);
+  return address;
+}
+
+/// tls.min_version, judged on the facts already recorded.
+void ProbeRun::check_min_version() {
+  const TlsVersion negotiated = result_.tls->negotiated;
+  if (!spec_.min_version || (negotiated != TlsVersion::unknown && negotiated >= *spec_.min_version))
+    return;
+  fail(Failure{Phase::verify, FailureReason::tls_version_too_old, 0,
+               "negotiated " + result_.tls->version + ", below the module's tls.min_version"});
+}
+
 asio::awaitable<void> ProbeRun::run() {
   Connection connection(co_await asio::this_coro::executor, deadline_);
   begin(Phase::connect);
@@ -111,55 +152,47 @@ asio::awaitable<void> ProbeRun::run() {
   }
   const asio::ip::tcp::endpoint endpoint(address, spec_.port);
   transcript_.add("connect ", spec_.address + " port " + std::to_string(spec_.port));
-  auto connect_failure = co_await connection.connect(endpoint);
+  auto connect_failure = co_await connection.connect(endpoint, source_address());
   end();
   if (connect_failure) {
     fail(Failure{Phase::connect, connect_failure->reason, 0, connect_failure->detail});
     co_return;
   }
 
-  SmtpSession smtp{connection, &connection, ReplyParser{}, transcript_};
-  begin(Phase::banner);
-  auto failure = co_await read_banner(smtp);
-  end();
-  if (!failure) {
-    begin(Phase::ehlo);
-    failure = co_await ehlo(smtp, spec_.ehlo_name, result_.starttls_advertised);
-    end();
-  }
-  if (!failure) {
-    begin(Phase::starttls);
-    failure = co_await starttls(smtp, result_.starttls_advertised.value_or(false));
-    end();
-  }
-  if (failure) {
-    fail(std::move(*failure));
-    co_await plaintext_quit(connection, smtp);
+  const auto dialogue = make_dialogue(spec_, Conversation{connection, &connection, transcript_});
+  if (spec_.tls_mode == config::TlsMode::implicit) {
+    transcript_.add("TLS: ", "implicit TLS, handshake first");
+    co_await tls_phases(connection, *dialogue);
     co_return;
   }
-  co_await tls_phases(connection, smtp);
+  if (auto failure = co_await dialogue->upgrade(*this, result_)) {
+    fail(std::move(*failure));
+    co_await plaintext_quit(connection, *dialogue);
+    co_return;
+  }
+  co_await tls_phases(connection, *dialogue);
 }
 
-/// After a refusal the server is still speaking SMTP; RFC 5321 §3.8 asks clients to QUIT rather
-/// than drop the connection. Not after 421 (the server is closing) or transport failures.
-asio::awaitable<void> ProbeRun::plaintext_quit(Connection& connection, SmtpSession& smtp) {
-  const Failure& failure = *result_.failure;
-  const bool polite = (failure.reason == FailureReason::rejected_permanent ||
-                       failure.reason == FailureReason::rejected_temporary ||
-                       failure.reason == FailureReason::starttls_not_offered) &&
-                      failure.smtp_code != 421;
-  if (!polite || connection.expired()) co_return;
-  begin(Phase::quit);
+/// After a refusal the server is still speaking its protocol, and the polite way out is QUIT
+/// or LOGOUT rather than dropping the connection (the dialogue knows which refusals qualify).
+asio::awaitable<void> ProbeRun::plaintext_quit(Connection& connection, Dialogue& dialogue) {
+  if (!dialogue.polite_after(*result_.failure) || connection.expired()) co_return;
+  co_await polite_quit(connection, dialogue);
+}
+
+/// The quit phase, bounded by quit_budget.
+asio::awaitable<void> ProbeRun::polite_quit(Connection& connection, Dialogue& dialogue) {
+  begin(dialogue.quit_phase());
   connection.set_deadline(std::min(deadline_, Clock::now() + quit_budget));
-  co_await quit(smtp);
+  co_await dialogue.quit();
   end();
 }
 
-asio::awaitable<void> ProbeRun::tls_phases(Connection& connection, SmtpSession& smtp) {
+asio::awaitable<void> ProbeRun::tls_phases(Connection& connection, Dialogue& dialogue) {
   begin(Phase::tls_handshake);
   if (!spec_.trust) throw std::logic_error("ProbeSpec::trust is not set");
   tls::ClientSession session(connection.socket(),
-                             tls::ClientSettings{spec_.trust, spec_.server_name});
+                             tls::ClientSettings{spec_.trust, spec_.server_name, spec_.versions});
   transcript_.add("TLS: handshake, SNI ",
                   spec_.server_name.empty() ? std::string("(none)") : spec_.server_name);
   const tls::HandshakeOutcome outcome = co_await session.handshake();
@@ -179,6 +212,7 @@ asio::awaitable<void> ProbeRun::tls_phases(Connection& connection, SmtpSession& 
                                std::to_string(result_.tls->chain.size()) + " certificates");
   result_.verify = session.verify();
   end();
+  check_min_version();  // first: a too-old version outranks the certificate's verdict
   if (!result_.verify->verified) {
     const FailureReason reason = result_.verify->reasons.empty() ? FailureReason::cert_invalid
                                                                  : result_.verify->reasons.front();
@@ -189,16 +223,18 @@ asio::awaitable<void> ProbeRun::tls_phases(Connection& connection, SmtpSession& 
     transcript_.add("TLS: ", "certificate verified");
   }
 
-  begin(Phase::quit);
-  connection.set_deadline(std::min(deadline_, Clock::now() + quit_budget));
   TlsChannel channel(session);
-  smtp.channel = &channel;
-  smtp.parser = ReplyParser{};
-  co_await quit(smtp);
+  dialogue.switch_channel(&channel);
+  // Implicit TLS: the greeting comes now; after STARTTLS, whatever the protocol re-sends.
+  const bool implicit = spec_.tls_mode == config::TlsMode::implicit;
+  auto failure = co_await dialogue.after_handshake(*this, implicit);
+  if (failure) fail(*failure);
+  if (!failure || dialogue.polite_after(*failure)) {
+    if (!connection.expired()) co_await polite_quit(connection, dialogue);
+  }
   session.send_close_notify();
-  smtp.channel = &connection;
+  dialogue.switch_channel(&connection);
   connection.close();
-  end();
 }
 
 }  // namespace
@@ -208,7 +244,7 @@ asio::awaitable<ProbeResult> run_probe(ProbeSpec spec, Clock::time_point deadlin
   std::optional<ProbeRun> run;
   std::string internal_error;
   try {
-    run.emplace(std::move(spec), deadline);
+    run.emplace(spec, deadline);  // a copy: `spec` is kept for the legacy probe
     co_await run->run();
   } catch (const std::exception& e) {
     internal_error = *e.what() != '\0' ? e.what() : "exception";
@@ -218,7 +254,7 @@ asio::awaitable<ProbeResult> run_probe(ProbeSpec spec, Clock::time_point deadlin
   try {
     if (!run) throw std::runtime_error(internal_error);
     if (!internal_error.empty()) run->fail_internal(internal_error);
-    co_return run->finish(started);
+    co_return co_await with_legacy_probe(run->finish(started), std::move(spec), deadline);
   } catch (...) {
     // Out of memory while reporting: a minimal result still keeps the promise never to throw.
   }

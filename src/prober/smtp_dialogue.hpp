@@ -1,6 +1,7 @@
 #pragma once
 /// \file
-/// The SMTP side of a probe, one function per phase. This is the only file that knows SMTP.
+/// The SMTP side of a probe (SMTP, submission, LMTP), one function per phase, and the SMTP
+/// Dialogue (make_smtp_dialogue in dialogue.hpp). This is the only file that knows SMTP.
 /// Each phase returns nullopt on success or the Failure (phase, reason, smtp_code) that ends the
 /// probe; none throws for anything the server does.
 
@@ -22,7 +23,9 @@ struct SmtpSession {
   Channel* channel;        ///< the plaintext connection, then the TLS session (for QUIT)
   ReplyParser parser;
   Transcript& transcript;
-  int ehlo_refused_code = 0;  ///< the 5xx that refused EHLO (HELO was then tried), else 0
+  int ehlo_refused_code = 0;     ///< the 5xx that refused EHLO (HELO was then tried), else 0
+  bool lmtp = false;             ///< LMTP: LHLO (phase lhlo) instead of EHLO, and no HELO fallback
+  bool auth_advertised = false;  ///< set by ehlo(): a reply line's first word is AUTH
 };
 
 /// Reads the whole greeting (every "220-" line up to the final "220 ") and sends nothing before
@@ -30,9 +33,10 @@ struct SmtpSession {
 /// 4xx -> rejected_temporary, 5xx -> rejected_permanent, with the code in smtp_code.
 asio::awaitable<std::optional<Failure>> read_banner(SmtpSession& session);
 
-/// "EHLO <name>"; on 5xx falls back to "HELO <name>". Sets `starttls_advertised`: true when any
-/// EHLO reply line's first word is STARTTLS (case-insensitive), false otherwise and after HELO.
-/// When HELO is refused too, the failure carries HELO's code and names EHLO's in its detail.
+/// "EHLO <name>" ("LHLO <name>" for LMTP, without fallback); on 5xx falls back to "HELO <name>".
+/// Sets `starttls_advertised`: true when any EHLO reply line's first word is STARTTLS
+/// (case-insensitive), false otherwise and after HELO. When HELO is refused too, the failure
+/// carries HELO's code and names EHLO's in its detail.
 asio::awaitable<std::optional<Failure>> ehlo(SmtpSession& session, std::string_view ehlo_name,
                                              std::optional<bool>& starttls_advertised);
 

@@ -1,7 +1,7 @@
 #pragma once
 /// \file
-/// Incremental, bounded parser for SMTP replies (RFC 5321 §4.2). Input is untrusted: the parser
-/// never holds more than the ReplyLimits allow, whatever the peer sends.
+/// Incremental, bounded parser for SMTP replies (RFC 5321 §4.2) on top of LineAssembler. Input
+/// is untrusted: the parser never holds more than the ReplyLimits allow, whatever the peer sends.
 ///
 /// Threading: one parser per connection, used from one thread.
 
@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "line_reader.hpp"
 #include "starttls_exporter/prober.hpp"
 
 namespace starttls_exporter::prober {
@@ -19,13 +20,6 @@ struct Reply {
   int code = 0;                    ///< 200..599
   std::vector<std::string> lines;  ///< text after "250-" / "250 " (empty for a bare "250")
   std::string raw;                 ///< every byte of the reply, terminators included
-};
-
-enum class ParseStatus {
-  need_more,  ///< every byte was consumed; no complete reply yet
-  complete,   ///< reply() is ready; bytes after it are in leftover()
-  malformed,  ///< not an SMTP reply (see error()); sticky
-  too_long,   ///< a line, the reply or the line count exceeded its limit; sticky
 };
 
 class ReplyParser {
@@ -40,6 +34,8 @@ class ReplyParser {
   ParseStatus status() const noexcept { return status_; }
   /// The reply; meaningful only when status() is complete.
   const Reply& reply() const noexcept { return reply_; }
+  /// Every byte of the reply so far, also before it is complete (for partial-reply logs).
+  const std::string& raw() const noexcept { return lines_.raw(); }
   /// Bytes received after the complete reply (at most one fed chunk's worth).
   std::string_view leftover() const noexcept { return leftover_; }
   /// Why the input was rejected; empty unless malformed or too_long.
@@ -53,11 +49,9 @@ class ReplyParser {
   ParseStatus end_line();
   ParseStatus fail(ParseStatus status, std::string message);
 
-  ReplyLimits limits_;
+  LineAssembler lines_;
   ParseStatus status_ = ParseStatus::need_more;
   Reply reply_;
-  std::string line_;  ///< the current line without its terminator; never above max_line_bytes
-  bool pending_cr_ = false;
   std::string leftover_;
   std::string error_;
 };

@@ -79,6 +79,42 @@ std::string serial_hex(gnutls_x509_crt_t crt) {
   return to_hex(buf.data() + start, size - start);
 }
 
+// Short conventional names for the common key types; GnuTLS' own name for the rest.
+std::string public_key_name(gnutls_pk_algorithm_t algorithm) {
+  switch (algorithm) {
+    case GNUTLS_PK_RSA:
+      return "RSA";
+    case GNUTLS_PK_RSA_PSS:
+      return "RSA-PSS";
+    case GNUTLS_PK_DSA:
+      return "DSA";
+    case GNUTLS_PK_ECDSA:
+      return "ECDSA";
+    case GNUTLS_PK_EDDSA_ED25519:
+      return "Ed25519";
+    case GNUTLS_PK_EDDSA_ED448:
+      return "Ed448";
+    default: {
+      const char* name = gnutls_pk_get_name(algorithm);
+      return name ? name : "";
+    }
+  }
+}
+
+void add_algorithms(gnutls_x509_crt_t crt, CertificateFacts& facts) {
+  unsigned bits = 0;
+  const int pk = gnutls_x509_crt_get_pk_algorithm(crt, &bits);
+  if (pk > 0) {
+    facts.public_key_algorithm = public_key_name(static_cast<gnutls_pk_algorithm_t>(pk));
+    facts.public_key_bits = bits;
+  }
+  const int sign = gnutls_x509_crt_get_signature_algorithm(crt);
+  if (sign > 0) {
+    const char* name = gnutls_sign_get_name(static_cast<gnutls_sign_algorithm_t>(sign));
+    if (name) facts.signature_algorithm = name;
+  }
+}
+
 }  // namespace
 
 std::optional<CertificateFacts> certificate_facts_from_der(std::span<const unsigned char> der) {
@@ -96,6 +132,7 @@ std::optional<CertificateFacts> certificate_facts_from_der(std::span<const unsig
     facts.issuer = dn_text(raw, gnutls_x509_crt_get_issuer_dn3);
     facts.dns_names = alt_names(raw);
     facts.serial_hex = serial_hex(raw);
+    add_algorithms(raw, facts);
     std::array<unsigned char, 32> digest{};
     if (gnutls_hash_fast(GNUTLS_DIG_SHA256, der.data(), der.size(), digest.data()) == 0) {
       facts.sha256_hex = to_hex(digest.data(), digest.size());

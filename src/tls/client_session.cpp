@@ -19,6 +19,12 @@ namespace {
 // Accepts every version GnuTLS still implements, so an old server completes its handshake and
 // is reported with its version instead of failing as a protocol error.
 constexpr const char* kPriorities = "NORMAL:+VERS-TLS1.1:+VERS-TLS1.0:%COMPAT";
+// Offers nothing newer than TLS 1.1: completing this handshake proves the server accepts it.
+constexpr const char* kLegacyPriorities = "NORMAL:-VERS-ALL:+VERS-TLS1.1:+VERS-TLS1.0:%COMPAT";
+
+const char* priorities_for(VersionOffer versions) {
+  return versions == VersionOffer::legacy_only ? kLegacyPriorities : kPriorities;
+}
 
 using Impl = SessionState;
 
@@ -126,9 +132,12 @@ asio::awaitable<HandshakeOutcome> ClientSession::handshake() {
     if (rc < 0) co_return failed(FailureReason::internal_error, gnutls_strerror(rc));
     impl.session.reset(raw);
     const char* bad = nullptr;
-    if ((rc = gnutls_priority_set_direct(raw, kPriorities, &bad)) < 0 ||
+    // The OCSP status request asks the server to staple its response (facts() reports it,
+    // verify() judges it).
+    if ((rc = gnutls_priority_set_direct(raw, priorities_for(impl.versions), &bad)) < 0 ||
         (rc = gnutls_credentials_set(raw, GNUTLS_CRD_CERTIFICATE,
-                                     impl.trust->impl().credentials.get())) < 0) {
+                                     impl.trust->impl().credentials.get())) < 0 ||
+        (rc = gnutls_ocsp_status_request_enable_client(raw, nullptr, 0, nullptr)) < 0) {
       co_return failed(FailureReason::internal_error, gnutls_strerror(rc));
     }
     if (!impl.server_name.empty() && !is_ip_literal(impl.server_name)) {

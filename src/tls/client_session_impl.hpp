@@ -14,11 +14,15 @@ namespace starttls_exporter::tls {
 /// name it (ClientSession::Impl is private).
 struct SessionState {
   SessionState(asio::ip::tcp::socket& s, const ClientSettings& settings)
-      : socket(s), trust(settings.trust), server_name(settings.server_name) {}
+      : socket(s),
+        trust(settings.trust),
+        server_name(settings.server_name),
+        versions(settings.versions) {}
 
   asio::ip::tcp::socket& socket;            // not owned; its descriptor is re-read at every I/O
   std::shared_ptr<const TrustStore> trust;  // keeps the credentials alive for `session`
   std::string server_name;
+  VersionOffer versions;
   SessionPtr session;     // declared after `trust`: destroyed before the credentials
   int last_errno = 0;     // errno of the last failed recv/send, 0 when none
   bool peer_eof = false;  // recv returned 0

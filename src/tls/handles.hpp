@@ -4,6 +4,7 @@
 /// src/tls. A null handle is never passed to a deinit function.
 
 #include <gnutls/gnutls.h>
+#include <gnutls/ocsp.h>
 #include <gnutls/x509-ext.h>
 #include <gnutls/x509.h>
 
@@ -28,6 +29,9 @@ struct SanDeleter {
     gnutls_subject_alt_names_deinit(s);
   }
 };
+struct OcspRespDeleter {
+  void operator()(gnutls_ocsp_resp_t r) const noexcept { gnutls_ocsp_resp_deinit(r); }
+};
 /// Memory GnuTLS allocated for us (gnutls_datum_t::data from *_get_*3 / export2 calls).
 struct GnutlsFree {
   void operator()(unsigned char* p) const noexcept { gnutls_free(p); }
@@ -38,6 +42,7 @@ using CredentialsPtr =
     std::unique_ptr<std::remove_pointer_t<gnutls_certificate_credentials_t>, CredentialsDeleter>;
 using CrtPtr = std::unique_ptr<std::remove_pointer_t<gnutls_x509_crt_t>, CrtDeleter>;
 using SanPtr = std::unique_ptr<std::remove_pointer_t<gnutls_subject_alt_names_t>, SanDeleter>;
+using OcspRespPtr = std::unique_ptr<std::remove_pointer_t<gnutls_ocsp_resp_t>, OcspRespDeleter>;
 using GnutlsBytes = std::unique_ptr<unsigned char, GnutlsFree>;
 
 }  // namespace starttls_exporter::tls

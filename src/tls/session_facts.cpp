@@ -3,10 +3,29 @@
 
 #include <array>
 
+#include "chain_facts.hpp"
 #include "client_session_impl.hpp"
+#include "trust_store_impl.hpp"
 
 namespace starttls_exporter::tls {
 namespace {
+
+TlsVersion version_of(gnutls_protocol_t version) {
+  switch (version) {
+    case GNUTLS_TLS1_3:
+      return TlsVersion::tls1_3;
+    case GNUTLS_TLS1_2:
+      return TlsVersion::tls1_2;
+    case GNUTLS_TLS1_1:
+      return TlsVersion::tls1_1;
+    case GNUTLS_TLS1_0:
+      return TlsVersion::tls1_0;
+    case GNUTLS_SSL3:
+      return TlsVersion::ssl3_0;
+    default:
+      return TlsVersion::unknown;
+  }
+}
 
 // blackbox_exporter's spelling; GnuTLS' own name for anything else.
 std::string version_name(gnutls_protocol_t version) {
@@ -47,13 +66,10 @@ CertificateFacts facts_of(const gnutls_datum_t& der) {
 // True when the server sent exactly one certificate and it names itself as its issuer.
 bool lone_self_issued_leaf(gnutls_session_t session) {
   unsigned count = 0;
-  const gnutls_datum_t* peers = gnutls_certificate_get_peers(session, &count);
-  if (peers == nullptr || count != 1) return false;
-  gnutls_x509_crt_t raw = nullptr;
-  if (gnutls_x509_crt_init(&raw) < 0) return false;
-  CrtPtr leaf(raw);
-  return gnutls_x509_crt_import(raw, &peers[0], GNUTLS_X509_FMT_DER) == 0 &&
-         gnutls_x509_crt_check_issuer(raw, raw) == 1;
+  gnutls_certificate_get_peers(session, &count);
+  if (count != 1) return false;
+  const auto chain = peer_certificates(session);
+  return chain.size() == 1 && gnutls_x509_crt_check_issuer(chain[0].get(), chain[0].get()) == 1;
 }
 
 }  // namespace
@@ -63,12 +79,16 @@ TlsFacts ClientSession::facts() const {
   if (!impl_->handshake_done) return facts;
   gnutls_session_t s = impl_->session.get();
   facts.version = version_name(gnutls_protocol_get_version(s));
+  facts.negotiated = version_of(gnutls_protocol_get_version(s));
   if (const char* cipher = gnutls_ciphersuite_get(s)) facts.cipher = cipher;
   if (const char* group = gnutls_group_get_name(gnutls_group_get(s))) facts.group = group;
   unsigned count = 0;
   const gnutls_datum_t* peers = gnutls_certificate_get_peers(s, &count);
   for (unsigned i = 0; peers != nullptr && i < count; ++i)
     facts.chain.push_back(facts_of(peers[i]));
+  const auto parsed = peer_certificates(s);
+  facts.chain_complete = chain_complete(parsed, count, impl_->trust->impl().credentials.get());
+  facts.ocsp = stapled_ocsp(s, parsed.empty() ? nullptr : parsed.front().get());
   return facts;
 }
 

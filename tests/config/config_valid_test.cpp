@@ -188,3 +188,65 @@ TEST_CASE("config.example.yaml is valid and probes loopback only") {
   CHECK(config.modules.at("smtp_starttls").ehlo_name == "localhost");
   CHECK(config.modules.at("smtp_starttls").tls.ca_file.empty());
 }
+
+TEST_CASE("protocol and tls.mode choose a target's default port; an explicit port wins") {
+  struct Case {
+    const char* protocol;
+    const char* mode;  ///< nullptr: tls.mode left out (starttls)
+    Protocol parsed;
+    TlsMode parsed_mode;
+    int port;
+  };
+  const Case cases[] = {
+      {"smtp", nullptr, Protocol::smtp, TlsMode::starttls, 25},
+      {"smtp", "implicit", Protocol::smtp, TlsMode::implicit, 465},
+      {"submission", nullptr, Protocol::submission, TlsMode::starttls, 587},
+      {"submission", "implicit", Protocol::submission, TlsMode::implicit, 465},
+      {"lmtp", "starttls", Protocol::lmtp, TlsMode::starttls, 24},
+      {"imap", nullptr, Protocol::imap, TlsMode::starttls, 143},
+      {"imap", "implicit", Protocol::imap, TlsMode::implicit, 993},
+      {"pop3", nullptr, Protocol::pop3, TlsMode::starttls, 110},
+      {"pop3", "implicit", Protocol::pop3, TlsMode::implicit, 995},
+      {"sieve", nullptr, Protocol::sieve, TlsMode::starttls, 4190},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.protocol);
+    CAPTURE(c.mode ? c.mode : "(none)");
+    std::string yaml = std::string("modules:\n  m:\n    protocol: ") + c.protocol + "\n";
+    if (c.mode) yaml += std::string("    tls:\n      mode: ") + c.mode + "\n";
+    yaml +=
+        "targets:\n  - address: 127.0.0.1\n    module: m\n"
+        "  - address: 127.0.0.2\n    module: m\n    port: 2525\n";
+    const Config config = parse_config(yaml, "protocols.yaml");
+    CHECK(config.modules.at("m").protocol == c.parsed);
+    CHECK(config.modules.at("m").tls.mode == c.parsed_mode);
+    CHECK(protocol_name(c.parsed) == c.protocol);
+    CHECK(config.targets.at(0).port == c.port);
+    CHECK(config.targets.at(1).port == 2525);
+  }
+}
+
+TEST_CASE("config.example.yaml's commented module per protocol is valid once uncommented") {
+  std::ifstream in(EXAMPLE_CONFIG);
+  std::string yaml = "modules:\n", line;
+  bool inside = false;
+  int modules = 0;
+  while (std::getline(in, line)) {
+    if (line.find("# One module per mail protocol") != std::string::npos) {
+      inside = true;
+      continue;
+    }
+    if (!inside) continue;
+    if (line.rfind("  # ", 0) != 0) break;  // the block ends at the first other line
+    yaml += "  " + line.substr(4) + "\n";
+    if (line.rfind("  #   ", 0) != 0) ++modules;  // "  # name:" opens a module
+  }
+  yaml += "targets: []\n";
+  CAPTURE(yaml);
+  const Config config = parse_config(yaml, "example-protocols.yaml");
+  CHECK(modules == 8);
+  CHECK(config.modules.size() == 8);
+  CHECK(config.modules.at("imaps").protocol == Protocol::imap);
+  CHECK(config.modules.at("imaps").tls.mode == TlsMode::implicit);
+  CHECK(config.modules.at("sieve").protocol == Protocol::sieve);
+}

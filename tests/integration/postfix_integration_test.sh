@@ -27,21 +27,12 @@ for tool in postfix certtool curl promtool python3; do
 done
 [[ -x $exporter ]] || { echo "FAIL: exporter binary not executable: $exporter"; exit 1; }
 
-alive() {  # alive PID: a running process, not a zombie (kill -0 succeeds on zombies)
-  local state
-  state=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
-  [[ -n $state && $state != Z ]]
-}
+# shellcheck source=../lib/process.sh
+source "$here/../lib/process.sh"
 
 # Instances left behind by runs that were killed before their trap ran.
-for stale in "$work_prefix"*; do
-  [[ -d $stale ]] || continue
-  owner=$(cat "$stale/owner.pid" 2>/dev/null || true)
-  if [[ ! $owner =~ ^[0-9]+$ ]] || ! alive "$owner"; then
-    "$here/postfix_instance.sh" stop "$stale/postfix"
-    rm -rf -- "$stale"
-  fi
-done
+stop_postfix() { "$here/postfix_instance.sh" stop "$1/postfix"; }
+reap_stale "$work_prefix" stop_postfix
 
 work=$(mktemp -d "${work_prefix}XXXXXX")
 chmod 0755 "$work"  # Postfix' unprivileged daemons must reach $work/postfix
@@ -51,11 +42,7 @@ failures=0
 
 cleanup() {
   local status=$?
-  if [[ -n $exporter_pid ]] && alive "$exporter_pid"; then
-    kill -TERM "$exporter_pid" 2>/dev/null
-    for ((i = 0; i < 30; i++)); do alive "$exporter_pid" && sleep 0.1; done
-    kill -KILL "$exporter_pid" 2>/dev/null
-  fi
+  stop_process "$exporter_pid"
   "$here/postfix_instance.sh" stop "$work/postfix"
   if [[ $status != 0 ]]; then
     echo "--- exporter log"; cat "$work/exporter.log" 2>/dev/null
@@ -77,39 +64,8 @@ print(*(s.getsockname()[1] for s in socks))')
 # shellcheck source=../lib/check.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/check.sh"
 
-# metric NAME LABEL...: prints the value of the first sample of NAME whose label set contains
-# every LABEL (a literal `key="value"`); fails when there is none. Label values may contain
-# spaces (DNs), so the value is what follows the last '}'.
-metric() {
-  awk -v name="$1" -v want="$(printf '%s\n' "${@:2}")" '
-    BEGIN { n = split(want, labels, "\n") }
-    index($0, name "{") == 1 || index($0, name " ") == 1 {
-      if (index($0, name "{") == 1) {
-        match($0, /\}[^}]*$/)
-        set = substr($0, length(name) + 1, RSTART - length(name))
-        rest = substr($0, RSTART + 1)
-      } else {
-        set = ""; rest = substr($0, length(name) + 1)
-      }
-      for (i = 1; i <= n; i++) if (labels[i] != "" && index(set, labels[i]) == 0) next
-      split(rest, f, " "); print f[1]; found = 1; exit
-    }
-    END { exit !found }' "$work/metrics.txt"
-}
-
-metric_is() {  # metric_is EXPECTED NAME LABEL...
-  local value
-  value=$(metric "${@:2}") || return 1
-  awk -v v="$value" -v e="$1" 'BEGIN { exit !(v + 0 == e + 0) }'
-}
-
-metric_near() {  # metric_near EXPECTED TOLERANCE NAME LABEL...
-  local value
-  value=$(metric "${@:3}") || return 1
-  awk -v v="$value" -v e="$1" -v t="$2" 'BEGIN { d = v - e; if (d < 0) d = -d; exit !(d <= t) }'
-}
-
-absent() { ! metric "$@" >/dev/null; }  # absent NAME LABEL...
+# shellcheck source=../lib/metrics.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/metrics.sh"
 
 scrape() { curl -fsS --max-time 5 "http://127.0.0.1:$web_port/metrics" -o "$work/metrics.txt"; }
 
@@ -217,17 +173,6 @@ check "probe_ssl_cert_not_after_timestamp_seconds still present" metric_near "$n
 echo "# exporter"
 check "starttls_exporter_targets 3" metric_is 3 starttls_exporter_targets
 check "starttls_exporter_build_info present" metric starttls_exporter_build_info
-# promtool exits 1 on a parse error and 3 on lint findings. One lint finding is a deliberate
-# name: probe_ssl_cert_expiry_days is in days, which the base-unit lint flags. Every other
-# finding fails the test.
-known_lint='probe_ssl_cert_expiry_days use base unit "seconds" instead of "days"'
-promtool_ok() {
-  local rc=0
-  promtool check metrics <"$work/metrics.txt" >"$work/promtool.txt" 2>&1 || rc=$?
-  cat "$work/promtool.txt"
-  [[ $rc == 0 ]] && return 0
-  [[ $rc == 3 ]] && ! grep -qvxF -e "$known_lint" -e '' "$work/promtool.txt"
-}
 check "promtool check metrics" promtool_ok
 
 # --- Graceful shutdown: SIGTERM -> exit status 0 within 2 s.

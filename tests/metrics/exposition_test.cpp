@@ -2,13 +2,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <string>
 #include <utility>
 
 #include "collector_fixtures.hpp"
+#include "starttls_exporter/config.hpp"
 
 using namespace metrics_test;
 
@@ -130,4 +133,60 @@ TEST_CASE("Render() writes exactly what TextSerializer writes for Collect()") {
   store.set_targets({});
   CHECK(c.Render() == render_text(c.Collect()));
   CHECK(c.Render().find("starttls_exporter_targets 0") != std::string::npos);
+}
+
+TEST_CASE("other protocols: their phases and probe_plaintext_auth_offered are exposed") {
+  ProbeResult r = success_result();
+  r.phases = {{Phase::connect, 0.01},  {Phase::banner, 0.02},        {Phase::capability, 0.03},
+              {Phase::starttls, 0.04}, {Phase::tls_handshake, 0.05}, {Phase::verify, 0.001},
+              {Phase::logout, 0.002},  {Phase::lhlo, 0.003}};
+  r.plaintext_auth_offered = true;
+  const auto text = render_text(probe_families(r, kNow));
+  CAPTURE(text);
+  CHECK(has_line(text, "probe_phase_duration_seconds{phase=\"capability\"} 0.03"));
+  CHECK(has_line(text, "probe_phase_duration_seconds{phase=\"logout\"} 0.002"));
+  CHECK(has_line(text, "probe_phase_duration_seconds{phase=\"lhlo\"} 0.003"));
+  CHECK(has_line(text, "probe_plaintext_auth_offered 1"));
+  CHECK(promtool_problems(text) == "");
+  r.plaintext_auth_offered.reset();  // smtp, implicit TLS, capabilities never read
+  CHECK(render_text(probe_families(r, kNow)).find("probe_plaintext_auth_offered") ==
+        std::string::npos);
+}
+
+TEST_CASE("every label name the exporter emits is one static labels may not use") {
+  ProbeResult r = success_result();
+  r.failure = Failure{Phase::verify, FailureReason::cert_expired, 0, "expired"};
+  r.success = false;
+  r.plaintext_auth_offered = true;
+  r.tls->chain[0].public_key_algorithm = "RSA";
+  r.tls->chain[0].public_key_bits = 2048;
+  r.tls->chain[0].signature_algorithm = "RSA-SHA256";
+  r.tls->ocsp = OcspStaple{OcspStaple::Status::good, kNow, kNow + 24h, std::nullopt};
+  r.legacy = LegacyProbe{true, "TLS 1.0", 0.1, std::nullopt};
+  r.verify = VerifyVerdict{false, {FailureReason::cert_expired}};
+  store::ResultStore store;
+  store.set_targets({target("192.0.2.25:25")});
+  store.record("192.0.2.25:25/smtp", std::make_shared<ProbeResult>(r));
+  Collector c(store, {"1.2.3", "3.7.9"}, [] { return kNow; });
+  c.set_lag_source([] { return HistogramData{{0.1}, {1, 0}, 0.05, 1}; });
+  const std::string text = c.Render();
+  REQUIRE(text.find("probe_ssl_ocsp_response_status_info") != std::string::npos);
+  REQUIRE(text.find("probe_ssl_leaf_public_key_size") != std::string::npos);
+  const auto& reserved = config::reserved_label_names();
+  std::set<std::string> names;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    // A label name runs from the `{` or `,` before it to its `="`; values escape `"`, so `="`
+    // never occurs inside one.
+    for (auto at = line.find("=\""); at != std::string::npos; at = line.find("=\"", at + 1)) {
+      const auto start = line.find_last_of("{,", at) + 1;
+      names.insert(line.substr(start, at - start));
+    }
+  }
+  REQUIRE(names.size() > 10);
+  for (const auto& name : names) {
+    CAPTURE(name);
+    CHECK(std::find(reserved.begin(), reserved.end(), name) != reserved.end());
+  }
 }

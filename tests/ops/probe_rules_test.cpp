@@ -19,12 +19,14 @@ TEST_CASE("parse_probe_target") {
     const char* text;
     const char* address;  ///< nullptr: malformed
     int port;
+    bool port_given = false;  ///< else handle_probe takes the module's default port
   };
   const Case cases[] = {
       {"192.0.2.25", "192.0.2.25", 25},
-      {"192.0.2.25:587", "192.0.2.25", 587},
+      {"192.0.2.25:587", "192.0.2.25", 587, true},
+      {"192.0.2.25:25", "192.0.2.25", 25, true},
       {"2001:DB8::25", "2001:db8::25", 25},
-      {"[2001:db8::25]:2525", "2001:db8::25", 2525},
+      {"[2001:db8::25]:2525", "2001:db8::25", 2525, true},
       {"[::1]", "::1", 25},
       {"::1", "::1", 25},
       {"", nullptr, 0},
@@ -50,6 +52,7 @@ TEST_CASE("parse_probe_target") {
       REQUIRE(target);
       CHECK(target->address == c.address);
       CHECK(target->port == c.port);
+      CHECK(target->port_given == c.port_given);
     }
   }
 }

@@ -180,12 +180,14 @@ struct TestCa::Impl {
   Key key;
   Crt crt;
   std::string pem;
+  std::string key_pem;
 };
 
 TestCa::TestCa(std::string common_name) : impl_(std::make_unique<Impl>()) {
   impl_->key = make_key();
   impl_->crt = make_cert(ca_spec(std::move(common_name)), impl_->key.get(), true, nullptr, nullptr);
   impl_->pem = crt_pem(impl_->crt.get());
+  impl_->key_pem = key_pem(impl_->key.get());
 }
 
 TestCa::~TestCa() = default;
@@ -194,6 +196,10 @@ TestCa& TestCa::operator=(TestCa&&) noexcept = default;
 
 const std::string& TestCa::cert_pem() const {
   return impl_->pem;
+}
+
+const std::string& TestCa::private_key_pem() const {
+  return impl_->key_pem;
 }
 
 void TestCa::write_cert_pem(const std::string& path) const {

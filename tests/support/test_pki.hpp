@@ -42,6 +42,8 @@ class TestCa {
   TestCa& operator=(TestCa&&) noexcept;
 
   const std::string& cert_pem() const;
+  /// The CA's private key (PKCS#8 PEM), for signing test artefacts such as OCSP responses.
+  const std::string& private_key_pem() const;
   /// Writes cert_pem() to `path` (for a module's ca_file). Throws std::runtime_error.
   void write_cert_pem(const std::string& path) const;
   /// A leaf signed by this CA directly.

@@ -1,5 +1,6 @@
 #include "tls_server.hpp"
 
+#include <gnutls/abstract.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 #include <poll.h>
@@ -8,6 +9,7 @@
 #include <cerrno>
 
 #include <stdexcept>
+#include <vector>
 
 namespace starttls_exporter::testing {
 namespace {
@@ -67,10 +69,18 @@ struct TlsServerSession::Impl {
   gnutls_session_t session = nullptr;
   std::string pending;  // decrypted bytes not yet returned by read_line
   std::string error;
+  // chain_verbatim / ocsp_response: what the certificate callback hands GnuTLS; outlives
+  // `session`.
+  std::vector<gnutls_pcert_st> verbatim_chain;
+  gnutls_privkey_t verbatim_key = nullptr;
+  std::vector<unsigned char> ocsp_der;
+  gnutls_ocsp_data_st ocsp{};
 
   ~Impl() {
     if (session) gnutls_deinit(session);
     if (creds) gnutls_certificate_free_credentials(creds);
+    for (auto& pcert : verbatim_chain) gnutls_pcert_deinit(&pcert);
+    if (verbatim_key) gnutls_privkey_deinit(verbatim_key);
   }
 
   // Repeats `op` while GnuTLS asks to, waiting for the descriptor in between.
@@ -109,13 +119,55 @@ ssize_t pull(gnutls_transport_ptr_t ptr, void* data, size_t size) {
   return rc;
 }
 
+// GnuTLS asks for the certificate at handshake time and sends what it gets: the chain as
+// written and the OCSP response for the leaf, unchecked (the credentials API would refuse to
+// staple a "revoked" response, which tests need).
+int retrieve_verbatim(gnutls_session_t session, const gnutls_cert_retr_st*, gnutls_pcert_st** pcert,
+                      unsigned int* pcert_length, gnutls_ocsp_data_st** ocsp,
+                      unsigned int* ocsp_length, gnutls_privkey_t* key, unsigned int* flags) {
+  auto* impl = static_cast<TlsServerSession::Impl*>(gnutls_session_get_ptr(session));
+  *pcert = impl->verbatim_chain.data();
+  *pcert_length = static_cast<unsigned>(impl->verbatim_chain.size());
+  *ocsp = impl->ocsp_der.empty() ? nullptr : &impl->ocsp;
+  *ocsp_length = impl->ocsp_der.empty() ? 0 : 1;
+  *key = impl->verbatim_key;
+  *flags = 0;  // we keep ownership
+  return 0;
+}
+
+void load_verbatim(TlsServerSession::Impl& impl, const IssuedCert& cert,
+                   const std::vector<unsigned char>& ocsp_der) {
+  const gnutls_datum_t chain{
+      reinterpret_cast<unsigned char*>(const_cast<char*>(cert.chain_pem.data())),
+      static_cast<unsigned>(cert.chain_pem.size())};
+  const gnutls_datum_t key{reinterpret_cast<unsigned char*>(const_cast<char*>(cert.key_pem.data())),
+                           static_cast<unsigned>(cert.key_pem.size())};
+  unsigned count = 64;
+  std::vector<gnutls_pcert_st> pcerts(count);
+  check(gnutls_pcert_list_import_x509_raw(pcerts.data(), &count, &chain, GNUTLS_X509_FMT_PEM, 0),
+        "pcert_list_import");
+  pcerts.resize(count);
+  impl.verbatim_chain = std::move(pcerts);
+  check(gnutls_privkey_init(&impl.verbatim_key), "privkey_init");
+  check(gnutls_privkey_import_x509_raw(impl.verbatim_key, &key, GNUTLS_X509_FMT_PEM, nullptr, 0),
+        "privkey_import");
+  impl.ocsp_der = ocsp_der;
+  impl.ocsp.response = {impl.ocsp_der.data(), static_cast<unsigned>(impl.ocsp_der.size())};
+  impl.ocsp.exptime = 0;  // never stale
+  gnutls_certificate_set_retrieve_function3(impl.creds, retrieve_verbatim);
+}
+
 }  // namespace
 
 TlsServerSession::TlsServerSession(int fd, const IssuedCert& cert, TlsServerOptions options)
     : impl_(std::make_unique<Impl>()) {
   impl_->fd = fd;
   check(gnutls_certificate_allocate_credentials(&impl_->creds), "allocate_credentials");
-  load_key_and_chain(impl_->creds, cert);
+  if (options.chain_verbatim || !options.ocsp_response.empty()) {
+    load_verbatim(*impl_, cert, options.ocsp_response);
+  } else {
+    load_key_and_chain(impl_->creds, cert);
+  }
   check(gnutls_init(&impl_->session, GNUTLS_SERVER | GNUTLS_NONBLOCK), "gnutls_init");
   const char* err_pos = nullptr;
   check(gnutls_priority_set_direct(impl_->session, options.priorities.c_str(), &err_pos),
@@ -124,6 +176,7 @@ TlsServerSession::TlsServerSession(int fd, const IssuedCert& cert, TlsServerOpti
         "credentials_set");
   gnutls_certificate_server_set_request(impl_->session, GNUTLS_CERT_IGNORE);
   gnutls_transport_set_ptr(impl_->session, impl_.get());
+  gnutls_session_set_ptr(impl_->session, impl_.get());
   gnutls_transport_set_push_function(impl_->session, push);
   gnutls_transport_set_pull_function(impl_->session, pull);
 }

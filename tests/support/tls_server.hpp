@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "test_pki.hpp"
 
@@ -17,6 +18,11 @@ namespace starttls_exporter::testing {
 struct TlsServerOptions {
   /// GnuTLS priority string, e.g. "NORMAL:-VERS-ALL:+VERS-TLS1.2".
   std::string priorities = "NORMAL";
+  /// DER OCSP response stapled for the leaf when the client asks (test_ocsp.hpp); empty: none.
+  std::vector<unsigned char> ocsp_response = {};
+  /// Sends IssuedCert::chain_pem exactly as written (order, gaps, extras). By default GnuTLS
+  /// sorts a server's chain and drops certificates that do not belong; this bypasses that.
+  bool chain_verbatim = false;
 };
 
 class TlsServerSession {

@@ -53,6 +53,7 @@ struct ClientOptions {
   /// When set, the socket is closed after this long: the deadline contract.
   std::optional<std::chrono::milliseconds> close_after;
   bool close_before_handshake = false;
+  tls::VersionOffer versions = tls::VersionOffer::all;
 };
 
 /// Connects to 127.0.0.1:`port`, handshakes, records facts and verdict, sends QUIT and reads
