@@ -47,22 +47,25 @@ LegacyProbe judge(ProbeResult& legacy_run, std::vector<std::string>& transcript)
 asio::awaitable<ProbeResult> with_legacy_probe(ProbeResult main, ProbeSpec spec,
                                                Clock::time_point deadline) {
   if (!spec.legacy_probe || !main.tls) co_return main;
+  // The main result's transcript is kept only when the spec asks for one (/probe?debug).
+  auto note = [&main, keep = spec.record_transcript](std::string line) {
+    if (keep) main.transcript.push_back(std::move(line));
+  };
   try {
     LegacyProbe legacy;
     if (is_legacy(main.tls->negotiated)) {
       legacy.accepted = true;
       legacy.version = main.tls->version;
-      main.transcript.push_back("legacy probe: not needed, the probe itself negotiated " +
-                                main.tls->version);
+      note("legacy probe: not needed, the probe itself negotiated " + main.tls->version);
     } else if (deadline - Clock::now() < kMinLegacyBudget) {
       legacy.failure = Failure{Phase::connect, FailureReason::timeout, 0,
                                "no time left before the deadline for the legacy probe"};
-      main.transcript.push_back("legacy probe: skipped, no time left before the deadline");
+      note("legacy probe: skipped, no time left before the deadline");
     } else {
       spec.legacy_probe = false;  // one extra connection, never more
       spec.min_version.reset();
       spec.versions = tls::VersionOffer::legacy_only;
-      main.transcript.push_back("legacy probe: offering only TLS 1.0 and 1.1");
+      note("legacy probe: offering only TLS 1.0 and 1.1");
       ProbeResult legacy_run = co_await run_probe(std::move(spec), deadline);
       legacy = judge(legacy_run, main.transcript);
     }

@@ -7,7 +7,8 @@
 # Servers, all on free 127.0.0.1 ports with a certificate for mail.test from a test CA:
 #   Dovecot "tls"    imap, imaps, pop3, pop3s, sieve (ManageSieve), lmtp
 #   Dovecot "plain"  imap, pop3, sieve with ssl = no: no STARTTLS/STLS offered
-#   Postfix          smtp, submission (STARTTLS, no SASL), smtps (implicit TLS)
+#   Postfix          smtp, submission (STARTTLS, no SASL), smtps (implicit TLS), and smtp
+#                    with smtpd_tls_security_level = none: no STARTTLS offered
 # One exporter probes them all; /metrics must show probe_success 1 with TLS facts for every
 # TLS target, starttls_not_offered for the "plain" ones, probe_plaintext_auth_offered where the
 # pre-TLS capabilities were read (Dovecot treats a client whose address equals its own as
@@ -61,10 +62,10 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM
 
 # Distinct free loopback ports, all held at once so they cannot coincide.
-read -r imap imaps pop3 pop3s sieve lmtp p_imap p_pop3 p_sieve smtp submission smtps web_port \
+read -r imap imaps pop3 pop3s sieve lmtp p_imap p_pop3 p_sieve smtp submission smtps p_smtp web_port \
   < <(python3 -c '
 import socket
-socks = [socket.socket() for _ in range(13)]
+socks = [socket.socket() for _ in range(14)]
 for s in socks: s.bind(("127.0.0.1", 0))
 print(*(s.getsockname()[1] for s in socks))')
 
@@ -80,7 +81,7 @@ cert=$work/pki/server-chain.pem key=$work/pki/server-key.pem
 "$here/dovecot_instance.sh" start "$work/dovecot-plain" ssl=no imap="$p_imap" pop3="$p_pop3" \
   sieve="$p_sieve" "$cert" "$key" || exit 1
 "$here/postfix_instance.sh" start "$work/postfix" "$smtp" "$cert" "$key" \
-  submission="$submission" smtps="$smtps" || exit 1
+  submission="$submission" smtps="$smtps" plain="$p_smtp" || exit 1
 
 # module PROTOCOL [implicit] [SOURCE_ADDRESS]: one module's YAML
 module() {
@@ -105,6 +106,7 @@ target() {  # target MODULE PORT
   target pop3 "$pop3"; target pop3_implicit "$pop3s"; target sieve "$sieve"; target lmtp "$lmtp"
   target imap "$p_imap"; target pop3 "$p_pop3"; target sieve "$p_sieve"
   target smtp "$smtp"; target submission "$submission"; target submission_implicit "$smtps"
+  target smtp "$p_smtp"
 } >"$work/config.yaml"
 
 "$exporter" --config.file="$work/config.yaml" --web.listen-address="127.0.0.1:$web_port" \
@@ -118,7 +120,7 @@ ready=0
 for ((i = 0; i < 75; i++)); do
   alive "$exporter_pid" || { echo "FAIL - exporter exited early"; exit 1; }
   if scrape 2>/dev/null &&
-    [[ $(grep -c '^probe_last_run_timestamp_seconds{' "$work/metrics.txt") == 13 ]]; then
+    [[ $(grep -c '^probe_last_run_timestamp_seconds{' "$work/metrics.txt") == 14 ]]; then
     ready=1
     break
   fi
@@ -159,7 +161,7 @@ success smtp "$smtp" absent banner ehlo starttls tls_handshake quit
 success submission "$submission" 0 banner ehlo starttls tls_handshake quit
 success submission_implicit "$smtps" absent "${implicit_phases[@]}" quit
 
-for m_port in "imap $p_imap" "pop3 $p_pop3" "sieve $p_sieve"; do
+for m_port in "imap $p_imap" "pop3 $p_pop3" "sieve $p_sieve" "smtp $p_smtp"; do
   mapfile -t s < <(sel $m_port)
   echo "# $m_port without TLS"
   check "probe_success 0" metric_is 0 probe_success "${s[@]}"

@@ -2,7 +2,7 @@
 # Runs a private, loopback-only Postfix instance for tests.
 #
 # Usage:
-#   postfix_instance.sh start DIR PORT CERT KEY [ipv6] [submission=PORT] [smtps=PORT]
+#   postfix_instance.sh start DIR PORT CERT KEY [ipv6] [submission=PORT] [smtps=PORT] [plain=PORT]
 #   postfix_instance.sh stop DIR
 #
 # start: builds a complete instance under DIR (absolute; created if missing): its own
@@ -11,7 +11,8 @@
 #   [::1]:PORT with "ipv6") with STARTTLS offered (smtpd_tls_security_level = may) using CERT
 #   (a PEM leaf, optionally followed by its chain) and KEY. It relays nothing and delivers
 #   nothing. Optional extra smtpd services on 127.0.0.1 (master.cf): submission=PORT (STARTTLS,
-#   no SASL, so no AUTH is offered) and smtps=PORT (implicit TLS, smtpd_tls_wrappermode).
+#   no SASL, so no AUTH is offered), smtps=PORT (implicit TLS, smtpd_tls_wrappermode) and
+#   plain=PORT (smtpd_tls_security_level = none: STARTTLS not offered).
 #   Returns once the port answers with a 220 greeting; on failure prints the log and
 #   exits non-zero. A leftover instance in DIR (an earlier crashed run) is stopped first.
 # stop: stops the instance in DIR (SIGKILL to its master if it will not stop) and removes DIR.
@@ -88,7 +89,7 @@ CF
 }
 
 write_master_cf() {
-  local dir=$1 port=$2 ipv6=$3 submission=${4:-} smtps=${5:-}
+  local dir=$1 port=$2 ipv6=$3 submission=${4:-} smtps=${5:-} plain=${6:-}
   {
     echo "# service type private unpriv chroot wakeup maxproc command"
     echo "127.0.0.1:$port inet n - n - - smtpd"
@@ -96,6 +97,8 @@ write_master_cf() {
     [[ -n $submission ]] && echo "127.0.0.1:$submission inet n - n - - smtpd"
     [[ -n $smtps ]] && printf '%s\n  %s\n' "127.0.0.1:$smtps inet n - n - - smtpd" \
       "-o smtpd_tls_wrappermode=yes"
+    [[ -n $plain ]] && printf '%s\n  %s\n' "127.0.0.1:$plain inet n - n - - smtpd" \
+      "-o smtpd_tls_security_level=none"
     cat <<'CF'
 cleanup   unix  n - n -     0 cleanup
 qmgr      unix  n - n 300   1 qmgr
@@ -129,12 +132,13 @@ wait_for_greeting() {  # up to ~15 s
 }
 
 start_instance() {
-  local dir=$1 port=$2 cert=$3 key=$4 ipv6=0 protocols=ipv4 submission= smtps= arg
+  local dir=$1 port=$2 cert=$3 key=$4 ipv6=0 protocols=ipv4 submission= smtps= plain= arg
   for arg in "${@:5}"; do
     case $arg in
       ipv6) ipv6=1; protocols=all ;;
       submission=[0-9]*) submission=${arg#*=} ;;
       smtps=[0-9]*) smtps=${arg#*=} ;;
+      plain=[0-9]*) plain=${arg#*=} ;;
       *) die "unknown option: $arg" ;;
     esac
   done
@@ -156,7 +160,7 @@ start_instance() {
   chmod 0700 "$dir/tls"
   chmod 0600 "$dir/tls/key.pem"
   write_main_cf "$dir" "$protocols"
-  write_master_cf "$dir" "$port" "$ipv6" "$submission" "$smtps"
+  write_master_cf "$dir" "$port" "$ipv6" "$submission" "$smtps" "$plain"
 
   if ! postfix -c "$dir/etc" start >"$dir/start.log" 2>&1 || ! wait_for_greeting "$port"; then
     echo "postfix_instance: instance in $dir did not come up on port $port" >&2
@@ -167,7 +171,7 @@ start_instance() {
 
 case ${1:-} in
   start)
-    [[ $# -ge 5 ]] || die "usage: $0 start DIR PORT CERT KEY [ipv6] [submission=PORT] [smtps=PORT]"
+    [[ $# -ge 5 ]] || die "usage: $0 start DIR PORT CERT KEY [ipv6] [submission=PORT] [smtps=PORT] [plain=PORT]"
     start_instance "${@:2}"
     ;;
   stop)
@@ -175,6 +179,6 @@ case ${1:-} in
     stop_instance "$2"
     ;;
   *)
-    die "usage: $0 start DIR PORT CERT KEY [ipv6] [submission=PORT] [smtps=PORT] | stop DIR"
+    die "usage: $0 start DIR PORT CERT KEY [ipv6] [submission=PORT] [smtps=PORT] [plain=PORT] | stop DIR"
     ;;
 esac
