@@ -21,14 +21,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 exporter=${1:?usage: $0 EXPORTER_BINARY}
 work_prefix=${TMPDIR:-/tmp}/starttls_exporter_dovecot_it.
 
-if [[ $(id -u) != 0 ]]; then
-  echo "SKIP: must run as root to start private Dovecot and Postfix instances"
-  exit 77
-fi
-for tool in dovecot postfix certtool curl promtool python3; do
-  command -v "$tool" >/dev/null || { echo "FAIL: $tool not found; run script/bootstrap"; exit 1; }
-done
-[[ -x $exporter ]] || { echo "FAIL: exporter binary not executable: $exporter"; exit 1; }
+# shellcheck source=../lib/preconditions.sh
+source "$here/../lib/preconditions.sh"
+require_root "private Dovecot and Postfix instances"
+require_tools dovecot postfix certtool curl promtool python3
+require_executable "$exporter"
 
 # shellcheck source=../lib/process.sh
 source "$here/../lib/process.sh"

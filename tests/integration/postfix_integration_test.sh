@@ -18,14 +18,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 exporter=${1:?usage: $0 EXPORTER_BINARY}
 work_prefix=${TMPDIR:-/tmp}/starttls_exporter_it.
 
-if [[ $(id -u) != 0 ]]; then
-  echo "SKIP: must run as root to start a private Postfix instance"
-  exit 77
-fi
-for tool in postfix certtool curl promtool python3; do
-  command -v "$tool" >/dev/null || { echo "FAIL: $tool not found; run script/bootstrap"; exit 1; }
-done
-[[ -x $exporter ]] || { echo "FAIL: exporter binary not executable: $exporter"; exit 1; }
+# shellcheck source=../lib/preconditions.sh
+source "$here/../lib/preconditions.sh"
+require_root "a private Postfix instance"
+require_tools postfix certtool curl promtool python3
+require_executable "$exporter"
 
 # shellcheck source=../lib/process.sh
 source "$here/../lib/process.sh"

@@ -13,14 +13,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 exporter=${1:?usage: $0 EXPORTER_BINARY}
 work_prefix=${TMPDIR:-/tmp}/starttls_exporter_ipv6_it.
 
-if [[ $(id -u) != 0 ]]; then
-  echo "SKIP: must run as root to start a private Postfix instance"
-  exit 77
-fi
-for tool in postfix certtool curl promtool python3; do
-  command -v "$tool" >/dev/null || { echo "FAIL: $tool not found; run script/bootstrap"; exit 1; }
-done
-[[ -x $exporter ]] || { echo "FAIL: exporter binary not executable: $exporter"; exit 1; }
+# shellcheck source=../lib/preconditions.sh
+source "$here/../lib/preconditions.sh"
+require_root "a private Postfix instance"
+require_tools postfix certtool curl promtool python3
+require_executable "$exporter"
 # One free port on both loopbacks (Postfix listens on 127.0.0.1 and [::1]); no ::1: skip.
 if ! pf_port=$(python3 -c '
 import socket
