@@ -1,7 +1,6 @@
 #include "starttls_exporter/collector.hpp"
 
 #include <algorithm>
-#include <array>
 #include <limits>
 #include <sstream>
 #include <string_view>
@@ -11,34 +10,17 @@
 
 #include "series_builder.hpp"
 #include "sinks.hpp"
+#include "starttls_exporter/config.hpp"
 
 namespace starttls_exporter::metrics {
 namespace {
 
-// Family labels and the per-target label names: a static label of the same name would make a
-// series with a duplicate label, which Prometheus rejects, so such static labels are dropped.
-constexpr std::array<std::string_view, 16> kReservedLabels{"target",
-                                                           "module",
-                                                           "phase",
-                                                           "reason",
-                                                           "version",
-                                                           "cipher",
-                                                           "group",
-                                                           "fingerprint_sha256",
-                                                           "subject",
-                                                           "issuer",
-                                                           "subjectalternative",
-                                                           "serialnumber",
-                                                           "result",
-                                                           "algorithm",
-                                                           "position",
-                                                           "status"};
-
+// A static label named like one the exporter sets would make a series with a duplicate label,
+// which Prometheus rejects. The config refuses such names already; dropping them here too keeps
+// the exposition valid whatever the caller passes.
 bool reserved(std::string_view name) {
-  for (auto r : kReservedLabels) {
-    if (r == name) return true;
-  }
-  return false;
+  const auto& names = config::reserved_label_names();
+  return std::binary_search(names.begin(), names.end(), name);
 }
 
 Labels base_labels(const store::TargetInfo& target) {

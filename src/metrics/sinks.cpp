@@ -1,6 +1,5 @@
 #include "sinks.hpp"
 
-#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <utility>
@@ -45,7 +44,7 @@ TextSink::TextSink(Source source, std::vector<std::string> buffers, const SizeHi
     body.clear();
     const std::string_view name = family_name(fam);
     const std::string help = family_help(fam, source);
-    body.reserve(std::max(body.capacity(), hints[i] + hints[i] / 8 + help.size() + 128));
+    body.reserve(hints[i] + hints[i] / 8 + help.size() + 128);  // never shrinks a reused one
     ((body += "# HELP ") += name) += ' ';
     (body += help) += '\n';
     ((body += "# TYPE ") += name) +=
