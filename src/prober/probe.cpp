@@ -64,6 +64,9 @@ class ProbeRun final : public PhaseClock {
   asio::awaitable<void> run();
   /// Called for an exception that escaped run(): closes the open phase and records the error.
   void fail_internal(std::string_view what);
+  /// Called when run() ended because the caller cancelled the probe (the scheduler stopping,
+  /// or the target removed by a reload): closes the open phase, records why, logs no error.
+  void fail_cancelled();
   ProbeResult finish(Clock::time_point started);
 
   void begin(Phase phase) override;
@@ -110,6 +113,15 @@ void ProbeRun::fail_internal(std::string_view what) {
   log::error("probe internal error", {{"address", spec_.address}, {"detail", what}});
   result_.failure.reset();  // an internal error outranks whatever the server did
   fail(Failure{phase, FailureReason::internal_error, 0, std::string(what)});
+}
+
+void ProbeRun::fail_cancelled() {
+  const Phase phase = open_phase_.value_or(Phase::connect);
+  end();
+  log::debug("probe cancelled", {{"address", spec_.address}});
+  result_.failure.reset();
+  fail(Failure{phase, FailureReason::internal_error, 0,
+               "cancelled: the exporter is stopping or the target was removed"});
 }
 
 ProbeResult ProbeRun::finish(Clock::time_point started) {
@@ -251,8 +263,16 @@ asio::awaitable<ProbeResult> run_probe(ProbeSpec spec, Clock::time_point deadlin
   } catch (...) {
     internal_error = "unknown exception";
   }
+  // A cancelled coroutine throws operation_aborted from its next co_await: that is the caller
+  // ending the probe, not a bug. Such a result is dropped by the caller; it gets no legacy probe.
+  const bool cancelled =
+      (co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none;
   try {
     if (!run) throw std::runtime_error(internal_error);
+    if (cancelled) {
+      run->fail_cancelled();
+      co_return run->finish(started);
+    }
     if (!internal_error.empty()) run->fail_internal(internal_error);
     co_return co_await with_legacy_probe(run->finish(started), std::move(spec), deadline);
   } catch (...) {
