@@ -46,6 +46,10 @@ struct HistogramData {
 /// Returns the scheduling lag histogram; called at every scrape, from HTTP threads.
 using LagSource = std::function<HistogramData()>;
 
+/// Receives a text page piece by piece; returns false when the reader is gone (the rest of
+/// the page is then skipped).
+using TextWriter = std::function<bool(std::string_view)>;
+
 /// The wall clock used for probe_ssl_cert_expiry_days; injectable for tests.
 using Clock = std::function<SystemTime()>;
 
@@ -58,17 +62,18 @@ class Collector : public prometheus::Collectable {
   /// starttls_exporter_* self metrics. Families without series are omitted.
   std::vector<prometheus::MetricFamily> Collect() const override;
 
-  /// The page RenderPage() writes, as one part per family and a last part with the self
-  /// metrics; sent in order, never joined. Releasing it hands the buffers back to the collector
-  /// for the next scrape, whose pages are then already mapped (no page faults on reuse).
-  using Page = std::shared_ptr<const std::vector<std::string>>;
+  /// Writes the same bytes as render_text(Collect()) to `write`, without building
+  /// MetricFamily objects and without holding the page: the /metrics fast path (10,000
+  /// targets ≈ 35 MB of text). The families are rendered in passes over one store snapshot,
+  /// and at most kPageBufferBudget bytes of them are buffered at a time. Returns false when
+  /// `write` failed; the rest of the page is then skipped.
+  bool Stream(const TextWriter& write) const;
 
-  /// The same bytes as render_text(Collect()), written directly without building MetricFamily
-  /// objects: the /metrics fast path (10,000 targets ≈ 25 MB of text).
-  Page RenderPage() const;
-
-  /// RenderPage() joined into one string (tests, small pages).
+  /// Stream() collected into one string (tests, small pages).
   std::string Render() const;
+
+  /// Bytes of page text Stream() may buffer at once.
+  static constexpr std::size_t kPageBufferBudget = 4 * 1024 * 1024;
 
   /// Adds starttls_exporter_probe_start_lag_seconds (how late scheduled probes started after
   /// their slot) to the self metrics. Not thread-safe: call before the first scrape.
@@ -85,8 +90,8 @@ class Collector : public prometheus::Collectable {
   BuildInfo build_;
   Clock clock_;
   LagSource lag_;
-  struct BufferPool;
-  std::shared_ptr<BufferPool> pool_;  ///< spare page buffers and size hints; shared with Pages
+  mutable std::mutex family_bytes_mutex_;
+  mutable std::vector<std::size_t> family_bytes_;  ///< per family, the last page's bytes
   std::atomic<bool> reload_successful_{false};
   std::atomic<double> reload_success_seconds_{0};  ///< Unix seconds of the last success
 };

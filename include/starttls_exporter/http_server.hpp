@@ -12,6 +12,7 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -34,9 +35,14 @@ struct Response {
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  ///< extra headers, sent as given
-  /// Sent after `body`, in order, never joined into one buffer (the large /metrics page);
-  /// Content-Length covers both. Shared so that its owner can reuse the buffers afterwards.
-  std::shared_ptr<const std::vector<std::string>> body_parts;
+  /// When set, the body is produced while it is sent instead of `body` (the large /metrics
+  /// page): called once after the headers, it passes each piece to the writer it is given,
+  /// stopping when that returns false (the client is gone). Sent with chunked transfer coding
+  /// to HTTP/1.1 clients, so a page cut short is an error to them, not a shorter page; to
+  /// HTTP/1.0 clients as a body ended by closing the connection. Must not throw once it has
+  /// written (the client would get a cut page); an exception before the first piece still
+  /// yields a 500.
+  std::function<void(const std::function<bool(std::string_view)>&)> body_stream;
 };
 
 /// A handler may throw: the client then gets 500 with a one-line body and the error is logged.

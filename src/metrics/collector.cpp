@@ -49,9 +49,18 @@ prometheus::ClientMetric gauge(Labels labels, double value) {
   return m;
 }
 
+/// Each target's base labels, built once per page (the page takes several passes).
+std::vector<Labels> all_base_labels(const std::vector<store::TargetSnapshot>& snapshot) {
+  std::vector<Labels> bases;
+  bases.reserve(snapshot.size());
+  for (const auto& s : snapshot) bases.push_back(base_labels(*s.target));
+  return bases;
+}
+
 void append_targets(SeriesSink& sink, const std::vector<store::TargetSnapshot>& snapshot,
-                    SystemTime now) {
-  for (const auto& s : snapshot) {
+                    const std::vector<Labels>& bases, SystemTime now) {
+  for (std::size_t i = 0; i < snapshot.size(); ++i) {
+    const auto& s = snapshot[i];
     TargetView view;
     view.latest = s.latest.get();
     if (s.last_handshake) {
@@ -60,7 +69,7 @@ void append_targets(SeriesSink& sink, const std::vector<store::TargetSnapshot>& 
       view.handshake_at = s.last_handshake->started;
     }
     view.last_success = s.last_success;
-    append_target(sink, base_labels(*s.target), view, now);
+    append_target(sink, bases[i], view, now);
   }
 }
 
@@ -137,35 +146,8 @@ void append_lag(std::vector<prometheus::MetricFamily>& out, const LagSource& sou
 
 }  // namespace
 
-/// One spare set of page buffers, kept between scrapes. A second concurrent scrape renders
-/// into fresh buffers; only one set is kept, so the memory held is one page's worth.
-struct Collector::BufferPool {
-  std::mutex mutex;
-  std::vector<std::string> spare;  ///< empty when lent out (or before the first scrape)
-  TextSink::SizeHints hints{};     ///< series bytes per family at the last scrape
-
-  std::vector<std::string> borrow(TextSink::SizeHints& hints_out) {
-    std::lock_guard lock(mutex);
-    hints_out = hints;
-    return std::move(spare);
-  }
-
-  /// Keeps `parts` for reuse unless a set is already kept. A buffer much larger than it was
-  /// needed this time (the target set shrank) is released rather than held forever.
-  void give_back(std::vector<std::string>&& parts) {
-    for (auto& part : parts) {
-      if (part.capacity() > 2 * part.size() + 64 * 1024) std::string().swap(part);
-    }
-    std::lock_guard lock(mutex);
-    if (spare.empty()) spare = std::move(parts);
-  }
-};
-
 Collector::Collector(const store::ResultStore& store, BuildInfo build, Clock clock)
-    : store_(store),
-      build_(std::move(build)),
-      clock_(std::move(clock)),
-      pool_(std::make_shared<BufferPool>()) {
+    : store_(store), build_(std::move(build)), clock_(std::move(clock)) {
   if (!clock_) clock_ = [] { return std::chrono::system_clock::now(); };
 }
 
@@ -173,7 +155,7 @@ std::vector<prometheus::MetricFamily> Collector::Collect() const {
   const auto snapshot = store_.snapshot();
   const auto counters = store_.counters();
   FamilySink sink(Source::scheduled, snapshot.size());
-  append_targets(sink, snapshot, clock_());
+  append_targets(sink, snapshot, all_base_labels(snapshot), clock_());
   auto out = sink.take();
   for (auto& f : self_families(build_, counters, snapshot.size(),
                                {reload_successful_.load(), reload_success_seconds_.load()}))
@@ -182,39 +164,36 @@ std::vector<prometheus::MetricFamily> Collector::Collect() const {
   return out;
 }
 
-Collector::Page Collector::RenderPage() const {
+bool Collector::Stream(const TextWriter& write) const {
   const auto snapshot = store_.snapshot();
   const auto counters = store_.counters();
-  TextSink::SizeHints hints{};
-  auto buffers = pool_->borrow(hints);
-  TextSink sink(Source::scheduled, std::move(buffers), hints);
-  append_targets(sink, snapshot, clock_());
-  const auto sizes = sink.sizes();
-  auto parts = sink.take();
+  const SystemTime now = clock_();  // one reference time for every pass
+  const std::vector<Labels> bases = all_base_labels(snapshot);
+  std::vector<std::size_t> family_bytes;
+  {
+    std::lock_guard lock(family_bytes_mutex_);
+    family_bytes = family_bytes_;
+  }
+  const bool written = write_text_page(
+      Source::scheduled, [&](SeriesSink& sink) { append_targets(sink, snapshot, bases, now); },
+      kPageBufferBudget, family_bytes, write);
+  if (!written) return false;
+  {
+    std::lock_guard lock(family_bytes_mutex_);
+    family_bytes_ = std::move(family_bytes);
+  }
   auto self = self_families(build_, counters, snapshot.size(),
                             {reload_successful_.load(), reload_success_seconds_.load()});
   append_lag(self, lag_);
-  parts.push_back(render_text(self));
-  {
-    std::lock_guard lock(pool_->mutex);
-    pool_->hints = sizes;
-  }
-  // The deleter owns the pool too, so a page may outlive the collector.
-  auto* page = new std::vector<std::string>(std::move(parts));
-  return Page(page, [pool = pool_](std::vector<std::string>* p) {
-    std::unique_ptr<std::vector<std::string>> owned(p);
-    owned->pop_back();  // the self metrics part is small and rebuilt every time
-    pool->give_back(std::move(*owned));
-  });
+  return write(render_text(self));
 }
 
 std::string Collector::Render() const {
-  const auto page = RenderPage();
-  std::size_t size = 0;
-  for (const auto& part : *page) size += part.size();
   std::string out;
-  out.reserve(size);
-  for (const auto& part : *page) out += part;
+  Stream([&out](std::string_view piece) {
+    out += piece;
+    return true;
+  });
   return out;
 }
 

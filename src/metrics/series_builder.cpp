@@ -15,7 +15,7 @@ enum class Kind { latest, handshake, history };
 
 struct Spec {
   Fam fam;
-  const char* name;
+  std::string_view name;  // a view, so that its length is known at compile time
   MetricType type;
   Kind kind;
   const char* help;
@@ -148,7 +148,7 @@ double unix_seconds(SystemTime t) {
   return std::chrono::duration<double>(t.time_since_epoch()).count();
 }
 
-const char* family_name(Fam fam) {
+std::string_view family_name(Fam fam) {
   return kSpecs[static_cast<std::size_t>(fam)].name;
 }
 
@@ -169,11 +169,14 @@ void append_legacy(SeriesSink& sink, const LegacyProbe& legacy) {
   }
 }
 
+const std::vector<PhaseDuration> kNoPhases;
+
 void append_latest(SeriesSink& sink, const ProbeResult& r, bool with_history) {
   sink.add(Fam::success, r.success ? 1 : 0, {});
   sink.add(Fam::duration, r.duration_seconds, {});
   std::bitset<32> seen;  // a phase listed twice would make duplicate series
-  for (const auto& p : r.phases) {
+  const bool phases = sink.wants(Fam::phase_duration, Fam::phase_duration);
+  for (const auto& p : phases ? r.phases : kNoPhases) {
     const auto bit = static_cast<std::size_t>(p.phase);
     if (bit >= seen.size() || seen.test(bit)) continue;
     seen.set(bit);
@@ -191,7 +194,9 @@ void append_latest(SeriesSink& sink, const ProbeResult& r, bool with_history) {
     sink.add(Fam::plaintext_auth_offered, *r.plaintext_auth_offered ? 1 : 0, {});
   }
   if (r.legacy) append_legacy(sink, *r.legacy);
-  if (with_history) sink.add(Fam::last_run_timestamp, unix_seconds(r.started), {});
+  if (with_history && sink.wants(Fam::last_run_timestamp, Fam::last_run_timestamp)) {
+    sink.add(Fam::last_run_timestamp, unix_seconds(r.started), {});
+  }
 }
 
 void append_chain(SeriesSink& sink, const TlsFacts& tls, bool verified, SystemTime now) {
@@ -264,9 +269,14 @@ void append_handshake(SeriesSink& sink, const TlsFacts& tls, const VerifyVerdict
   sink.add(Fam::tls_version_info, 1, {{"version", tls.version}});
   sink.add(Fam::tls_cipher_info, 1, {{"cipher", tls.cipher}});
   if (!tls.group.empty()) sink.add(Fam::tls_group_info, 1, {{"group", tls.group}});
-  if (!tls.chain.empty()) append_chain(sink, tls, verify.verified, now);
-  if (!tls.chain.empty()) append_chain_details(sink, tls);
-  append_ocsp(sink, tls.ocsp);
+  // Each group is computed only when the sink takes one of its families.
+  if (!tls.chain.empty() && sink.wants(Fam::ssl_earliest_cert_expiry, Fam::ssl_cert_expiry_days)) {
+    append_chain(sink, tls, verify.verified, now);
+  }
+  if (!tls.chain.empty() && sink.wants(Fam::ssl_leaf_public_key_size, Fam::ssl_chain_complete)) {
+    append_chain_details(sink, tls);
+  }
+  if (sink.wants(Fam::ssl_ocsp_stapled, Fam::ssl_ocsp_next_update)) append_ocsp(sink, tls.ocsp);
   sink.add(Fam::ssl_cert_verified, verify.verified ? 1 : 0, {});
   std::bitset<64> seen;
   for (auto reason : verify.reasons) {
@@ -282,10 +292,12 @@ void append_handshake(SeriesSink& sink, const TlsFacts& tls, const VerifyVerdict
 void append_target(SeriesSink& sink, const Labels& base, const TargetView& view, SystemTime now) {
   sink.begin_target(base);
   if (view.latest) append_latest(sink, *view.latest, view.with_history);
-  if (view.with_history && view.last_success) {
+  if (view.with_history && view.last_success &&
+      sink.wants(Fam::last_success_timestamp, Fam::last_success_timestamp)) {
     sink.add(Fam::last_success_timestamp, unix_seconds(*view.last_success), {});
   }
-  if (view.tls && view.verify) {
+  if (view.tls && view.verify &&
+      sink.wants(Fam::tls_version_info, Fam::ssl_last_handshake_timestamp)) {
     append_handshake(sink, *view.tls, *view.verify, now);
     if (view.with_history && view.handshake_at) {
       sink.add(Fam::ssl_last_handshake_timestamp, unix_seconds(*view.handshake_at), {});

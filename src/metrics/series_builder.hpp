@@ -74,10 +74,18 @@ struct TargetView {
 /// series; every series carries that target's base labels first, then `extra`.
 class SeriesSink {
  public:
-  using Extra = std::initializer_list<std::pair<const char*, std::string_view>>;
+  using Extra = std::initializer_list<std::pair<std::string_view, std::string_view>>;
   virtual ~SeriesSink() = default;
   virtual void begin_target(const Labels& base) = 0;
   virtual void add(Fam fam, double value, Extra extra) = 0;
+  /// False when add() would ignore every family from `first` to `last` (inclusive): the
+  /// builder then skips computing their values. A sink taking a page in passes wants only
+  /// the families of the current pass.
+  virtual bool wants(Fam first, Fam last) const {
+    (void)first;
+    (void)last;
+    return true;
+  }
 };
 
 /// Emits every series `view` yields into `sink`. `now` is the reference for
@@ -85,7 +93,7 @@ class SeriesSink {
 void append_target(SeriesSink& sink, const Labels& base, const TargetView& view, SystemTime now);
 
 /// Family metadata, indexed by Fam.
-const char* family_name(Fam fam);
+std::string_view family_name(Fam fam);
 std::string family_help(Fam fam, Source source);
 prometheus::MetricType family_type(Fam fam);
 

@@ -5,9 +5,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include "starttls_exporter/http_server.hpp"
 
@@ -68,11 +71,29 @@ Routes test_routes() {
     r.body += "|" + req.header("x-prometheus-scrape-timeout-seconds");
     return r;
   };
-  routes["/parts"] = [](const Request&) {
+  routes["/stream"] = [](const Request&) {
     Response r;
-    r.body = "head|";
-    r.body_parts = std::make_shared<const std::vector<std::string>>(
-        std::vector<std::string>{"one|", "", std::string(100000, 'x'), "|end"});
+    r.body_stream = [](const std::function<bool(std::string_view)>& write) {
+      for (const std::string& piece :
+           {std::string("one|"), std::string(), std::string(100000, 'x'), std::string("|end")}) {
+        if (!write(piece)) return;
+      }
+    };
+    return r;
+  };
+  routes["/stream-fails-at-once"] = [](const Request&) {
+    Response r;
+    r.body_stream = [](const std::function<bool(std::string_view)>&) {
+      throw std::runtime_error("out of luck");
+    };
+    return r;
+  };
+  routes["/stream-fails-midway"] = [](const Request&) {
+    Response r;
+    r.body_stream = [](const std::function<bool(std::string_view)>& write) {
+      write("partial|");
+      throw std::runtime_error("out of luck");
+    };
     return r;
   };
   routes["/boom"] = [](const Request&) -> Response { throw std::runtime_error("kaput"); };
@@ -113,15 +134,58 @@ TEST_CASE("query strings and headers are decoded") {
   CHECK(r.body == "GET|/echo|127.0.0.1|flag=;module=a b;target=[::1]:25;x=1;|9.5");
 }
 
-TEST_CASE("body parts follow the body in order and count in Content-Length") {
+namespace {
+
+/// The body of a chunked message, or nullopt when it is not well-formed or has no last chunk.
+std::optional<std::string> dechunk(std::string_view raw) {
+  std::string body;
+  while (true) {
+    const auto line_end = raw.find("\r\n");
+    if (line_end == std::string_view::npos) return std::nullopt;
+    const std::size_t size = std::stoul(std::string(raw.substr(0, line_end)), nullptr, 16);
+    raw.remove_prefix(line_end + 2);
+    if (raw.size() < size + 2 || raw.substr(size, 2) != "\r\n") return std::nullopt;
+    if (size == 0) return raw.size() == 2 ? std::optional(body) : std::nullopt;
+    body.append(raw.substr(0, size));
+    raw.remove_prefix(size + 2);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("a streamed body: chunked for HTTP/1.1, ended by close for HTTP/1.0") {
   Server server("127.0.0.1:0", test_routes());
-  const auto r = get(server.port(), "/parts");
-  CHECK(r.status == 200);
-  CHECK(r.body == "head|one|" + std::string(100000, 'x') + "|end");
-  CHECK(r.head.find("Content-Length: 100013") != std::string::npos);
-  const auto head = raw_request(server.port(), "HEAD /parts HTTP/1.0\r\n\r\n");
+  const std::string expected = "one|" + std::string(100000, 'x') + "|end";
+
+  const auto http10 = get(server.port(), "/stream");
+  CHECK(http10.status == 200);
+  CHECK(http10.body == expected);
+  CHECK(http10.head.find("Content-Length") == std::string::npos);
+  CHECK(http10.head.find("Transfer-Encoding") == std::string::npos);
+
+  const auto http11 = raw_request(server.port(), "GET /stream HTTP/1.1\r\nHost: localhost\r\n\r\n");
+  CHECK(http11.status == 200);
+  CHECK(http11.head.find("Transfer-Encoding: chunked") != std::string::npos);
+  CHECK(http11.head.find("Content-Length") == std::string::npos);
+  CHECK(dechunk(http11.body) == expected);
+
+  const auto head = raw_request(server.port(), "HEAD /stream HTTP/1.1\r\nHost: x\r\n\r\n");
+  CHECK(head.status == 200);
   CHECK(head.body.empty());
-  CHECK(head.head.find("Content-Length: 100013") != std::string::npos);
+}
+
+TEST_CASE("a stream failing before its first piece is a 500; after it, a cut chunked body") {
+  Server server("127.0.0.1:0", test_routes());
+  const auto at_once =
+      raw_request(server.port(), "GET /stream-fails-at-once HTTP/1.1\r\nHost: localhost\r\n\r\n");
+  CHECK(at_once.status == 500);
+  CHECK(at_once.body == "500 internal server error\n");
+
+  const auto midway =
+      raw_request(server.port(), "GET /stream-fails-midway HTTP/1.1\r\nHost: localhost\r\n\r\n");
+  CHECK(midway.status == 200);
+  CHECK(midway.body.find("partial|") != std::string::npos);
+  CHECK_FALSE(dechunk(midway.body).has_value());  // no last chunk: the reader sees an error
 }
 
 TEST_CASE("HEAD gets headers without a body") {
