@@ -5,6 +5,7 @@
 
 #include <gnutls/crypto.h>
 
+#include "certificate_facts.hpp"
 #include "handles.hpp"
 #include "starttls_exporter/tls.hpp"
 
@@ -117,6 +118,26 @@ void add_algorithms(gnutls_x509_crt_t crt, CertificateFacts& facts) {
 
 }  // namespace
 
+CertificateFacts certificate_facts_of(gnutls_x509_crt_t crt, std::span<const unsigned char> der) {
+  CertificateFacts facts;
+  facts.subject = dn_text(crt, gnutls_x509_crt_get_dn3);
+  facts.issuer = dn_text(crt, gnutls_x509_crt_get_issuer_dn3);
+  facts.dns_names = alt_names(crt);
+  facts.serial_hex = serial_hex(crt);
+  add_algorithms(crt, facts);
+  std::array<unsigned char, 32> digest{};
+  if (gnutls_hash_fast(GNUTLS_DIG_SHA256, der.data(), der.size(), digest.data()) == 0) {
+    facts.sha256_hex = to_hex(digest.data(), digest.size());
+  }
+  if (const time_t t = gnutls_x509_crt_get_activation_time(crt); t != static_cast<time_t>(-1)) {
+    facts.not_before = std::chrono::system_clock::from_time_t(t);
+  }
+  if (const time_t t = gnutls_x509_crt_get_expiration_time(crt); t != static_cast<time_t>(-1)) {
+    facts.not_after = std::chrono::system_clock::from_time_t(t);
+  }
+  return facts;
+}
+
 std::optional<CertificateFacts> certificate_facts_from_der(std::span<const unsigned char> der) {
   try {
     gnutls_x509_crt_t raw = nullptr;
@@ -127,23 +148,7 @@ std::optional<CertificateFacts> certificate_facts_from_der(std::span<const unsig
     if (der.size() > 0xffffffffu || gnutls_x509_crt_import(raw, &in, GNUTLS_X509_FMT_DER) < 0) {
       return std::nullopt;
     }
-    CertificateFacts facts;
-    facts.subject = dn_text(raw, gnutls_x509_crt_get_dn3);
-    facts.issuer = dn_text(raw, gnutls_x509_crt_get_issuer_dn3);
-    facts.dns_names = alt_names(raw);
-    facts.serial_hex = serial_hex(raw);
-    add_algorithms(raw, facts);
-    std::array<unsigned char, 32> digest{};
-    if (gnutls_hash_fast(GNUTLS_DIG_SHA256, der.data(), der.size(), digest.data()) == 0) {
-      facts.sha256_hex = to_hex(digest.data(), digest.size());
-    }
-    if (const time_t t = gnutls_x509_crt_get_activation_time(raw); t != static_cast<time_t>(-1)) {
-      facts.not_before = std::chrono::system_clock::from_time_t(t);
-    }
-    if (const time_t t = gnutls_x509_crt_get_expiration_time(raw); t != static_cast<time_t>(-1)) {
-      facts.not_after = std::chrono::system_clock::from_time_t(t);
-    }
-    return facts;
+    return certificate_facts_of(raw, der);
   } catch (...) {  // std::bad_alloc: the contract is "never throws"
     return std::nullopt;
   }

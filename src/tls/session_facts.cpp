@@ -3,6 +3,7 @@
 
 #include <array>
 
+#include "certificate_facts.hpp"
 #include "chain_facts.hpp"
 #include "client_session_impl.hpp"
 #include "trust_store_impl.hpp"
@@ -47,8 +48,9 @@ std::string version_name(gnutls_protocol_t version) {
   }
 }
 
-// A certificate GnuTLS accepted but we cannot parse still occupies its place in the chain,
-// identified by its hash, so chain[0] is always the leaf.
+// A certificate GnuTLS accepted but we cannot parse (or that follows one we cannot parse,
+// where peer_certificates() stops) still occupies its place in the chain, identified by its
+// hash when it does not parse, so chain[0] is always the leaf.
 CertificateFacts facts_of(const gnutls_datum_t& der) {
   if (auto facts = certificate_facts_from_der({der.data, der.size})) return std::move(*facts);
   CertificateFacts opaque;
@@ -84,9 +86,13 @@ TlsFacts ClientSession::facts() const {
   if (const char* group = gnutls_group_get_name(gnutls_group_get(s))) facts.group = group;
   unsigned count = 0;
   const gnutls_datum_t* peers = gnutls_certificate_get_peers(s, &count);
-  for (unsigned i = 0; peers != nullptr && i < count; ++i)
-    facts.chain.push_back(facts_of(peers[i]));
+  // Each certificate is parsed once, here, for its facts and for the chain checks below.
   const auto parsed = peer_certificates(s);
+  for (unsigned i = 0; peers != nullptr && i < count; ++i) {
+    facts.chain.push_back(
+        i < parsed.size() ? certificate_facts_of(parsed[i].get(), {peers[i].data, peers[i].size})
+                          : facts_of(peers[i]));
+  }
   facts.chain_complete = chain_complete(parsed, count, impl_->trust->impl().credentials.get());
   facts.ocsp = stapled_ocsp(s, parsed.empty() ? nullptr : parsed.front().get());
   return facts;
