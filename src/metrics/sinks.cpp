@@ -82,7 +82,9 @@ void TextSink::add(Fam fam, double value, Extra extra) {
   if (failed_ || family < first_ || family >= end_) return;
   std::string& out = line_buffer(family);
   const std::size_t before = out.size();
-  if (before == 0) append_header(out, fam, source_);
+  // The streamed family's buffer is emptied at every chunk: only its first series brings the
+  // header. A buffered family's buffer holds the whole family.
+  if (family == first_ ? streamed_ == 0 : before == 0) append_header(out, fam, source_);
   write_line(out, fam, value, extra);
   if (family == first_) {
     streamed_ += out.size() - before;

@@ -19,8 +19,8 @@ struct Targets {
   std::vector<Labels> labels;
   std::vector<ProbeResult> results;
 
-  Targets() {
-    for (int i = 0; i < 60; ++i) {
+  explicit Targets(int count = 60) {
+    for (int i = 0; i < count; ++i) {
       labels.push_back({{"target", "192.0.2." + std::to_string(i) + ":25"},
                         {"module", "smtp"},
                         {"note", i % 7 == 0 ? "q\"b\\n\nx" : "plain"}});
@@ -128,4 +128,23 @@ TEST_CASE("sample values are written as TextSerializer writes them") {
     append_sample_value(written, value);
     CHECK(written == expected.str());
   }
+}
+
+TEST_CASE("a family larger than one streamed chunk keeps one HELP and TYPE") {
+  const Targets targets(1500);  // probe_phase_duration_seconds alone is several 64 KiB chunks
+  const std::string expected = reference(targets);
+  std::vector<std::size_t> family_bytes;
+  std::string page;
+  std::size_t pieces = 0;
+  const bool written = write_text_page(
+      Source::scheduled, [&](SeriesSink& sink) { targets.append(sink); }, 0, family_bytes,
+      [&](std::string_view piece) {
+        page += piece;
+        ++pieces;
+        return true;
+      });
+  CHECK(written);
+  CHECK(pieces > 40);  // more pieces than families: the large ones went out in chunks
+  CHECK(count_substr(page, "# HELP probe_phase_duration_seconds ") == 1);
+  CHECK(page == expected);
 }
