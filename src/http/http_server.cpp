@@ -105,6 +105,13 @@ bool header_safe(std::string_view s) {
   return s.find_first_of("\r\n") == std::string_view::npos;
 }
 
+Response text(int status, std::string body) {
+  Response r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
 /// Status line and headers; Content-Length when `length` is set, else chunked transfer coding
 /// when `chunked`, else none (the body ends when the connection closes).
 void send_head(mg_connection* conn, const Response& resp, std::optional<std::size_t> length,
@@ -124,8 +131,6 @@ void send_head(mg_connection* conn, const Response& resp, std::optional<std::siz
   }
   mg_response_header_send(conn);
 }
-
-Response text(int status, std::string body);
 
 /// Sends a body_stream response. The head goes out with the first piece, so that a stream
 /// failing before it still becomes a 500; after it, a failure can only cut the body short,
@@ -176,13 +181,6 @@ void send(mg_connection* conn, const mg_request_info& ri, const Request& req,
   send_head(conn, resp, resp.body.size(), false);
   if (req.method == "HEAD") return;
   if (!resp.body.empty()) mg_write(conn, resp.body.data(), resp.body.size());
-}
-
-Response text(int status, std::string body) {
-  Response r;
-  r.status = status;
-  r.body = std::move(body);
-  return r;
 }
 
 /// CivetWeb calls this on a worker thread for every request ("/" matches all paths).

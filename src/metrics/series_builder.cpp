@@ -169,19 +169,21 @@ void append_legacy(SeriesSink& sink, const LegacyProbe& legacy) {
   }
 }
 
-const std::vector<PhaseDuration> kNoPhases;
-
-void append_latest(SeriesSink& sink, const ProbeResult& r, bool with_history) {
-  sink.add(Fam::success, r.success ? 1 : 0, {});
-  sink.add(Fam::duration, r.duration_seconds, {});
+void append_phases(SeriesSink& sink, const ProbeResult& r) {
+  if (!sink.wants(Fam::phase_duration, Fam::phase_duration)) return;
   std::bitset<32> seen;  // a phase listed twice would make duplicate series
-  const bool phases = sink.wants(Fam::phase_duration, Fam::phase_duration);
-  for (const auto& p : phases ? r.phases : kNoPhases) {
+  for (const auto& p : r.phases) {
     const auto bit = static_cast<std::size_t>(p.phase);
     if (bit >= seen.size() || seen.test(bit)) continue;
     seen.set(bit);
     sink.add(Fam::phase_duration, p.seconds, {{"phase", to_string(p.phase)}});
   }
+}
+
+void append_latest(SeriesSink& sink, const ProbeResult& r, bool with_history) {
+  sink.add(Fam::success, r.success ? 1 : 0, {});
+  sink.add(Fam::duration, r.duration_seconds, {});
+  append_phases(sink, r);
   if (r.failure) {
     sink.add(Fam::failure_info, 1,
              {{"phase", to_string(r.failure->phase)}, {"reason", to_string(r.failure->reason)}});
