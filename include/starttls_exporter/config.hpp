@@ -53,8 +53,15 @@ std::string_view protocol_name(Protocol protocol) noexcept;
 /// 995; implicit lmtp and sieve have no registered port and keep 24 and 4190).
 std::uint16_t default_port(Protocol protocol, TlsMode mode) noexcept;
 
+/// A file named by the configuration, read once at load: the bytes every later user gets.
+struct LoadedFile {
+  std::string path;   ///< as resolved (relative names: against the config file's directory)
+  std::string bytes;  ///< the whole file as it was read
+};
+
 struct TlsSettings {
-  std::string ca_file;               ///< empty: the system trust store
+  std::string ca_file;  ///< resolved path; empty: the system trust store
+  std::string ca_pem;   ///< ca_file's bytes, read once at load (the trust store is built from them)
   SourceLocation ca_file_location;   ///< for errors found later (e.g. the file is not PEM)
   TlsMode mode = TlsMode::starttls;  ///< tls.mode
   /// tls.min_version: a handshake that negotiates an older version fails the probe with
@@ -115,6 +122,7 @@ struct IpNetwork {
 
 struct Config {
   std::string source_file;
+  std::string source_text;  ///< the bytes that were parsed: what /config serves
   Global global;
   std::map<std::string, Module> modules;
   std::vector<Target> targets;

@@ -12,7 +12,7 @@
 
 #include "starttls_exporter/config.hpp"
 #include "starttls_exporter/probe_result.hpp"
-#include "starttls_exporter/tls.hpp"
+#include "starttls_exporter/tls_client.hpp"
 
 namespace starttls_exporter::prober {
 

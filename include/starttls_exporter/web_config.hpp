@@ -15,21 +15,38 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "starttls_exporter/config.hpp"
 
 namespace starttls_exporter::config {
 
+/// tls_server_config.client_auth_type: the toolkit's five values, and only those.
+enum class ClientAuth {
+  none,               ///< NoClientCert (the default)
+  request,            ///< RequestClientCert: asked for, not required, not verified
+  require_any,        ///< RequireAnyClientCert: required, not verified
+  verify_if_given,    ///< VerifyClientCertIfGiven: verified when sent
+  require_and_verify  ///< RequireAndVerifyClientCert: required and verified
+};
+
+/// The toolkit's spelling ("RequireAndVerifyClientCert").
+std::string_view client_auth_name(ClientAuth auth) noexcept;
+
+/// True for the two values that verify client certificates against client_ca_file.
+constexpr bool verifies_client_certs(ClientAuth auth) noexcept {
+  return auth == ClientAuth::verify_if_given || auth == ClientAuth::require_and_verify;
+}
+
 struct WebTlsConfig {
-  std::string cert_file;       ///< resolved path, readable at load time
-  std::string key_file;        ///< resolved path, readable at load time
-  std::string client_ca_file;  ///< empty: no client certificates are verified
-  /// One of the toolkit's names: NoClientCert (default), RequestClientCert,
-  /// RequireAnyClientCert, VerifyClientCertIfGiven, RequireAndVerifyClientCert.
-  std::string client_auth_type = "NoClientCert";
-  /// Protocol versions, the toolkit's names: "TLS12" or "TLS13" (TLS10 and TLS11 are refused).
-  std::string min_version = "TLS12";
-  std::string max_version = "TLS13";
+  LoadedFile cert;  ///< PEM certificate, optionally followed by its chain
+  LoadedFile key;   ///< PEM private key of cert (unencrypted)
+  /// PEM CAs for client certificates; set exactly when client_auth verifies them.
+  std::optional<LoadedFile> client_ca;
+  ClientAuth client_auth = ClientAuth::none;
+  /// min_version / max_version: TLS12 or TLS13 (tls1_2, tls1_3); TLS10 and TLS11 are refused.
+  TlsVersion min_version = TlsVersion::tls1_2;
+  TlsVersion max_version = TlsVersion::tls1_3;
   SourceLocation location;  ///< of the tls_server_config key, for later errors
 };
 

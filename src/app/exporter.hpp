@@ -1,24 +1,68 @@
 #pragma once
 /// \file
-/// The exporter's life: configuration, engine thread, HTTP server, signals.
+/// The running exporter: every part, owned in the order their lifetimes need. main() and the
+/// tests build the same object, so no test re-implements the wiring.
+///
+/// Threading: construct, reload, stop and destroy an Exporter on one thread (main's, or a
+/// test's). The parts run on the engine thread and the HTTP workers.
 
+#include <memory>
 #include <string>
 
-#include "flags.hpp"
+#include "starttls_exporter/collector.hpp"
+#include "starttls_exporter/engine_thread.hpp"
+#include "starttls_exporter/loaded_config.hpp"
+#include "starttls_exporter/reloader.hpp"
+#include "starttls_exporter/result_store.hpp"
+#include "starttls_exporter/scheduler.hpp"
+#include "starttls_exporter/shard.hpp"
+#include "starttls_exporter/web.hpp"
 
 namespace starttls_exporter::app {
 
+struct ExporterOptions {
+  std::string config_file;
+  std::string listen_address = ":9725";
+  runtime::Shard shard;
+  web::WebSecurity web;  ///< load_web_security(--web.config.file)
+};
+
+/// Config loaded, engine running, web port listening: from construction until stop().
+class Exporter {
+ public:
+  /// Loads the configuration (throws config::ConfigError) and starts listening (throws what
+  /// web::Frontend throws); then starts the engine. Nothing is left running on a throw.
+  explicit Exporter(ExporterOptions options);
+  ~Exporter();  ///< stop()
+  Exporter(const Exporter&) = delete;
+  Exporter& operator=(const Exporter&) = delete;
+
+  int port() const noexcept { return web_->port(); }  ///< the public web port
+  bool tls() const noexcept { return web_->tls(); }
+  std::size_t targets() const noexcept { return initial_targets_; }  ///< at start-up
+  runtime::Reloader& reloader() noexcept { return *reloader_; }
+  store::ResultStore& store() noexcept { return store_; }
+
+  /// Cancels every probe, stops the engine (waiting a short grace for probes to unwind), then
+  /// the web port. Returns false when the engine failed (a bug, logged). Idempotent.
+  bool stop() noexcept;
+
+ private:
+  ExporterOptions options_;
+  runtime::TrustCache trust_;  ///< used by the load function only, under the reload lock
+  // Declaration order is destruction order in reverse: the web port goes first (no scrape reads
+  // the store afterwards), the engine's io_context before the store its coroutines write to.
+  store::ResultStore store_;
+  metrics::Collector collector_;
+  runtime::EngineThread engine_;
+  std::unique_ptr<scheduler::Scheduler> scheduler_;
+  std::unique_ptr<runtime::Reloader> reloader_;
+  std::unique_ptr<web::Frontend> web_;
+  std::size_t initial_targets_ = 0;
+  bool stopped_ = false;
+};
+
 /// "starttls_exporter 0.1.0 (gnutls 3.7.9)".
 std::string version_line();
-
-/// --config.check: loads and validates the configuration, builds every trust store. Prints
-/// "config OK: N targets, M modules" to stdout and returns 0, or prints the error
-/// ("FILE:LINE:COL: key: problem") to stderr and returns 1.
-int check_config(const Flags& flags);
-
-/// Runs until SIGTERM or SIGINT (returns 0) or a start-up failure (logged; returns 1). SIGHUP
-/// reloads the configuration. Expects block_control_signals() to have run in this thread
-/// before any other thread was started.
-int run_exporter(const Flags& flags, const sigset_t& control_signals);
 
 }  // namespace starttls_exporter::app

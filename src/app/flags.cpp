@@ -54,7 +54,8 @@ const std::map<std::string, ValueSetter, std::less<>>& value_flags() {
       {"--shard",
        [](Flags& f, const std::string& v) {
          try {
-           f.shard = parse_shard(v, v.starts_with("auto/") ? local_hostname() : "");
+           f.shard =
+               runtime::parse_shard(v, v.starts_with("auto/") ? runtime::local_hostname() : "");
          } catch (const std::invalid_argument& e) {
            throw FlagError(std::string("--shard: ") + e.what());
          }

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "shard.hpp"
 #include "starttls_exporter/log.hpp"
+#include "starttls_exporter/shard.hpp"
 
 namespace starttls_exporter::app {
 
@@ -22,7 +22,7 @@ struct Flags {
   log::Level log_level = log::Level::info;
   log::Format log_format = log::Format::logfmt;
   std::string web_config_file;  ///< --web.config.file; empty: plain HTTP, no authentication
-  Shard shard;                  ///< --shard: which targets this replica probes (default: all)
+  runtime::Shard shard;         ///< --shard: which targets this replica probes (default: all)
   bool config_check = false;    ///< validate the config (trust stores too) and exit
   bool version = false;
   bool help = false;

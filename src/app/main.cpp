@@ -1,9 +1,11 @@
-// starttls_exporter: probes mail servers over SMTP STARTTLS and serves Prometheus metrics.
+// starttls_exporter: probes mail servers' TLS (SMTP, submission, LMTP, IMAP, POP3, ManageSieve;
+// STARTTLS or implicit TLS) and serves Prometheus metrics.
 
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "commands.hpp"
 #include "exporter.hpp"
 #include "flags.hpp"
 #include "process.hpp"

@@ -1,15 +1,9 @@
 #include "process.hpp"
 
-#include <malloc.h>
-
 #include <cerrno>
 #include <cstring>
 
 namespace starttls_exporter::app {
-
-ReturnFreedMemory::~ReturnFreedMemory() {
-  malloc_trim(0);
-}
 
 sigset_t block_control_signals() {
   sigset_t signals;

@@ -17,16 +17,6 @@ sigset_t block_control_signals();
 /// Waits for one of `signals` (as returned by block_control_signals) and returns its number.
 int wait_for_signal(const sigset_t& signals);
 
-/// On destruction, returns the heap's free pages to the kernel (glibc malloc_trim). For work
-/// that peaks far above what it keeps: parsing a 10,000-target config builds ~40 MB of YAML
-/// nodes for a few MB of result, and without a trim the process keeps that peak as RSS.
-struct ReturnFreedMemory {
-  ReturnFreedMemory() = default;
-  ReturnFreedMemory(const ReturnFreedMemory&) = delete;
-  ReturnFreedMemory& operator=(const ReturnFreedMemory&) = delete;
-  ~ReturnFreedMemory();
-};
-
 struct FileLimit {
   rlim_t soft = 0;  ///< the soft RLIMIT_NOFILE now in force
   rlim_t hard = 0;

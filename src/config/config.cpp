@@ -7,6 +7,8 @@
 
 #include <utility>
 
+#include "starttls_exporter/net.hpp"
+
 #include "document.hpp"
 #include "file_util.hpp"
 #include "sections.hpp"
@@ -19,11 +21,6 @@ namespace {
 // A config file is a few kilobytes; this bound only stops a mistaken path (a log file, a
 // device) from being slurped into memory.
 constexpr std::size_t kMaxConfigBytes = 16 * 1024 * 1024;
-
-SourceLocation location_of(const std::string& file, const YAML::Mark& mark) {
-  if (mark.is_null() || mark.line < 0 || mark.column < 0) return {file, 0, 0};
-  return {file, mark.line + 1, mark.column + 1};
-}
 
 }  // namespace
 
@@ -41,8 +38,7 @@ ConfigError::ConfigError(SourceLocation where, std::string key, std::string prob
       problem_(std::move(problem)) {}
 
 std::string Target::endpoint() const {
-  const bool v6 = address.find(':') != std::string::npos;
-  return (v6 ? "[" + address + "]" : address) + ":" + std::to_string(port);
+  return net::format_endpoint(address, port);
 }
 
 std::string Target::key() const {
@@ -60,11 +56,13 @@ Config load_config(const std::string& path) {
 Config parse_config(const std::string& yaml_text, const std::string& file_name) {
   const YAML::Node root = detail::load_document(yaml_text, file_name);
   try {
-    return detail::build_config(root, detail::Reader(file_name));
+    Config config = detail::build_config(root, detail::Reader(file_name));
+    config.source_text = yaml_text;
+    return config;
   } catch (const YAML::Exception& e) {
     // Not expected: the reader checks node types before converting. Kept so that only
     // ConfigError ever leaves this function.
-    throw ConfigError(location_of(file_name, e.mark), "",
+    throw ConfigError(detail::location_of(file_name, e.mark), "",
                       "cannot read the YAML tree: " + detail::escape(e.msg));
   }
 }

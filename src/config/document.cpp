@@ -9,12 +9,13 @@
 #include "validate.hpp"
 
 namespace starttls_exporter::config::detail {
-namespace {
 
 SourceLocation location_of(const std::string& file, const YAML::Mark& mark) {
   if (mark.is_null() || mark.line < 0 || mark.column < 0) return {file, 0, 0};
   return {file, mark.line + 1, mark.column + 1};
 }
+
+namespace {
 
 // Records where each document starts; ignores the content (YAML::Load builds the tree).
 class DocumentStarts : public YAML::EventHandler {

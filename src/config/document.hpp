@@ -6,7 +6,12 @@
 
 #include <string>
 
+#include "starttls_exporter/config.hpp"
+
 namespace starttls_exporter::config::detail {
+
+/// 1-based location of yaml-cpp's 0-based `mark` in `file`; line 0 when the mark is null.
+SourceLocation location_of(const std::string& file, const YAML::Mark& mark);
 
 /// The single YAML document of `text` (a null node for an empty stream). Throws ConfigError
 /// located in `file` for syntax errors and for a stream with more than one document; never

@@ -7,27 +7,14 @@
 #include <cerrno>
 #include <system_error>
 
+#include "starttls_exporter/unique_fd.hpp"
+
 namespace starttls_exporter::config::detail {
 namespace {
 
 std::string errno_text(int error) {
   return std::generic_category().message(error);
 }
-
-/// Owns one file descriptor.
-class Fd {
- public:
-  explicit Fd(int fd) noexcept : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const noexcept { return fd_; }
-
- private:
-  int fd_;
-};
 
 // Opens a regular file for reading; on failure returns -1 and sets `problem`.
 int open_regular(const std::string& path, std::optional<std::string>& problem) {
@@ -54,7 +41,7 @@ int open_regular(const std::string& path, std::optional<std::string>& problem) {
 std::optional<std::string> read_regular_file(const std::string& path, std::string& out,
                                              std::size_t max_bytes) {
   std::optional<std::string> problem;
-  const Fd fd(open_regular(path, problem));
+  const UniqueFd fd(open_regular(path, problem));
   if (fd.get() < 0) return problem;
   out.clear();
   char buffer[8192];
@@ -68,19 +55,6 @@ std::optional<std::string> read_regular_file(const std::string& path, std::strin
     }
     out.append(buffer, static_cast<std::size_t>(n));
   }
-}
-
-std::optional<std::string> check_readable(const std::string& path) {
-  std::optional<std::string> problem;
-  const Fd fd(open_regular(path, problem));
-  if (fd.get() < 0) return problem;
-  char byte = 0;
-  ssize_t n = 0;
-  do {
-    n = ::read(fd.get(), &byte, 1);
-  } while (n < 0 && errno == EINTR);
-  if (n < 0) return errno_text(errno);
-  return std::nullopt;
 }
 
 }  // namespace starttls_exporter::config::detail

@@ -14,8 +14,4 @@ namespace starttls_exporter::config::detail {
 std::optional<std::string> read_regular_file(const std::string& path, std::string& out,
                                              std::size_t max_bytes);
 
-/// Opens `path` for reading and reads one byte, to find unreadable files at load time rather
-/// than at the first probe. Same return convention as read_regular_file.
-std::optional<std::string> check_readable(const std::string& path);
-
 }  // namespace starttls_exporter::config::detail

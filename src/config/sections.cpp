@@ -1,12 +1,13 @@
 #include "sections.hpp"
 
-#include <filesystem>
-
 #include "file_util.hpp"
 #include "validate.hpp"
 
 namespace starttls_exporter::config::detail {
 namespace {
+
+// A CA bundle is a few hundred kilobytes; this bound only stops a mistaken path.
+constexpr std::size_t kMaxCaFileBytes = 16 * 1024 * 1024;
 
 constexpr std::int64_t kMaxConcurrency = 100000;
 
@@ -56,8 +57,7 @@ bool parse_bool(const Entry& entry, const Reader& reader) {
   return text == "true";
 }
 
-// tls.ca_file: resolved against the config file's directory, and opened once now so that a
-// typo fails at load time instead of at every probe.
+// tls.ca_file: read once now (Reader::named_file); the trust store is built from these bytes.
 TlsSettings parse_tls(const Entry& entry, const Reader& reader) {
   TlsSettings tls;
   const Fields fields =
@@ -74,18 +74,11 @@ TlsSettings parse_tls(const Entry& entry, const Reader& reader) {
   }
   const Entry* ca = fields.find("ca_file");
   if (ca == nullptr) return tls;
-  const std::string text = reader.scalar(*ca, "a file name");
-  if (text.empty()) reader.fail(*ca, "must not be empty (leave it out for the system trust store)");
-  std::filesystem::path path(text);
-  if (path.is_relative()) path = std::filesystem::path(reader.file()).parent_path() / path;
-  tls.ca_file = path.string();
+  LoadedFile file = reader.named_file(
+      *ca, "must not be empty (leave it out for the system trust store)", kMaxCaFileBytes);
+  tls.ca_file = std::move(file.path);
+  tls.ca_pem = std::move(file.bytes);
   tls.ca_file_location = reader.location(*ca);
-  if (const auto problem = check_readable(tls.ca_file)) {
-    constexpr std::size_t kShown = 1024;
-    std::string shown = quote(text, kShown);
-    if (tls.ca_file != text) shown += " (resolved to " + quote(tls.ca_file, kShown) + ")";
-    reader.fail(*ca, "cannot read " + shown + ": " + *problem);
-  }
   return tls;
 }
 

@@ -10,18 +10,17 @@
 #include <string>
 #include <string_view>
 
+#include "starttls_exporter/net.hpp"
+#include "starttls_exporter/text.hpp"
+
 namespace starttls_exporter::config::detail {
 
-/// The canonical text of an IPv4 or IPv6 literal (inet_pton + inet_ntop: "2001:db8::25"),
-/// or nullopt when `text` is not exactly one such literal (no brackets, zone ids or NULs).
-std::optional<std::string> canonical_ip(std::string_view text);
-
-/// True for a syntactically valid host name: labels of 1–63 letters, digits and hyphens (not at
-/// either end of a label), at most 253 characters, no trailing dot.
-bool is_dns_name(std::string_view text);
-
-/// server_name: a DNS name for SNI and certificate checks; never an IP literal.
-std::optional<std::string> server_name_problem(std::string_view text);
+// The shared rules (src/core), by the names the loader has always used.
+using net::canonical_ip;
+using net::is_dns_name;
+using net::server_name_problem;
+using text::is_valid_utf8;
+using text::quote;
 
 /// ehlo_name: a domain (single labels such as "localhost" allowed) or an RFC 5321 address
 /// literal ("[192.0.2.1]", "[IPv6:2001:db8::1]"). It is sent verbatim in "EHLO <name>\r\n".
@@ -37,16 +36,9 @@ std::optional<std::string> label_name_problem(std::string_view text);
 /// A static label value: valid UTF-8 without NUL bytes.
 std::optional<std::string> label_value_problem(std::string_view text);
 
-/// True when `text` is well-formed UTF-8 (no overlong forms, surrogates or values > U+10FFFF).
-bool is_valid_utf8(std::string_view text);
-
 /// `text` with \xNN for control and non-ASCII bytes (and \" \\), cut after `max_shown`
 /// bytes with "...": for text from elsewhere (yaml-cpp's messages quote input bytes).
 std::string escape(std::string_view text, std::size_t max_shown = 256);
-
-/// `text` in double quotes for messages: \" \\ and \xNN for control and non-ASCII bytes,
-/// cut after `max_shown` bytes with "..." so a hostile file cannot flood the log.
-std::string quote(std::string_view text, std::size_t max_shown = 64);
 
 /// True for keys shown bare in dotted paths: 1–64 of [A-Za-z0-9_-]. Others are quoted.
 bool is_plain_key(std::string_view text);

@@ -7,7 +7,6 @@
 
 #include <algorithm>
 #include <array>
-#include <filesystem>
 #include <string_view>
 
 #include "document.hpp"
@@ -20,20 +19,27 @@ namespace {
 
 constexpr std::size_t kMaxWebConfigBytes = 1024 * 1024;
 
-constexpr std::array<std::string_view, 5> kClientAuthTypes{
-    "NoClientCert", "RequestClientCert", "RequireAnyClientCert", "VerifyClientCertIfGiven",
-    "RequireAndVerifyClientCert"};
+// Certificates and keys are a few kilobytes; this bound only stops a mistaken path.
+constexpr std::size_t kMaxPemBytes = 4 * 1024 * 1024;
+
+constexpr std::array<std::pair<std::string_view, ClientAuth>, 5> kClientAuthTypes{{
+    {"NoClientCert", ClientAuth::none},
+    {"RequestClientCert", ClientAuth::request},
+    {"RequireAnyClientCert", ClientAuth::require_any},
+    {"VerifyClientCertIfGiven", ClientAuth::verify_if_given},
+    {"RequireAndVerifyClientCert", ClientAuth::require_and_verify},
+}};
 
 // Keys of the toolkit's tls_server_config that this exporter refuses by name rather than as
 // unknown: GnuTLS' own defaults choose cipher suites and curves, and inline PEM is not read.
 constexpr std::array<std::string_view, 5> kUnsupportedTlsKeys{"cipher_suites", "curve_preferences",
                                                               "client_allowed_sans", "cert", "key"};
 
-/// min_version / max_version: "TLS12" or "TLS13"; returns 12 or 13.
-int tls_version(const detail::Entry& entry, const detail::Reader& reader) {
+/// min_version / max_version: "TLS12" or "TLS13".
+TlsVersion tls_version(const detail::Entry& entry, const detail::Reader& reader) {
   const std::string text = reader.scalar(entry, "a TLS version");
-  if (text == "TLS12") return 12;
-  if (text == "TLS13") return 13;
+  if (text == "TLS12") return TlsVersion::tls1_2;
+  if (text == "TLS13") return TlsVersion::tls1_3;
   if (text == "TLS10" || text == "TLS11") {
     reader.fail(entry, text + " is not supported: the web port speaks TLS12 or TLS13");
   }
@@ -42,13 +48,11 @@ int tls_version(const detail::Entry& entry, const detail::Reader& reader) {
 
 void parse_tls_versions(const detail::Fields& fields, const detail::Reader& reader,
                         WebTlsConfig& tls) {
-  int min = 12;
-  int max = 13;
-  if (const auto* e = fields.find("min_version")) min = tls_version(*e, reader);
-  if (const auto* e = fields.find("max_version")) max = tls_version(*e, reader);
-  if (min > max) reader.fail(*fields.find("min_version"), "is above max_version");
-  tls.min_version = "TLS" + std::to_string(min);
-  tls.max_version = "TLS" + std::to_string(max);
+  if (const auto* e = fields.find("min_version")) tls.min_version = tls_version(*e, reader);
+  if (const auto* e = fields.find("max_version")) tls.max_version = tls_version(*e, reader);
+  if (tls.min_version > tls.max_version) {
+    reader.fail(*fields.find("min_version"), "is above max_version");
+  }
   // Accepted for compatibility and ignored, as Go (and so the toolkit) ignores it since 1.18.
   if (const auto* e = fields.find("prefer_server_cipher_suites")) {
     const std::string text = reader.scalar(*e, "true or false");
@@ -63,20 +67,18 @@ void parse_tls_versions(const detail::Fields& fields, const detail::Reader& read
   }
 }
 
-bool verifies_client_certs(std::string_view type) {
-  return type == "VerifyClientCertIfGiven" || type == "RequireAndVerifyClientCert";
+ClientAuth client_auth(const detail::Entry& entry, const detail::Reader& reader) {
+  const std::string text = reader.scalar(entry, "a client auth type");
+  for (const auto& [name, value] : kClientAuthTypes) {
+    if (text == name) return value;
+  }
+  reader.fail(entry, "unknown client auth type " + detail::quote(text) +
+                         " (expected NoClientCert, RequestClientCert, RequireAnyClientCert, " +
+                         "VerifyClientCertIfGiven or RequireAndVerifyClientCert)");
 }
 
-/// A path relative to the web config file's directory, checked readable now.
-std::string readable_file(const detail::Entry& entry, const detail::Reader& reader) {
-  const std::string text = reader.scalar(entry, "a file name");
-  if (text.empty()) reader.fail(entry, "must not be empty");
-  std::filesystem::path path(text);
-  if (path.is_relative()) path = std::filesystem::path(reader.file()).parent_path() / path;
-  if (const auto problem = detail::check_readable(path.string())) {
-    reader.fail(entry, "cannot read " + detail::quote(path.string(), 1024) + ": " + *problem);
-  }
-  return path.string();
+LoadedFile pem_file(const detail::Entry& entry, const detail::Reader& reader) {
+  return reader.named_file(entry, "must not be empty", kMaxPemBytes);
 }
 
 WebTlsConfig parse_tls(const detail::Entry& entry, const detail::Reader& reader) {
@@ -94,25 +96,18 @@ WebTlsConfig parse_tls(const detail::Entry& entry, const detail::Reader& reader)
                   "missing (tls_server_config needs cert_file and key_file)");
     }
   }
-  tls.cert_file = readable_file(*fields.find("cert_file"), reader);
-  tls.key_file = readable_file(*fields.find("key_file"), reader);
-  if (const auto* e = fields.find("client_ca_file")) tls.client_ca_file = readable_file(*e, reader);
-  if (const auto* e = fields.find("client_auth_type")) {
-    tls.client_auth_type = reader.scalar(*e, "a client auth type");
-    if (std::find(kClientAuthTypes.begin(), kClientAuthTypes.end(), tls.client_auth_type) ==
-        kClientAuthTypes.end()) {
-      reader.fail(*e, "unknown client auth type " + detail::quote(tls.client_auth_type) +
-                          " (expected NoClientCert, RequestClientCert, RequireAnyClientCert, " +
-                          "VerifyClientCertIfGiven or RequireAndVerifyClientCert)");
-    }
-    if (verifies_client_certs(tls.client_auth_type) && tls.client_ca_file.empty()) {
-      reader.fail(*e, tls.client_auth_type + " needs client_ca_file");
-    }
+  tls.cert = pem_file(*fields.find("cert_file"), reader);
+  tls.key = pem_file(*fields.find("key_file"), reader);
+  if (const auto* e = fields.find("client_ca_file")) tls.client_ca = pem_file(*e, reader);
+  const auto* auth = fields.find("client_auth_type");
+  if (auth) tls.client_auth = client_auth(*auth, reader);
+  const std::string auth_name(client_auth_name(tls.client_auth));
+  if (verifies_client_certs(tls.client_auth) && !tls.client_ca) {
+    reader.fail(*auth, auth_name + " needs client_ca_file");
   }
-  if (!tls.client_ca_file.empty() && !verifies_client_certs(tls.client_auth_type)) {
+  if (tls.client_ca && !verifies_client_certs(tls.client_auth)) {
     reader.fail(*fields.find("client_ca_file"),
-                "client certificates are not verified with client_auth_type " +
-                    tls.client_auth_type +
+                "client certificates are not verified with client_auth_type " + auth_name +
                     " (use VerifyClientCertIfGiven or RequireAndVerifyClientCert)");
   }
   return tls;
@@ -154,12 +149,14 @@ std::map<std::string, std::string> parse_users(const detail::Entry& entry,
   return users;
 }
 
-SourceLocation location_of(const std::string& file, const YAML::Mark& mark) {
-  if (mark.is_null() || mark.line < 0 || mark.column < 0) return {file, 0, 0};
-  return {file, mark.line + 1, mark.column + 1};
-}
-
 }  // namespace
+
+std::string_view client_auth_name(ClientAuth auth) noexcept {
+  for (const auto& [name, value] : kClientAuthTypes) {
+    if (value == auth) return name;
+  }
+  return "NoClientCert";  // not reached: every enumerator is in the table
+}
 
 WebConfig load_web_config(const std::string& path) {
   std::string text;
@@ -189,7 +186,7 @@ WebConfig parse_web_config(const std::string& yaml_text, const std::string& file
     if (const auto* e = top.find("basic_auth_users"))
       web.basic_auth_users = parse_users(*e, reader);
   } catch (const YAML::Exception& e) {
-    throw ConfigError(location_of(file_name, e.mark), "",
+    throw ConfigError(detail::location_of(file_name, e.mark), "",
                       "cannot read the YAML tree: " + detail::escape(e.msg));
   }
   return web;

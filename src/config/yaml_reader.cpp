@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <charconv>
+#include <filesystem>
 
+#include "document.hpp"
+#include "file_util.hpp"
 #include "validate.hpp"
 
 namespace starttls_exporter::config::detail {
@@ -34,9 +37,23 @@ std::string Fields::child_path(std::string_view name) const {
 }
 
 SourceLocation Reader::location(const YAML::Node& node) const {
-  const YAML::Mark mark = node.Mark();
-  if (mark.is_null() || mark.line < 0 || mark.column < 0) return {file_, 0, 0};
-  return {file_, mark.line + 1, mark.column + 1};
+  return location_of(file_, node.Mark());
+}
+
+LoadedFile Reader::named_file(const Entry& entry, std::string_view empty_problem,
+                              std::size_t max_bytes) const {
+  const std::string text = scalar(entry, "a file name");
+  if (text.empty()) fail(entry, std::string(empty_problem));
+  std::filesystem::path path(text);
+  if (path.is_relative()) path = std::filesystem::path(file_).parent_path() / path;
+  LoadedFile loaded{path.string(), {}};
+  if (const auto problem = read_regular_file(loaded.path, loaded.bytes, max_bytes)) {
+    constexpr std::size_t kShown = 1024;
+    std::string shown = quote(text, kShown);
+    if (loaded.path != text) shown += " (resolved to " + quote(loaded.path, kShown) + ")";
+    fail(entry, "cannot read " + shown + ": " + *problem);
+  }
+  return loaded;
 }
 
 SourceLocation Reader::location(const Entry& entry) const {

@@ -68,6 +68,11 @@ class Reader {
   std::string scalar(const Entry& entry, std::string_view what) const;
   /// A positive Prometheus duration ("30s").
   Duration duration(const Entry& entry) const;
+  /// The file the entry names, read once now (a typo fails at load, not at first use). A
+  /// relative name is resolved against the config file's directory. An empty name fails with
+  /// `empty_problem`; an unreadable file with "cannot read "NAME" (resolved to "PATH"): why".
+  LoadedFile named_file(const Entry& entry, std::string_view empty_problem,
+                        std::size_t max_bytes) const;
   /// A decimal integer in [min, max]; no sign, no other bases.
   std::int64_t integer(const Entry& entry, std::int64_t min, std::int64_t max) const;
 

@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "starttls_exporter/text.hpp"
+
 namespace starttls_exporter::log {
 namespace {
 
@@ -44,63 +46,8 @@ void append_value(std::string& out, std::string_view value) {
     return;
   }
   out += '"';
-  for (unsigned char c : value) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          constexpr char hex[] = "0123456789abcdef";
-          out += "\\x";
-          out += hex[c >> 4];
-          out += hex[c & 0xf];
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
+  for (const char c : value) text::append_escaped(out, static_cast<unsigned char>(c), {});
   out += '"';
-}
-
-/// Length of the well-formed UTF-8 sequence at the start of `s` (1-4), or 0 when it is not one
-/// (overlong forms, surrogates and values above U+10FFFF are not well-formed).
-std::size_t utf8_sequence_length(std::string_view s) {
-  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
-  const unsigned char c = byte(0);
-  std::size_t n = 0;
-  unsigned char lo = 0x80, hi = 0xbf;  // bounds of the second byte
-  if (c < 0x80) return 1;
-  if (c >= 0xc2 && c <= 0xdf) {
-    n = 2;
-  } else if (c >= 0xe0 && c <= 0xef) {
-    n = 3;
-    if (c == 0xe0) lo = 0xa0;
-    if (c == 0xed) hi = 0x9f;
-  } else if (c >= 0xf0 && c <= 0xf4) {
-    n = 4;
-    if (c == 0xf0) lo = 0x90;
-    if (c == 0xf4) hi = 0x8f;
-  } else {
-    return 0;
-  }
-  if (s.size() < n || byte(1) < lo || byte(1) > hi) return 0;
-  for (std::size_t i = 2; i < n; ++i) {
-    if (byte(i) < 0x80 || byte(i) > 0xbf) return 0;
-  }
-  return n;
 }
 
 // A JSON string: RFC 8259 escapes (a six-character escape for control bytes and DEL), U+FFFD for
@@ -111,7 +58,7 @@ void append_json_string(std::string& out, std::string_view value) {
   out += '"';
   while (!value.empty()) {
     const auto c = static_cast<unsigned char>(value.front());
-    const std::size_t n = utf8_sequence_length(value);
+    const std::size_t n = text::utf8_sequence_length(value);
     if (n == 0) {
       out += "\xef\xbf\xbd";  // U+FFFD
       value.remove_prefix(1);

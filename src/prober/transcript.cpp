@@ -1,37 +1,24 @@
 #include "transcript.hpp"
 
-#include <cstdio>
+#include "starttls_exporter/text.hpp"
 
 namespace starttls_exporter::prober {
 
-std::string escape_printable(std::string_view text, std::size_t max_bytes) {
+std::string escape_printable(std::string_view bytes, std::size_t max_bytes) {
   static constexpr std::string_view ellipsis = "...";
+  static constexpr text::EscapeRules rules{false, true, false};
   std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const auto u = static_cast<unsigned char>(text[i]);
-    char piece[8];
-    if (text[i] == '\r') {
-      std::snprintf(piece, sizeof piece, "\\r");
-    } else if (text[i] == '\n') {
-      std::snprintf(piece, sizeof piece, "\\n");
-    } else if (text[i] == '\t') {
-      std::snprintf(piece, sizeof piece, "\\t");
-    } else if (text[i] == '\\') {
-      std::snprintf(piece, sizeof piece, "\\\\");
-    } else if (u < 0x20 || u >= 0x7f) {
-      std::snprintf(piece, sizeof piece, "\\x%02x", static_cast<unsigned>(u));
-    } else {
-      piece[0] = text[i];
-      piece[1] = '\0';
-    }
-    const std::string_view p(piece);
-    const bool last = i + 1 == text.size();
+  std::string piece;
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    piece.clear();
+    text::append_escaped(piece, static_cast<unsigned char>(bytes[i]), rules);
+    const bool last = i + 1 == bytes.size();
     // Keep room for the ellipsis unless this piece ends the text.
-    if (out.size() + p.size() + (last ? 0 : ellipsis.size()) > max_bytes) {
+    if (out.size() + piece.size() + (last ? 0 : ellipsis.size()) > max_bytes) {
       out.append(ellipsis);
       return out;
     }
-    out.append(p);
+    out.append(piece);
   }
   return out;
 }

@@ -4,18 +4,10 @@
 #include <cstdint>
 
 #include "scheduler_state.hpp"
+#include "starttls_exporter/text.hpp"
 
 namespace starttls_exporter::scheduler {
 namespace {
-
-std::uint64_t fnv1a64(std::string_view text) noexcept {
-  std::uint64_t hash = 14695981039346656037ULL;
-  for (unsigned char c : text) {
-    hash ^= c;
-    hash *= 1099511628211ULL;
-  }
-  return hash;
-}
 
 bool same_spec(const prober::ProbeSpec& a, const prober::ProbeSpec& b) noexcept {
   return a.address == b.address && a.port == b.port && a.server_name == b.server_name &&
@@ -38,7 +30,7 @@ Duration effective_interval(Duration interval) noexcept {
 
 Duration jitter(std::string_view key, Duration interval) noexcept {
   const auto period = static_cast<std::uint64_t>(effective_interval(interval).count());
-  return Duration(static_cast<Duration::rep>(fnv1a64(key) % period));
+  return Duration(static_cast<Duration::rep>(text::fnv1a64(key) % period));
 }
 
 SteadyTime first_slot(Duration jitter, Duration interval, SteadyTime now,

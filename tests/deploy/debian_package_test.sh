@@ -20,8 +20,8 @@ work=$(mktemp -d)
 trap 'rm -rf -- "$work"' EXIT
 failures=0
 
-# shellcheck source=../lib/check.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../lib/check.sh"
+# shellcheck source=../shell/check.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../shell/check.sh"
 
 if ! "$repo/deploy/debian/build-deb.sh" --binary "$exe" --out "$work/out" >"$work/build.log" 2>&1; then
   echo "FAIL - build-deb.sh"

@@ -63,8 +63,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-# shellcheck source=../lib/check.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../lib/check.sh"
+# shellcheck source=../shell/check.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../shell/check.sh"
 
 read -r pf_port dead_port web_port prom_port < <("$python" -c '
 import socket

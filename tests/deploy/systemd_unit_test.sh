@@ -25,8 +25,8 @@ work=$(mktemp -d)
 trap 'rm -rf -- "$work"' EXIT
 failures=0
 
-# shellcheck source=../lib/check.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../lib/check.sh"
+# shellcheck source=../shell/check.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../shell/check.sh"
 
 # verify_clean FILE: exit 0 and not a word of diagnostics.
 verify_clean() {

@@ -21,14 +21,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 exporter=${1:?usage: $0 EXPORTER_BINARY}
 work_prefix=${TMPDIR:-/tmp}/starttls_exporter_dovecot_it.
 
-# shellcheck source=../lib/preconditions.sh
-source "$here/../lib/preconditions.sh"
+# shellcheck source=../shell/preconditions.sh
+source "$here/../shell/preconditions.sh"
 require_root "private Dovecot and Postfix instances"
 require_tools dovecot postfix certtool curl promtool python3
 require_executable "$exporter"
 
-# shellcheck source=../lib/process.sh
-source "$here/../lib/process.sh"
+# shellcheck source=../shell/process.sh
+source "$here/../shell/process.sh"
 
 stop_all() {  # stop_all WORK: every server of a run
   "$here/dovecot_instance.sh" stop "$1/dovecot-tls"
@@ -66,10 +66,10 @@ socks = [socket.socket() for _ in range(14)]
 for s in socks: s.bind(("127.0.0.1", 0))
 print(*(s.getsockname()[1] for s in socks))')
 
-# shellcheck source=../lib/check.sh
-source "$here/../lib/check.sh"
-# shellcheck source=../lib/metrics.sh
-source "$here/../lib/metrics.sh"
+# shellcheck source=../shell/check.sh
+source "$here/../shell/check.sh"
+# shellcheck source=../shell/metrics.sh
+source "$here/../shell/metrics.sh"
 
 "$here/make_test_pki.sh" "$work/pki" 30 mail.test >/dev/null || exit 1
 cert=$work/pki/server-chain.pem key=$work/pki/server-key.pem

@@ -18,14 +18,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 exporter=${1:?usage: $0 EXPORTER_BINARY}
 work_prefix=${TMPDIR:-/tmp}/starttls_exporter_it.
 
-# shellcheck source=../lib/preconditions.sh
-source "$here/../lib/preconditions.sh"
+# shellcheck source=../shell/preconditions.sh
+source "$here/../shell/preconditions.sh"
 require_root "a private Postfix instance"
 require_tools postfix certtool curl promtool python3
 require_executable "$exporter"
 
-# shellcheck source=../lib/process.sh
-source "$here/../lib/process.sh"
+# shellcheck source=../shell/process.sh
+source "$here/../shell/process.sh"
 
 # Instances left behind by runs that were killed before their trap ran.
 stop_postfix() { "$here/postfix_instance.sh" stop "$1/postfix"; }
@@ -58,11 +58,11 @@ socks = [socket.socket() for _ in range(3)]
 for s in socks: s.bind(("127.0.0.1", 0))
 print(*(s.getsockname()[1] for s in socks))')
 
-# shellcheck source=../lib/check.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../lib/check.sh"
+# shellcheck source=../shell/check.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../shell/check.sh"
 
-# shellcheck source=../lib/metrics.sh
-source "$(dirname "${BASH_SOURCE[0]}")/../lib/metrics.sh"
+# shellcheck source=../shell/metrics.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../shell/metrics.sh"
 
 scrape() { curl -fsS --max-time 5 "http://127.0.0.1:$web_port/metrics" -o "$work/metrics.txt"; }
 

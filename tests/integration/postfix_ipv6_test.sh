@@ -13,8 +13,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 exporter=${1:?usage: $0 EXPORTER_BINARY}
 work_prefix=${TMPDIR:-/tmp}/starttls_exporter_ipv6_it.
 
-# shellcheck source=../lib/preconditions.sh
-source "$here/../lib/preconditions.sh"
+# shellcheck source=../shell/preconditions.sh
+source "$here/../shell/preconditions.sh"
 require_root "a private Postfix instance"
 require_tools postfix certtool curl promtool python3
 require_executable "$exporter"
@@ -34,8 +34,8 @@ for _ in range(50):
 fi
 web_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
-# shellcheck source=../lib/process.sh
-source "$here/../lib/process.sh"
+# shellcheck source=../shell/process.sh
+source "$here/../shell/process.sh"
 reap_stale "$work_prefix" "$here/postfix_instance.sh" stop
 
 work=$(mktemp -d "${work_prefix}XXXXXX")
@@ -56,10 +56,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-# shellcheck source=../lib/check.sh
-source "$here/../lib/check.sh"
-# shellcheck source=../lib/metrics.sh
-source "$here/../lib/metrics.sh"
+# shellcheck source=../shell/check.sh
+source "$here/../shell/check.sh"
+# shellcheck source=../shell/metrics.sh
+source "$here/../shell/metrics.sh"
 
 "$here/make_test_pki.sh" "$work/pki" 30 mx.test || exit 1
 "$here/postfix_instance.sh" start "$work/postfix" "$pf_port" \

@@ -1,0 +1,61 @@
+#pragma once
+/// \file
+/// From a validated Config to what the engine runs: trust stores and ScheduledTargets.
+///
+/// Threading: a TrustCache is used from one thread at a time (start-up, then reloads, which
+/// the Reloader serializes).
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "starttls_exporter/config.hpp"
+#include "starttls_exporter/scheduler.hpp"
+#include "starttls_exporter/shard.hpp"
+#include "starttls_exporter/trust_store.hpp"
+
+namespace starttls_exporter::runtime {
+
+/// One TrustStore per distinct CA file (the system store for none), kept across reloads: a CA
+/// file whose bytes did not change yields the same TrustStore object, so the scheduler sees
+/// the target as unchanged and keeps its schedule. Stores are built from the bytes the config
+/// loader read (TlsSettings::ca_pem); the cache never opens a file itself.
+class TrustCache {
+ public:
+  /// The trust store of `module`. Throws config::ConfigError located at
+  /// module.tls.ca_file_location (else at `config_file`), key "modules.NAME.tls.ca_file", with
+  /// the TLS error as problem.
+  std::shared_ptr<const tls::TrustStore> get(const config::Module& module,
+                                             const std::string& config_file);
+
+  /// Forgets the stores of every CA file not in `ca_files`.
+  void keep_only(const std::vector<std::string>& ca_files);
+
+ private:
+  struct Entry {
+    std::string content;  ///< the file's bytes when the store was built
+    std::shared_ptr<const tls::TrustStore> store;
+  };
+  std::shared_ptr<const tls::TrustStore> system_;
+  std::map<std::string, Entry> files_;
+};
+
+/// A loaded configuration and what this replica runs from it.
+struct LoadedConfig {
+  config::Config config;
+  /// Every module's trust store, used modules or not (so --config.check finds every bad file).
+  std::map<std::string, std::shared_ptr<const tls::TrustStore>> trust_by_module;
+  /// The targets `shard` owns (see shard.hpp), in config order.
+  std::vector<scheduler::ScheduledTarget> targets;
+};
+
+/// Builds (or reuses from `trust`) every module's trust store and the scheduled targets.
+/// Throws config::ConfigError (see TrustCache::get).
+LoadedConfig prepare(config::Config config, TrustCache& trust, const Shard& shard = {});
+
+/// load_config(path), then prepare(); returns the heap's parse-time peak to the kernel.
+/// Throws config::ConfigError.
+LoadedConfig load(const std::string& path, TrustCache& trust, const Shard& shard = {});
+
+}  // namespace starttls_exporter::runtime

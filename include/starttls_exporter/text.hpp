@@ -1,0 +1,57 @@
+#pragma once
+/// \file
+/// Byte-level text rules shared by every area: escaping untrusted bytes for humans and logs,
+/// hex, UTF-8 well-formedness and a stable hash. The one implementation of each; pure
+/// functions, thread-safe, nothing throws except std::bad_alloc.
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace starttls_exporter::text {
+
+/// How escape() shows a byte. Every rule set escapes the backslash and writes \xNN (lower-case
+/// hex) for bytes below 0x20 and for DEL, so escaped text is always one printable line.
+struct EscapeRules {
+  bool quote_mark = true;      ///< '"' becomes \" (text that is shown inside double quotes)
+  bool named_controls = true;  ///< \n \r \t instead of \x0a \x0d \x09
+  bool keep_non_ascii = true;  ///< bytes >= 0x80 kept as they are (else \xNN)
+};
+
+/// Appends the escaped form of `byte` to `out` under `rules`.
+void append_escaped(std::string& out, unsigned char byte, const EscapeRules& rules);
+
+/// `bytes` escaped under `rules`.
+std::string escape(std::string_view bytes, const EscapeRules& rules);
+
+/// `value` in double quotes for error messages: \" \\ and \xNN for control and non-ASCII bytes,
+/// cut after `max_shown` input bytes with "..." so a hostile input cannot flood a message.
+std::string quote(std::string_view value, std::size_t max_shown = 64);
+
+/// The rules of quote(): for bytes from elsewhere (yaml-cpp's messages quote input bytes).
+inline constexpr EscapeRules kMessageRules{true, false, false};
+
+/// Lower-case hex of `bytes` ("00ff").
+std::string to_hex(std::span<const unsigned char> bytes);
+
+/// Length of the well-formed UTF-8 sequence at the start of `s` (1-4), or 0 when it is not one
+/// (empty input, overlong forms, surrogates and values above U+10FFFF are not well-formed).
+std::size_t utf8_sequence_length(std::string_view s) noexcept;
+
+/// True when all of `s` is well-formed UTF-8.
+bool is_valid_utf8(std::string_view s) noexcept;
+
+/// FNV-1a, 64 bits: a hash that depends on the bytes alone (never std::hash), so every build
+/// and every replica of the exporter computes the same value. Not for untrusted-key tables.
+constexpr std::uint64_t fnv1a64(std::string_view bytes) noexcept {
+  std::uint64_t hash = 0xcbf29ce484222325ULL;
+  for (const char c : bytes) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 0x100000001b3ULL;
+  }
+  return hash;
+}
+
+}  // namespace starttls_exporter::text

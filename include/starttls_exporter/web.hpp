@@ -1,0 +1,71 @@
+#pragma once
+/// \file
+/// The exporter's web port (src/web): the HTTP server and its routes (/metrics, /probe,
+/// /config, /-/reload, the landing page), basic authentication, and the TLS terminator in
+/// front of it when the web config asks for TLS.
+///
+/// Threading: a Frontend is constructed, stopped and destroyed on one thread; its handlers run
+/// on the HTTP server's worker threads and only read what RouteContext names.
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "starttls_exporter/collector.hpp"
+#include "starttls_exporter/http_server.hpp"
+#include "starttls_exporter/reloader.hpp"
+#include "starttls_exporter/result_store.hpp"
+#include "starttls_exporter/scheduler.hpp"
+#include "starttls_exporter/web_config.hpp"
+
+namespace starttls_exporter::tls {
+class Terminator;
+}
+
+namespace starttls_exporter::web {
+
+/// The web port's setup from --web.config.file.
+struct WebSecurity {
+  http::ServerOptions server;               ///< basic_auth_users, worker threads
+  std::optional<config::WebTlsConfig> tls;  ///< set: TLS on the web port
+};
+
+/// The setup for `web_config_file` (empty: plain HTTP without authentication). Throws
+/// config::ConfigError for an invalid file, and for a certificate or key GnuTLS cannot load
+/// (located at the tls_server_config key). Read at start-up only.
+WebSecurity load_web_security(const std::string& web_config_file);
+
+/// What the handlers use; everything must outlive the Frontend.
+struct RouteContext {
+  const metrics::Collector& collector;
+  const store::ResultStore& store;
+  runtime::Reloader& reloader;
+  scheduler::Scheduler& scheduler;
+};
+
+/// The web port, listening from construction until stop().
+class Frontend {
+ public:
+  /// Listens on `listen_address` ("HOST:PORT", see net::parse_listen_address). With
+  /// security.tls the terminator owns that address and the HTTP server listens on
+  /// 127.0.0.1:0, serving nothing but the terminator's own connections. Throws
+  /// std::invalid_argument (malformed address), tls::TlsError or std::runtime_error.
+  Frontend(const std::string& listen_address, const RouteContext& context, WebSecurity security);
+  ~Frontend();  ///< stop()
+  Frontend(const Frontend&) = delete;
+  Frontend& operator=(const Frontend&) = delete;
+
+  /// The public port actually bound (resolves port 0).
+  int port() const noexcept;
+  bool tls() const noexcept { return terminator_ != nullptr; }
+  /// Stops the terminator first (the server's workers then see EOF at once), then the
+  /// server, waiting for running handlers. Idempotent.
+  void stop() noexcept;
+
+ private:
+  std::unique_ptr<tls::Terminator> terminator_;
+  std::unique_ptr<http::Server> server_;
+  int port_ = 0;
+};
+
+}  // namespace starttls_exporter::web

@@ -1,0 +1,11 @@
+#include "starttls_exporter/heap.hpp"
+
+#include <malloc.h>
+
+namespace starttls_exporter {
+
+ReturnFreedMemory::~ReturnFreedMemory() {
+  malloc_trim(0);
+}
+
+}  // namespace starttls_exporter

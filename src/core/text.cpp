@@ -1,0 +1,92 @@
+#include "starttls_exporter/text.hpp"
+
+namespace starttls_exporter::text {
+namespace {
+
+constexpr char kHexDigits[] = "0123456789abcdef";
+
+void append_hex_escape(std::string& out, unsigned char byte) {
+  out += "\\x";
+  out += kHexDigits[byte >> 4];
+  out += kHexDigits[byte & 0xf];
+}
+
+}  // namespace
+
+void append_escaped(std::string& out, unsigned char byte, const EscapeRules& rules) {
+  if (byte == '\\' || (byte == '"' && rules.quote_mark)) {
+    out += '\\';
+    out += static_cast<char>(byte);
+    return;
+  }
+  if (rules.named_controls && (byte == '\n' || byte == '\r' || byte == '\t')) {
+    out += '\\';
+    out += byte == '\n' ? 'n' : byte == '\r' ? 'r' : 't';
+    return;
+  }
+  if (byte < 0x20 || byte == 0x7f || (byte >= 0x80 && !rules.keep_non_ascii)) {
+    append_hex_escape(out, byte);
+    return;
+  }
+  out += static_cast<char>(byte);
+}
+
+std::string escape(std::string_view bytes, const EscapeRules& rules) {
+  std::string out;
+  out.reserve(bytes.size());
+  for (const char c : bytes) append_escaped(out, static_cast<unsigned char>(c), rules);
+  return out;
+}
+
+std::string quote(std::string_view value, std::size_t max_shown) {
+  const bool cut = value.size() > max_shown;
+  return "\"" + escape(value.substr(0, max_shown), kMessageRules) + (cut ? "\"..." : "\"");
+}
+
+std::string to_hex(std::span<const unsigned char> bytes) {
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (const unsigned char byte : bytes) {
+    out += kHexDigits[byte >> 4];
+    out += kHexDigits[byte & 0xf];
+  }
+  return out;
+}
+
+std::size_t utf8_sequence_length(std::string_view s) noexcept {
+  if (s.empty()) return 0;
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+  const unsigned char c = byte(0);
+  std::size_t n = 0;
+  unsigned char lo = 0x80, hi = 0xbf;  // bounds of the second byte (RFC 3629 §4)
+  if (c < 0x80) return 1;
+  if (c >= 0xc2 && c <= 0xdf) {
+    n = 2;
+  } else if (c >= 0xe0 && c <= 0xef) {
+    n = 3;
+    if (c == 0xe0) lo = 0xa0;
+    if (c == 0xed) hi = 0x9f;
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    n = 4;
+    if (c == 0xf0) lo = 0x90;
+    if (c == 0xf4) hi = 0x8f;
+  } else {
+    return 0;
+  }
+  if (s.size() < n || byte(1) < lo || byte(1) > hi) return 0;
+  for (std::size_t i = 2; i < n; ++i) {
+    if (byte(i) < 0x80 || byte(i) > 0xbf) return 0;
+  }
+  return n;
+}
+
+bool is_valid_utf8(std::string_view s) noexcept {
+  while (!s.empty()) {
+    const std::size_t n = utf8_sequence_length(s);
+    if (n == 0) return false;
+    s.remove_prefix(n);
+  }
+  return true;
+}
+
+}  // namespace starttls_exporter::text

@@ -1,0 +1,79 @@
+#include "starttls_exporter/loaded_config.hpp"
+
+#include <set>
+
+#include "starttls_exporter/heap.hpp"
+
+namespace starttls_exporter::runtime {
+namespace {
+
+scheduler::ScheduledTarget scheduled(const config::Target& target, const config::Module& module,
+                                     std::shared_ptr<const tls::TrustStore> trust) {
+  scheduler::ScheduledTarget out;
+  out.info.key = target.key();
+  out.info.endpoint = target.endpoint();
+  out.info.module = target.module;
+  out.info.labels = target.labels;
+  out.spec.address = target.address;
+  out.spec.port = target.port;
+  out.spec.server_name = target.server_name;
+  prober::apply_module(out.spec, module);
+  out.spec.trust = std::move(trust);
+  out.interval = target.interval;
+  out.timeout = module.timeout;
+  return out;
+}
+
+}  // namespace
+
+std::shared_ptr<const tls::TrustStore> TrustCache::get(const config::Module& module,
+                                                       const std::string& config_file) {
+  const config::TlsSettings& tls = module.tls;
+  try {
+    if (tls.ca_file.empty()) {
+      if (!system_) system_ = tls::TrustStore::system();
+      return system_;
+    }
+    if (auto it = files_.find(tls.ca_file);
+        it != files_.end() && it->second.content == tls.ca_pem) {
+      return it->second.store;
+    }
+    auto store = tls::TrustStore::from_pem(tls.ca_pem, "CA file " + tls.ca_file);
+    files_[tls.ca_file] = Entry{tls.ca_pem, store};
+    return store;
+  } catch (const tls::TlsError& e) {
+    auto where = tls.ca_file_location;
+    if (where.file.empty()) where = config::SourceLocation{config_file, 0, 0};
+    throw config::ConfigError(where, "modules." + module.name + ".tls.ca_file", e.what());
+  }
+}
+
+void TrustCache::keep_only(const std::vector<std::string>& ca_files) {
+  const std::set<std::string> keep(ca_files.begin(), ca_files.end());
+  std::erase_if(files_, [&](const auto& entry) { return !keep.contains(entry.first); });
+}
+
+LoadedConfig prepare(config::Config config, TrustCache& trust, const Shard& shard) {
+  LoadedConfig loaded;
+  std::vector<std::string> ca_files;
+  for (const auto& [name, module] : config.modules) {
+    loaded.trust_by_module[name] = trust.get(module, config.source_file);
+    ca_files.push_back(module.tls.ca_file);
+  }
+  trust.keep_only(ca_files);
+  loaded.targets.reserve(config.targets.size());
+  for (const auto& target : config.targets) {
+    if (!owns(shard, target.key())) continue;
+    const config::Module& module = config.modules.at(target.module);  // validated by the loader
+    loaded.targets.push_back(scheduled(target, module, loaded.trust_by_module.at(target.module)));
+  }
+  loaded.config = std::move(config);
+  return loaded;
+}
+
+LoadedConfig load(const std::string& path, TrustCache& trust, const Shard& shard) {
+  const ReturnFreedMemory trim;  // on success and on error alike
+  return prepare(config::load_config(path), trust, shard);
+}
+
+}  // namespace starttls_exporter::runtime

@@ -1,0 +1,36 @@
+#pragma once
+/// \file
+/// ClientSession's private state, shared by client_session.cpp (handshake, I/O) and
+/// session_facts.cpp (facts, verify). Used from the one thread that runs the socket's executor.
+
+#include <string>
+
+#include "handles.hpp"
+#include "starttls_exporter/tls_client.hpp"
+
+namespace starttls_exporter::tls {
+
+/// The state itself, as a namespace-level type so file-local helpers and GnuTLS callbacks can
+/// name it (ClientSession::Impl is private).
+struct SessionState {
+  SessionState(asio::ip::tcp::socket& s, const ClientSettings& settings)
+      : socket(s),
+        trust(settings.trust),
+        server_name(settings.server_name),
+        versions(settings.versions) {}
+
+  asio::ip::tcp::socket& socket;            // not owned; its descriptor is re-read at every I/O
+  std::shared_ptr<const TrustStore> trust;  // keeps the credentials alive for `session`
+  std::string server_name;
+  VersionOffer versions;
+  SessionPtr session;     // declared after `trust`: destroyed before the credentials
+  int last_errno = 0;     // errno of the last failed recv/send, 0 when none
+  bool peer_eof = false;  // recv returned 0
+  bool handshake_done = false;
+};
+
+struct ClientSession::Impl : SessionState {
+  using SessionState::SessionState;
+};
+
+}  // namespace starttls_exporter::tls

@@ -1,0 +1,241 @@
+#include "probe_handler.hpp"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <future>
+#include <sstream>
+#include <variant>
+
+#include "starttls_exporter/collector.hpp"
+#include "starttls_exporter/log.hpp"
+#include "starttls_exporter/net.hpp"
+
+namespace starttls_exporter::web {
+namespace {
+
+/// Extra time the handler waits for probe_now's answer beyond the deadline (scheduling delay);
+/// probe_now always answers, this only guards against a bug hanging a worker forever.
+constexpr std::chrono::seconds kAnswerSlack{5};
+
+std::string endpoint_of(const ProbeAddress& target) {
+  return net::format_endpoint(target.address, target.port);
+}
+
+bool parse_port(std::string_view text, std::uint16_t& port) {
+  const auto parsed = net::parse_port(text);
+  if (parsed) port = *parsed;
+  return parsed.has_value();
+}
+
+std::string default_server_name(const ProbeAddress& target, const std::string& module,
+                                const config::Config& config) {
+  const config::Target* same_endpoint = nullptr;
+  for (const auto& t : config.targets) {
+    if (t.address != target.address || t.port != target.port) continue;
+    if (t.module == module) return t.server_name;
+    if (!same_endpoint) same_endpoint = &t;
+  }
+  return same_endpoint ? same_endpoint->server_name : "";
+}
+
+http::Response plain(int status, std::string body) {
+  http::Response response;
+  response.status = status;
+  response.body = std::move(body) + "\n";
+  return response;
+}
+
+std::string describe_outcome(const ProbeResult& result) {
+  if (result.success) return "success";
+  if (!result.failure) return "failure";
+  const Failure& f = *result.failure;
+  std::string text = "failure in phase " + std::string(to_string(f.phase)) + ": " +
+                     std::string(to_string(f.reason));
+  if (f.smtp_code != 0) text += " (SMTP " + std::to_string(f.smtp_code) + ")";
+  if (!f.detail.empty()) text += ": " + f.detail;
+  return text;
+}
+
+/// debug=true: the outcome, the dialogue and the series, as text for a person.
+std::string debug_text(const std::string& endpoint, const std::string& module,
+                       const prober::ProbeSpec& spec, Duration timeout, const ProbeResult& result,
+                       const std::string& metrics_text) {
+  std::ostringstream out;
+  out << "Probe of " << endpoint << " with module " << module << ", server_name \""
+      << spec.server_name << "\", timeout " << format_duration(timeout) << "\n";
+  out << "Result: " << describe_outcome(result) << "\n";
+  out << "Duration: " << result.duration_seconds << " s\n";
+  if (result.tls) out << "TLS: " << result.tls->version << ", " << result.tls->cipher << "\n";
+  out << "\nTranscript:\n";
+  for (const auto& line : result.transcript) out << line << "\n";
+  out << "\nMetrics that would have been returned:\n" << metrics_text;
+  return std::move(out).str();
+}
+
+}  // namespace
+
+std::optional<ProbeAddress> parse_probe_target(std::string_view text, std::string& problem) {
+  ProbeAddress target;
+  target.port_given = text.starts_with('[') ? text.find("]:") != std::string_view::npos
+                                            : std::count(text.begin(), text.end(), ':') == 1;
+  std::string_view host = text;
+  if (!text.empty() && text.front() == '[') {
+    const auto close = text.find(']');
+    host = text.substr(1, close == std::string_view::npos ? 0 : close - 1);
+    const std::string_view rest =
+        close == std::string_view::npos ? std::string_view{} : text.substr(close + 1);
+    if (close == std::string_view::npos || host.find(':') == std::string_view::npos ||
+        (!rest.empty() && (rest.front() != ':' || !parse_port(rest.substr(1), target.port)))) {
+      problem = "malformed target: want ADDRESS, ADDRESS:PORT or [IPv6]:PORT";
+      return std::nullopt;
+    }
+  } else if (std::count(text.begin(), text.end(), ':') == 1) {  // IPv4:port
+    const auto colon = text.find(':');
+    host = text.substr(0, colon);
+    if (!parse_port(text.substr(colon + 1), target.port)) {
+      problem = "malformed target: the port must be 1 to 65535";
+      return std::nullopt;
+    }
+  }
+  const auto ip = net::canonical_ip(host);
+  if (!ip) {
+    problem = text.empty() ? "missing target parameter"
+                           : "malformed target: want an IP address (names are not resolved), "
+                             "optionally with :PORT ([IPv6]:PORT)";
+    return std::nullopt;
+  }
+  target.address = *ip;
+  return target;
+}
+
+Duration probe_timeout(Duration module_timeout, std::string_view header, Duration margin) {
+  Duration timeout = module_timeout;
+  double seconds = 0;
+  const auto [end, ec] = std::from_chars(header.data(), header.data() + header.size(), seconds);
+  if (!header.empty() && ec == std::errc{} && end == header.data() + header.size() &&
+      std::isfinite(seconds) && seconds > 0) {
+    const double margin_seconds = std::chrono::duration<double>(margin).count();
+    const double usable = seconds > margin_seconds ? seconds - margin_seconds : seconds / 2;
+    const auto scrape = Duration(static_cast<Duration::rep>(std::min(usable, 1e9) * 1000));
+    timeout = std::min(timeout, scrape);
+  }
+  return std::max(timeout, Duration(1));
+}
+
+std::string probe_refusal(const ProbeAddress& target, const config::Config& config) {
+  for (const auto& t : config.targets) {
+    if (t.address == target.address && t.port == target.port) return {};
+  }
+  for (const auto& network : config.probe_allowed_cidrs) {
+    if (network.contains(target.address)) return {};
+  }
+  return "target " + endpoint_of(target) +
+         " is not allowed: it is not the address:port of a configured target and its address "
+         "is not in probe_allowed_cidrs";
+}
+
+namespace {
+
+/// A validated /probe request: what to probe and until when.
+struct ProbeRequest {
+  std::string module;
+  prober::ProbeSpec spec;
+  Duration timeout{0};
+  bool debug = false;
+  std::string endpoint;
+};
+
+const std::string* query_param(const http::Request& request, const char* name) {
+  const auto it = request.query.find(name);
+  return it == request.query.end() ? nullptr : &it->second;
+}
+
+/// The server name the probe checks: the parameter when given (empty: none), else the
+/// configured target's. Sets `problem` when the parameter is not a server name.
+std::string server_name_of(const http::Request& request, const ProbeAddress& target,
+                           const std::string& module, const config::Config& config,
+                           std::string& problem) {
+  const std::string* name = query_param(request, "server_name");
+  if (!name) return default_server_name(target, module, config);
+  if (!name->empty()) {
+    if (const auto why = net::server_name_problem(*name)) problem = "invalid server_name: " + *why;
+  }
+  return *name;
+}
+
+/// The request's probe, or the error response to send instead.
+std::variant<ProbeRequest, http::Response> parse_request(const http::Request& request,
+                                                         const runtime::LiveConfig& live) {
+  const std::string* module_name = query_param(request, "module");
+  if (!module_name || module_name->empty()) return plain(400, "missing module parameter");
+  const auto module = live.config.modules.find(*module_name);
+  if (module == live.config.modules.end()) {
+    return plain(400, "unknown module \"" + *module_name + "\"");
+  }
+  std::string problem;
+  const std::string* target_text = query_param(request, "target");
+  auto target = parse_probe_target(target_text ? *target_text : "", problem);
+  if (!target) return plain(400, problem);
+  if (!target->port_given) {
+    target->port = config::default_port(module->second.protocol, module->second.tls.mode);
+  }
+  ProbeRequest out{module->first, {}, {}, false, endpoint_of(*target)};
+  if (const auto refusal = probe_refusal(*target, live.config); !refusal.empty()) {
+    log::debug("probe refused", {{"target", out.endpoint}, {"reason", refusal}});
+    return plain(403, refusal);
+  }
+  out.spec.address = target->address;
+  out.spec.port = target->port;
+  prober::apply_module(out.spec, module->second);
+  out.spec.trust = live.trust_by_module.at(module->first);
+  const std::string* debug = query_param(request, "debug");
+  out.debug = debug && *debug == "true";
+  out.spec.record_transcript = out.debug;
+  out.spec.server_name = server_name_of(request, *target, module->first, live.config, problem);
+  if (!problem.empty()) return plain(400, problem);
+  out.timeout =
+      probe_timeout(module->second.timeout, request.header("x-prometheus-scrape-timeout-seconds"),
+                    live.config.global.scrape_timeout_margin);
+  return out;
+}
+
+http::Response respond(const ProbeRequest& probe, const ProbeResult& result) {
+  const std::string metrics_text =
+      metrics::render_text(metrics::probe_families(result, std::chrono::system_clock::now()));
+  log::debug(
+      "on-demand probe",
+      {{"target", probe.endpoint}, {"module", probe.module}, {"result", describe_outcome(result)}});
+  http::Response response;
+  if (probe.debug) {
+    response.body =
+        debug_text(probe.endpoint, probe.module, probe.spec, probe.timeout, result, metrics_text);
+  } else {
+    response.content_type = std::string(metrics::kTextContentType);
+    response.body = metrics_text;
+  }
+  return response;
+}
+
+}  // namespace
+
+http::Response handle_probe(const http::Request& request, const runtime::LiveConfig& live,
+                            scheduler::Scheduler& scheduler) {
+  if (request.method != "GET" && request.method != "HEAD") {
+    auto response = plain(405, "405 method not allowed: use GET");
+    response.headers.emplace_back("Allow", "GET, HEAD");
+    return response;
+  }
+  auto parsed = parse_request(request, live);
+  if (auto* error = std::get_if<http::Response>(&parsed)) return std::move(*error);
+  const ProbeRequest& probe = std::get<ProbeRequest>(parsed);
+  const auto deadline = std::chrono::steady_clock::now() + probe.timeout;
+  auto future = scheduler.probe_now(probe.spec, deadline);
+  if (future.wait_until(deadline + kAnswerSlack) != std::future_status::ready) {
+    return plain(500, "the probe did not finish");
+  }
+  return respond(probe, future.get());
+}
+
+}  // namespace starttls_exporter::web

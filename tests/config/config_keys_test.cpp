@@ -1,0 +1,150 @@
+// The ops configuration keys: global.scrape_timeout_margin, probe_allowed_cidrs, and the
+// --web.config.file format.
+
+#include <doctest/doctest.h>
+
+#include <functional>
+#include <string>
+
+#include "starttls_exporter/config.hpp"
+#include "starttls_exporter/web_config.hpp"
+#include "temp_dir.hpp"
+
+using namespace starttls_exporter;
+using namespace starttls_exporter::config;
+using starttls_exporter::testing::TempDir;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+}  // namespace
+
+TEST_CASE("scrape_timeout_margin: default, zero allowed, garbage rejected") {
+  CHECK(parse_config("targets: []\n", "c.yml").global.scrape_timeout_margin == 500ms);
+  CHECK(parse_config("global: {scrape_timeout_margin: 0s}\ntargets: []\n", "c.yml")
+            .global.scrape_timeout_margin == 0ms);
+  CHECK(parse_config("global: {scrape_timeout_margin: 1s250ms}\ntargets: []\n", "c.yml")
+            .global.scrape_timeout_margin == 1250ms);
+  CHECK(error_of([] { load_config(TEST_DATA_DIR "/invalid-scrape-timeout-margin.yaml"); }) ==
+        TEST_DATA_DIR
+        "/invalid-scrape-timeout-margin.yaml:2:26: global.scrape_timeout_margin: "
+        "\"half a second\" is not a duration (use units y, w, d, h, m, s, ms as in "
+        "500ms)");
+}
+
+TEST_CASE("probe_allowed_cidrs: parsing and matching") {
+  const Config config = parse_config(
+      "targets: []\nprobe_allowed_cidrs: [127.0.0.0/8, \"2001:DB8::/32\", 192.0.2.7, 0.0.0.0/0]\n",
+      "c.yml");
+  REQUIRE(config.probe_allowed_cidrs.size() == 4);
+  CHECK(config.probe_allowed_cidrs[1].text == "2001:db8::/32");
+  CHECK(config.probe_allowed_cidrs[2].text == "192.0.2.7/32");
+  struct Case {
+    std::size_t network;
+    const char* address;
+    bool contained;
+  };
+  const Case cases[] = {
+      {0, "127.0.0.1", true},    {0, "127.255.255.255", true},
+      {0, "128.0.0.1", false},   {0, "::ffff:127.0.0.1", false},
+      {0, "::1", false},         {0, "localhost", false},
+      {1, "2001:db8::25", true}, {1, "2001:db9::25", false},
+      {1, "127.0.0.1", false},   {2, "192.0.2.7", true},
+      {2, "192.0.2.8", false},   {3, "203.0.113.9", true},
+      {3, "2001:db8::1", false},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.address);
+    CHECK(config.probe_allowed_cidrs[c.network].contains(c.address) == c.contained);
+  }
+  struct Bad {
+    const char* text;
+    const char* problem;
+  };
+  const Bad bad[] = {
+      {"10.0.0.1/8", "\"10.0.0.1/8\" has host bits set (did you mean 10.0.0.0/8?)"},
+      {"10.0.0.0/33", "\"10.0.0.0/33\" has an invalid prefix length (0 to 32)"},
+      {"::/129", "\"::/129\" has an invalid prefix length (0 to 128)"},
+      {"10.0.0.0/", "\"10.0.0.0/\" has an invalid prefix length (0 to 32)"},
+      {"10.0.0.0/+8", "\"10.0.0.0/+8\" has an invalid prefix length (0 to 32)"},
+      {"example.com/8",
+       "\"example.com/8\" is not an IP network (write ADDRESS/PREFIX as in "
+       "127.0.0.0/8 or 2001:db8::/32)"},
+  };
+  for (const auto& b : bad) {
+    std::string problem;
+    CHECK_FALSE(parse_ip_network(b.text, problem));
+    CHECK(problem == b.problem);
+  }
+  CHECK(error_of([] { load_config(TEST_DATA_DIR "/invalid-probe-allowed-cidr.yaml"); }) ==
+        TEST_DATA_DIR
+        "/invalid-probe-allowed-cidr.yaml:4:5: probe_allowed_cidrs[1]: "
+        "\"10.1.2.3/8\" has host bits set (did you mean 10.0.0.0/8?)");
+}
+
+TEST_CASE("web config: valid files and located errors") {
+  TempDir dir;
+  dir.file("server.crt", "cert");
+  dir.file("server.key", "key");
+  dir.file("clients.pem", "ca");  // the loader reads the files; the web layer parses them
+  const std::string path = dir.file("web.yml", R"(
+tls_server_config:
+  cert_file: server.crt
+  key_file: server.key
+  client_ca_file: clients.pem
+  client_auth_type: RequireAndVerifyClientCert
+basic_auth_users:
+  prometheus: $2y$10$X0h9hA0L3zYcoqBNrDSqD.F/qZxY1T1Jc8dZpG2m5yqv0qcHnOZMa
+)");
+  const WebConfig web = load_web_config(path);
+  REQUIRE(web.tls_server);
+  CHECK(web.tls_server->cert.path == (dir.path / "server.crt").string());
+  CHECK(web.tls_server->cert.bytes == "cert");
+  CHECK(web.tls_server->key.bytes == "key");
+  REQUIRE(web.tls_server->client_ca);
+  CHECK(web.tls_server->client_ca->bytes == "ca");
+  CHECK(web.tls_server->client_auth == ClientAuth::require_and_verify);
+  CHECK(web.tls_server->min_version == TlsVersion::tls1_2);
+  CHECK(web.tls_server->max_version == TlsVersion::tls1_3);
+  CHECK(web.tls_server->location.line == 2);
+  CHECK(web.basic_auth_users.at("prometheus").starts_with("$2y$10$"));
+  CHECK(parse_web_config("", "empty.yml").basic_auth_users.empty());
+
+  struct Case {
+    const char* file;
+    std::string message;  ///< after the path
+  };
+  const std::string d = TEST_DATA_DIR;
+  const Case cases[] = {
+      {"web-invalid-hash.yaml",
+       ":3:10: basic_auth_users.admin: not a bcrypt hash (expected $2y$, $2b$ or $2a$, a cost and "
+       "53 more characters, as htpasswd -nbBC 10 USER PASSWORD makes)"},
+      {"web-invalid-unknown-key.yaml",
+       ":2:1: basic_auth_user: unknown key (expected one of: tls_server_config, "
+       "basic_auth_users)"},
+      {"web-invalid-missing-cert.yaml",
+       ":3:14: tls_server_config.cert_file: cannot read \"no-such-server.crt\" (resolved to \"" +
+           d + "/no-such-server.crt\"): No such file or directory"},
+      {"web-invalid-client-auth.yaml",
+       ":5:21: tls_server_config.client_auth_type: unknown client auth type \"Always\" "
+       "(expected NoClientCert, RequestClientCert, RequireAnyClientCert, "
+       "VerifyClientCertIfGiven or RequireAndVerifyClientCert)"},
+      {"web-invalid-user-name.yaml",
+       ":3:3: basic_auth_users.\"a:b\": invalid user name: use non-empty UTF-8 text without ':' "
+       "or control characters"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.file);
+    const std::string file = d + "/" + c.file;
+    CHECK(error_of([&] { load_web_config(file); }) == file + c.message);
+  }
+}
