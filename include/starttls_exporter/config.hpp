@@ -48,6 +48,10 @@ enum class TlsMode { starttls, implicit };
 
 /// The `protocol:` spelling ("submission"); "unknown" outside the enum.
 std::string_view protocol_name(Protocol protocol) noexcept;
+/// The Protocol spelled `name` ("submission"), or nullopt.
+std::optional<Protocol> parse_protocol(std::string_view name) noexcept;
+/// Every protocol's spelling, comma-separated, for messages ("smtp, submission, ...").
+std::string protocol_names();
 /// The port a target of this protocol and mode uses when it names none (smtp 25, submission 587,
 /// lmtp 24, imap 143, pop3 110, sieve 4190; implicit: smtp and submission 465, imap 993, pop3
 /// 995; implicit lmtp and sieve have no registered port and keep 24 and 4190).

@@ -35,9 +35,25 @@ bool ends_in_numeric_label(std::string_view name) noexcept;
 /// ("mail.123" reads as a mistyped address). The phrase quotes the value.
 std::optional<std::string> server_name_problem(std::string_view text);
 
+/// Why `name` cannot be an EHLO/LHLO argument, or nullopt when it can: a domain (single labels
+/// such as "localhost" allowed) or an RFC 5321 §4.1.3 address literal ("[192.0.2.1]",
+/// "[IPv6:2001:db8::1]"). It is sent verbatim in "EHLO <name>\r\n", so nothing else passes.
+std::optional<std::string> ehlo_name_problem(std::string_view name);
+
 /// A port 1..65535 in decimal digits only; nullopt otherwise. With `allow_zero`, 0 too
 /// ("any port" for a listener).
 std::optional<std::uint16_t> parse_port(std::string_view text, bool allow_zero = false) noexcept;
+
+/// A probe target as an operator writes it: "ADDRESS", "IPv4:PORT" or "[IPv6]:PORT".
+struct TargetAddress {
+  std::string address;  ///< canonical IP literal, no brackets
+  std::uint16_t port = 25;
+  bool port_given = false;  ///< false: the caller chooses the port (the module's protocol's)
+};
+
+/// Parses a target (/probe's target parameter, the probe command's argument). Names are never
+/// resolved here. Returns nullopt and sets `problem` (one line) when malformed.
+std::optional<TargetAddress> parse_target_address(std::string_view text, std::string& problem);
 
 /// "192.0.2.25:25", or "[2001:db8::25]:25" for IPv6: the `target` label and log field.
 std::string format_endpoint(std::string_view ip, std::uint16_t port);

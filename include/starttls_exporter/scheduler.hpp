@@ -53,6 +53,12 @@ struct ScheduledTarget {
 /// compared by identity), interval and timeout. Labels do not count.
 bool same_schedule(const ScheduledTarget& a, const ScheduledTarget& b) noexcept;
 
+/// New targets (at start, and those a reload adds or changes) are probed soon instead of at
+/// their first stable slot: the i-th new target of one apply() at i / kFirstRoundRate seconds,
+/// or at its stable slot when that comes first. The second probe then takes the first stable
+/// slot at least half an interval after the first; later ones keep the stable phase.
+inline constexpr int kFirstRoundRate = 100;  ///< new targets started per second
+
 /// The stable phase of a target within its interval: FNV-1a 64 of the key, modulo the
 /// interval, in [0, interval). Slots of a target are at Unix epoch + jitter + k * interval, so a
 /// restarted exporter probes a target at the same phase of its interval as before.

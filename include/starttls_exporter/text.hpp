@@ -43,6 +43,11 @@ std::size_t utf8_sequence_length(std::string_view s) noexcept;
 /// True when all of `s` is well-formed UTF-8.
 bool is_valid_utf8(std::string_view s) noexcept;
 
+/// Appends `value` as a JSON string (RFC 8259): the escapes \" \\ \n \r \t, \u00XX for other
+/// control bytes and DEL, and U+FFFD for each byte that is not part of well-formed UTF-8, so
+/// hostile server text can neither break a line nor make the document invalid.
+void append_json_string(std::string& out, std::string_view value);
+
 /// FNV-1a, 64 bits: a hash that depends on the bytes alone (never std::hash), so every build
 /// and every replica of the exporter computes the same value. Not for untrusted-key tables.
 constexpr std::uint64_t fnv1a64(std::string_view bytes) noexcept {

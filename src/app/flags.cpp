@@ -1,7 +1,5 @@
 #include "flags.hpp"
 
-#include <functional>
-#include <map>
 #include <string_view>
 
 namespace starttls_exporter::app {
@@ -15,96 +13,76 @@ std::optional<log::Level> parse_level(std::string_view text) {
   return std::nullopt;
 }
 
-using ValueSetter = std::function<void(Flags&, const std::string&)>;
-
-const std::map<std::string, ValueSetter, std::less<>>& value_flags() {
-  static const std::map<std::string, ValueSetter, std::less<>> flags{
-      {"--config.file",
-       [](Flags& f, const std::string& v) {
-         if (v.empty()) throw FlagError("--config.file: empty path");
-         f.config_file = v;
-       }},
-      {"--web.listen-address",
-       [](Flags& f, const std::string& v) {
-         if (v.empty()) throw FlagError("--web.listen-address: empty address");
-         f.listen_address = v;
-       }},
-      {"--log.level",
-       [](Flags& f, const std::string& v) {
-         const auto level = parse_level(v);
-         if (!level)
-           throw FlagError("--log.level: want debug, info, warn or error, got \"" + v + "\"");
-         f.log_level = *level;
-       }},
-      {"--log.format",
-       [](Flags& f, const std::string& v) {
-         if (v == "logfmt") {
-           f.log_format = log::Format::logfmt;
-         } else if (v == "json") {
-           f.log_format = log::Format::json;
-         } else {
-           throw FlagError("--log.format: want logfmt or json, got \"" + v + "\"");
-         }
-       }},
-      {"--web.config.file",
-       [](Flags& f, const std::string& v) {
-         if (v.empty()) throw FlagError("--web.config.file: empty path");
-         f.web_config_file = v;
-       }},
-      {"--shard",
-       [](Flags& f, const std::string& v) {
-         try {
-           f.shard =
-               runtime::parse_shard(v, v.starts_with("auto/") ? runtime::local_hostname() : "");
-         } catch (const std::invalid_argument& e) {
-           throw FlagError(std::string("--shard: ") + e.what());
-         }
-       }},
-  };
-  return flags;
-}
-
-const std::map<std::string, bool Flags::*, std::less<>>& switch_flags() {
-  static const std::map<std::string, bool Flags::*, std::less<>> flags{
-      {"--config.check", &Flags::config_check},
-      {"--version", &Flags::version},
-      {"--help", &Flags::help},
-      {"-h", &Flags::help},
-  };
-  return flags;
+const FlagTable<Flags>& flag_table() {
+  static const FlagTable<Flags> table{
+      {
+          {"--config.file",
+           [](Flags& f, const std::string& v) {
+             if (v.empty()) throw FlagError("--config.file: empty path");
+             f.config_file = v;
+           }},
+          {"--web.listen-address",
+           [](Flags& f, const std::string& v) {
+             if (v.empty()) throw FlagError("--web.listen-address: empty address");
+             f.listen_address = v;
+           }},
+          {"--log.level",
+           [](Flags& f, const std::string& v) {
+             const auto level = parse_level(v);
+             if (!level)
+               throw FlagError("--log.level: want debug, info, warn or error, got \"" + v + "\"");
+             f.log_level = *level;
+           }},
+          {"--log.format",
+           [](Flags& f, const std::string& v) {
+             if (v == "logfmt") {
+               f.log_format = log::Format::logfmt;
+             } else if (v == "json") {
+               f.log_format = log::Format::json;
+             } else {
+               throw FlagError("--log.format: want logfmt or json, got \"" + v + "\"");
+             }
+           }},
+          {"--web.config.file",
+           [](Flags& f, const std::string& v) {
+             if (v.empty()) throw FlagError("--web.config.file: empty path");
+             f.web_config_file = v;
+           }},
+          {"--shard",
+           [](Flags& f, const std::string& v) {
+             try {
+               f.shard =
+                   runtime::parse_shard(v, v.starts_with("auto/") ? runtime::local_hostname() : "");
+             } catch (const std::invalid_argument& e) {
+               throw FlagError(std::string("--shard: ") + e.what());
+             }
+           }},
+      },
+      {
+          {"--config.check", &Flags::config_check},
+          {"--version", &Flags::version},
+          {"--help", &Flags::help},
+          {"-h", &Flags::help},
+      }};
+  return table;
 }
 
 }  // namespace
 
 Flags parse_flags(const std::vector<std::string>& args) {
   Flags flags;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    const auto eq = arg.find('=');
-    const std::string name = arg.substr(0, eq);
-    if (auto sw = switch_flags().find(name); sw != switch_flags().end()) {
-      if (eq != std::string::npos) throw FlagError(name + ": takes no value");
-      flags.*(sw->second) = true;
-      continue;
-    }
-    auto setter = value_flags().find(name);
-    if (setter == value_flags().end()) throw FlagError("unknown flag: " + arg);
-    if (eq != std::string::npos) {
-      setter->second(flags, arg.substr(eq + 1));
-    } else if (i + 1 < args.size()) {
-      setter->second(flags, args[++i]);
-    } else {
-      throw FlagError(name + ": missing value");
-    }
-  }
+  parse_args(args, flag_table(), flags,
+             [](const std::string& arg) { throw FlagError("unknown flag: " + arg); });
   return flags;
 }
 
 std::string usage() {
   return std::string(
              "usage: starttls_exporter [flags]\n"
+             "       starttls_exporter probe ADDRESS[:PORT] [flags]   (one probe now; probe --help)\n"
              "\n"
-             "Probes mail servers over SMTP STARTTLS and serves the results to Prometheus.\n"
+             "Probes mail servers' TLS (SMTP, submission, LMTP, IMAP, POP3, ManageSieve; STARTTLS\n"
+             "or implicit TLS) and serves the results to Prometheus.\n"
              "\n"
              "Flags (--name=VALUE or --name VALUE):\n"
              "  --config.file=PATH             configuration file (default \"") +
@@ -116,8 +94,8 @@ std::string usage() {
          "                                 \":PORT\" is every interface, \"[::1]:PORT\" IPv6)\n"
          "  --log.level=LEVEL              debug, info, warn or error (default \"info\")\n"
          "  --log.format=FORMAT            logfmt or json (default \"logfmt\")\n"
-         "  --web.config.file=PATH         basic authentication of the web port, in the\n"
-         "                                 exporter toolkit's format (default: none)\n"
+         "  --web.config.file=PATH         TLS and basic authentication of the web port, in\n"
+         "                                 the exporter toolkit's format (default: none)\n"
          "  --shard=INDEX/COUNT            probe only the targets that rendezvous hashing of\n"
          "                                 their key assigns to shard INDEX of COUNT (0-based;\n"
          "                                 default \"0/1\", every target); INDEX \"auto\" takes\n"

@@ -2,6 +2,8 @@
 /// \file
 /// The command line of starttls_exporter.
 
+#include <functional>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -33,6 +35,45 @@ class FlagError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+
+/// The flags a command accepts: value flags (`--name=VALUE` or `--name VALUE`) with the
+/// function that stores the value (it throws FlagError for a bad one), and switches.
+template <class T>
+struct FlagTable {
+  std::map<std::string, std::function<void(T&, const std::string&)>, std::less<>> values;
+  std::map<std::string, bool T::*, std::less<>> switches;
+};
+
+/// Parses `args` into `out` by `table`. An argument that is not a flag goes to `positional`,
+/// which throws FlagError when it takes none. Throws FlagError for an unknown flag, a switch
+/// given a value, a value flag without one.
+template <class T>
+void parse_args(const std::vector<std::string>& args, const FlagTable<T>& table, T& out,
+                const std::function<void(const std::string&)>& positional) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (!arg.starts_with("-")) {
+      positional(arg);
+      continue;
+    }
+    const auto eq = arg.find('=');
+    const std::string name = arg.substr(0, eq);
+    if (auto sw = table.switches.find(name); sw != table.switches.end()) {
+      if (eq != std::string::npos) throw FlagError(name + ": takes no value");
+      out.*(sw->second) = true;
+      continue;
+    }
+    auto setter = table.values.find(name);
+    if (setter == table.values.end()) throw FlagError("unknown flag: " + arg);
+    if (eq != std::string::npos) {
+      setter->second(out, arg.substr(eq + 1));
+    } else if (i + 1 < args.size()) {
+      setter->second(out, args[++i]);
+    } else {
+      throw FlagError(name + ": missing value");
+    }
+  }
+}
 
 /// Parses the arguments after the program name. Value flags take `--name=VALUE` or
 /// `--name VALUE`. Throws FlagError for an unknown flag, a missing or bad value.

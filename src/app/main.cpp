@@ -8,15 +8,20 @@
 #include "commands.hpp"
 #include "exporter.hpp"
 #include "flags.hpp"
+#include "probe_command.hpp"
 #include "process.hpp"
 
 int main(int argc, char** argv) {
   using namespace starttls_exporter;
   const sigset_t control_signals = app::block_control_signals();  // before any thread starts
 
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  if (!args.empty() && args.front() == "probe") {
+    return app::probe_command(std::vector<std::string>(args.begin() + 1, args.end()));
+  }
   app::Flags flags;
   try {
-    flags = app::parse_flags(std::vector<std::string>(argv + 1, argv + argc));
+    flags = app::parse_flags(args);
   } catch (const app::FlagError& e) {
     std::cerr << "starttls_exporter: " << e.what() << "\n\n" << app::usage();
     return 2;

@@ -41,8 +41,6 @@ std::uint16_t default_port(Protocol protocol, TlsMode mode) noexcept {
   return 25;
 }
 
-namespace detail {
-
 std::optional<Protocol> parse_protocol(std::string_view name) noexcept {
   for (const auto& row : kProtocols) {
     if (row.name == name) return row.protocol;
@@ -59,5 +57,4 @@ std::string protocol_names() {
   return out;
 }
 
-}  // namespace detail
 }  // namespace starttls_exporter::config

@@ -1,6 +1,7 @@
 #include "sections.hpp"
 
 #include "file_util.hpp"
+#include "starttls_exporter/config_keys.hpp"
 #include "validate.hpp"
 
 namespace starttls_exporter::config::detail {
@@ -14,8 +15,7 @@ constexpr std::int64_t kMaxConcurrency = 100000;
 Global parse_global(const Entry* entry, const Reader& reader) {
   Global global;
   if (entry == nullptr) return global;
-  const Fields fields = reader.fields(
-      entry->value, "global", {"interval", "timeout", "concurrency", "scrape_timeout_margin"});
+  const Fields fields = reader.fields(entry->value, "global", keys::kGlobal);
   if (const Entry* e = fields.find("interval")) global.interval = reader.duration(*e);
   if (const Entry* e = fields.find("timeout")) global.timeout = reader.duration(*e);
   if (const Entry* e = fields.find("concurrency")) {
@@ -61,7 +61,7 @@ bool parse_bool(const Entry& entry, const Reader& reader) {
 TlsSettings parse_tls(const Entry& entry, const Reader& reader) {
   TlsSettings tls;
   const Fields fields =
-      reader.fields(entry.value, entry.path, {"ca_file", "mode", "min_version", "legacy_probe"});
+      reader.fields(entry.value, entry.path, keys::kModuleTls);
   if (const Entry* e = fields.find("min_version")) tls.min_version = parse_min_version(*e, reader);
   if (const Entry* e = fields.find("legacy_probe")) tls.legacy_probe = parse_bool(*e, reader);
   if (const Entry* e = fields.find("mode")) {
@@ -90,8 +90,7 @@ Module parse_module(const Entry& entry, const Global& global, OwnTimeouts& own_t
   Module module;
   module.name = entry.name;
   module.timeout = global.timeout;
-  const Fields fields = reader.fields(
-      entry.value, entry.path, {"protocol", "timeout", "ehlo_name", "tls", "source_address"});
+  const Fields fields = reader.fields(entry.value, entry.path, keys::kModule);
   if (const Entry* e = fields.find("protocol")) {
     const std::string protocol = reader.scalar(*e, "a protocol name");
     const auto parsed = parse_protocol(protocol);
@@ -152,7 +151,7 @@ Config build_config(const YAML::Node& root, const Reader& reader) {
                     std::string(describe(root)));
   }
   const Fields top =
-      reader.fields(root, "", {"global", "modules", "targets", "probe_allowed_cidrs"});
+      reader.fields(root, "", keys::kTop);
 
   Config config;
   config.source_file = reader.file();

@@ -30,9 +30,5 @@ using OwnTimeouts = std::set<std::string, std::less<>>;
 std::vector<Target> parse_targets(const Entry* entry, const Config& config,
                                   const OwnTimeouts& own_timeouts, const Reader& reader);
 
-/// `protocol:` spellings (protocols.cpp): the Protocol named `name`, else nullopt; and every
-/// name, comma-separated, for error messages.
-std::optional<Protocol> parse_protocol(std::string_view name) noexcept;
-std::string protocol_names();
 
 }  // namespace starttls_exporter::config::detail

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "sections.hpp"
+#include "starttls_exporter/config_keys.hpp"
 #include "validate.hpp"
 
 namespace starttls_exporter::config::detail {
@@ -72,7 +73,7 @@ Target parse_target(const YAML::Node& item, const std::string& path, const Confi
                 "expected a mapping with at least address and module, got nothing");
   }
   const Fields fields =
-      reader.fields(item, path, {"address", "port", "module", "server_name", "interval", "labels"});
+      reader.fields(item, path, keys::kTarget);
   for (const char* required : {"address", "module"}) {
     if (fields.find(required) == nullptr) {
       reader.fail(reader.location(item), fields.child_path(required), "required key is missing");

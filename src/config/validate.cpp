@@ -34,21 +34,6 @@ bool is_digit(char c) {
 
 }  // namespace
 
-std::optional<std::string> ehlo_name_problem(std::string_view text) {
-  static const std::string kExpected =
-      " must be a domain name or an address literal such as [192.0.2.1] or [IPv6:2001:db8::1]";
-  if (text.size() >= 2 && text.front() == '[' && text.back() == ']') {
-    std::string_view inner = text.substr(1, text.size() - 2);
-    const bool v6 = inner.starts_with("IPv6:");
-    if (v6) inner.remove_prefix(5);
-    const auto ip = canonical_ip(inner);
-    if (ip && (ip->find(':') != std::string::npos) == v6) return std::nullopt;
-    return quote(text) + kExpected;
-  }
-  if (!is_dns_name(text) || net::ends_in_numeric_label(text)) return quote(text) + kExpected;
-  return std::nullopt;
-}
-
 std::optional<std::string> module_name_problem(std::string_view text) {
   if (is_plain_key(text)) return std::nullopt;
   return "invalid module name " + quote(text) + ": use 1 to 64 letters, digits, '_' or '-'";

@@ -17,14 +17,11 @@ namespace starttls_exporter::config::detail {
 
 // The shared rules (src/core), by the names the loader has always used.
 using net::canonical_ip;
+using net::ehlo_name_problem;
 using net::is_dns_name;
 using net::server_name_problem;
 using text::is_valid_utf8;
 using text::quote;
-
-/// ehlo_name: a domain (single labels such as "localhost" allowed) or an RFC 5321 address
-/// literal ("[192.0.2.1]", "[IPv6:2001:db8::1]"). It is sent verbatim in "EHLO <name>\r\n".
-std::optional<std::string> ehlo_name_problem(std::string_view text);
 
 /// A module name: 1–64 of [A-Za-z0-9_-]. It becomes the `module` label and part of the
 /// dotted keys in error messages, so dots and other punctuation are not allowed.

@@ -69,7 +69,7 @@ void Reader::fail(const Entry& entry, std::string problem) const {
 }
 
 Fields Reader::fields(const YAML::Node& map, const std::string& path,
-                      std::initializer_list<std::string_view> allowed) const {
+                      std::span<const std::string_view> allowed) const {
   std::vector<Entry> entries;
   if (map.IsNull()) return Fields(std::move(entries), map, path);
   if (!map.IsMap()) {

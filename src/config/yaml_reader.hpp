@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -62,7 +63,11 @@ class Reader {
   /// mapping. Rejects non-mappings, non-scalar and duplicate keys, and — when `allowed` is not
   /// empty — keys not in `allowed`.
   Fields fields(const YAML::Node& map, const std::string& path,
-                std::initializer_list<std::string_view> allowed) const;
+                std::span<const std::string_view> allowed) const;
+  Fields fields(const YAML::Node& map, const std::string& path,
+                std::initializer_list<std::string_view> allowed) const {
+    return fields(map, path, std::span(allowed.begin(), allowed.size()));
+  }
 
   /// The entry's value as a scalar string; `what` names the expected kind ("a duration").
   std::string scalar(const Entry& entry, std::string_view what) const;

@@ -20,6 +20,12 @@ bool is_dns_label(std::string_view label) noexcept {
   });
 }
 
+bool assign_port(std::string_view text, std::uint16_t& port) noexcept {
+  const auto parsed = parse_port(text);
+  if (parsed) port = *parsed;
+  return parsed.has_value();
+}
+
 [[noreturn]] void bad_listen_address(std::string_view address, const char* why) {
   throw std::invalid_argument("listen address \"" + std::string(address) + "\": " + why);
 }
@@ -76,6 +82,21 @@ std::optional<std::string> server_name_problem(std::string_view name) {
   return std::nullopt;
 }
 
+std::optional<std::string> ehlo_name_problem(std::string_view name) {
+  static const std::string kExpected =
+      " must be a domain name or an address literal such as [192.0.2.1] or [IPv6:2001:db8::1]";
+  if (name.size() >= 2 && name.front() == '[' && name.back() == ']') {
+    std::string_view inner = name.substr(1, name.size() - 2);
+    const bool v6 = inner.starts_with("IPv6:");
+    if (v6) inner.remove_prefix(5);
+    const auto ip = canonical_ip(inner);
+    if (ip && (ip->find(':') != std::string::npos) == v6) return std::nullopt;
+    return text::quote(name) + kExpected;
+  }
+  if (!is_dns_name(name) || ends_in_numeric_label(name)) return text::quote(name) + kExpected;
+  return std::nullopt;
+}
+
 std::optional<std::uint16_t> parse_port(std::string_view text, bool allow_zero) noexcept {
   unsigned value = 0;
   const char* end = text.data() + text.size();
@@ -83,6 +104,42 @@ std::optional<std::uint16_t> parse_port(std::string_view text, bool allow_zero) 
   if (text.empty() || ec != std::errc{} || ptr != end || value > 65535) return std::nullopt;
   if (value == 0 && !allow_zero) return std::nullopt;
   return static_cast<std::uint16_t>(value);
+}
+
+std::optional<TargetAddress> parse_target_address(std::string_view text, std::string& problem) {
+  TargetAddress target;
+  target.port_given = text.starts_with('[') ? text.find("]:") != std::string_view::npos
+                                            : std::count(text.begin(), text.end(), ':') == 1;
+  std::string_view host = text;
+  if (!text.empty() && text.front() == '[') {
+    const auto close = text.find(']');
+    host = text.substr(1, close == std::string_view::npos ? 0 : close - 1);
+    const std::string_view rest =
+        close == std::string_view::npos ? std::string_view{} : text.substr(close + 1);
+    if (close == std::string_view::npos || host.find(':') == std::string_view::npos ||
+        (!rest.empty() && (rest.front() != ':' || !assign_port(rest.substr(1), target.port)))) {
+      problem = "malformed target: want ADDRESS, ADDRESS:PORT or [IPv6]:PORT";
+      return std::nullopt;
+    }
+  } else if (std::count(text.begin(), text.end(), ':') == 1) {  // IPv4:port
+    const auto colon = text.find(':');
+    host = text.substr(0, colon);
+    if (!assign_port(text.substr(colon + 1), target.port)) {
+      problem = "malformed target: the port must be 1 to 65535";
+      return std::nullopt;
+    }
+  }
+  const auto ip = canonical_ip(host);
+  if (!ip) {
+    problem = text.empty()        ? "missing target"
+              : is_dns_name(host) ? "names are not resolved: give the server's IP address, "
+                                    "optionally with :PORT ([IPv6]:PORT)"
+                                  : "malformed target: want an IP address, optionally with "
+                                    ":PORT ([IPv6]:PORT)";
+    return std::nullopt;
+  }
+  target.address = *ip;
+  return target;
 }
 
 std::string format_endpoint(std::string_view ip, std::uint16_t port) {

@@ -89,4 +89,37 @@ bool is_valid_utf8(std::string_view s) noexcept {
   return true;
 }
 
+void append_json_string(std::string& out, std::string_view value) {
+  out += '"';
+  while (!value.empty()) {
+    const auto c = static_cast<unsigned char>(value.front());
+    const std::size_t n = utf8_sequence_length(value);
+    if (n == 0) {
+      out += "\xef\xbf\xbd";  // U+FFFD
+      value.remove_prefix(1);
+      continue;
+    }
+    if (n > 1) {
+      out += value.substr(0, n);
+    } else if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else if (c < 0x20 || c == 0x7f) {
+      out += "\\u00";
+      out += kHexDigits[c >> 4];
+      out += kHexDigits[c & 0xf];
+    } else {
+      out += static_cast<char>(c);
+    }
+    value.remove_prefix(n);
+  }
+  out += '"';
+}
+
 }  // namespace starttls_exporter::text

@@ -50,43 +50,6 @@ void append_value(std::string& out, std::string_view value) {
   out += '"';
 }
 
-// A JSON string: RFC 8259 escapes (a six-character escape for control bytes and DEL), U+FFFD for
-// bytes that are not UTF-8, so hostile server text can neither break the line nor make it invalid
-// JSON.
-void append_json_string(std::string& out, std::string_view value) {
-  constexpr char hex[] = "0123456789abcdef";
-  out += '"';
-  while (!value.empty()) {
-    const auto c = static_cast<unsigned char>(value.front());
-    const std::size_t n = text::utf8_sequence_length(value);
-    if (n == 0) {
-      out += "\xef\xbf\xbd";  // U+FFFD
-      value.remove_prefix(1);
-      continue;
-    }
-    if (n > 1) {
-      out += value.substr(0, n);
-    } else if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c < 0x20 || c == 0x7f) {
-      out += "\\u00";
-      out += hex[c >> 4];
-      out += hex[c & 0xf];
-    } else {
-      out += static_cast<char>(c);
-    }
-    value.remove_prefix(n);
-  }
-  out += '"';
-}
-
 std::string utc_timestamp() {
   const auto now = std::chrono::system_clock::now();
   const auto secs = std::chrono::system_clock::to_time_t(now);
@@ -140,16 +103,16 @@ std::string format_json_line(std::string_view ts, Level lvl, std::string_view ms
   std::string line;
   line.reserve(128);
   line += "{\"ts\":";
-  append_json_string(line, ts);
+  text::append_json_string(line, ts);
   line += ",\"level\":";
-  append_json_string(line, level_name(lvl));
+  text::append_json_string(line, level_name(lvl));
   line += ",\"msg\":";
-  append_json_string(line, msg);
+  text::append_json_string(line, msg);
   for (const auto& [key, value] : fields) {
     line += ',';
-    append_json_string(line, key);
+    text::append_json_string(line, key);
     line += ':';
-    append_json_string(line, value);
+    text::append_json_string(line, value);
   }
   line += '}';
   return line;

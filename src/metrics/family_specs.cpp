@@ -108,6 +108,9 @@ constexpr std::array<Spec, static_cast<std::size_t>(Fam::count_)> kSpecs{{
      Kind::history,
      "Start of the last successful scheduled probe, in Unix seconds; absent before the first "
      "success."},
+    {Fam::pending, "probe_pending", MetricType::Gauge, Kind::history,
+     "1 while a configured target has not been probed yet (after start, or after a reload "
+     "added or changed it); absent once its first result is in."},
 }};
 
 // family_name() and friends index kSpecs by Fam: the order must match the enum.

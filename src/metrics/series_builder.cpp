@@ -150,6 +150,9 @@ void append_handshake(SeriesSink& sink, const TlsFacts& tls, const VerifyVerdict
 void append_target(SeriesSink& sink, const Labels& base, const TargetView& view, SystemTime now) {
   sink.begin_target(base);
   if (view.latest) append_latest(sink, *view.latest, view.with_history);
+  if (!view.latest && view.with_history && sink.wants(Fam::pending, Fam::pending)) {
+    sink.add(Fam::pending, 1, {});
+  }
   if (view.with_history && view.last_success &&
       sink.wants(Fam::last_success_timestamp, Fam::last_success_timestamp)) {
     sink.add(Fam::last_success_timestamp, unix_seconds(*view.last_success), {});

@@ -54,6 +54,7 @@ enum class Fam : std::size_t {
   ssl_last_handshake_timestamp,
   last_run_timestamp,
   last_success_timestamp,
+  pending,
   count_
 };
 

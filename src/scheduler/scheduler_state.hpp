@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "async_semaphore.hpp"
@@ -24,6 +25,9 @@ using SteadyTime = std::chrono::steady_clock::time_point;
 struct Run {
   explicit Run(ScheduledTarget t) : target(std::move(t)) {}
   ScheduledTarget target;
+  /// When the first probe may run, if earlier than the target's first stable slot: the
+  /// first-round ramp (see kFirstRoundRate). Unset: wait for the stable slot.
+  std::optional<SteadyTime> first_probe;
   /// Cancels the loop's coroutine. Must outlive that coroutine entirely (Asio keeps the
   /// coroutine's cancellation state in the signal's memory), hence the shared_ptr juggling in
   /// scheduler.cpp.
@@ -70,6 +74,13 @@ Duration effective_interval(Duration interval) noexcept;
 /// time is congruent to `jitter` modulo `interval` (system_now gives the correspondence).
 SteadyTime first_slot(Duration jitter, Duration interval, SteadyTime now,
                       std::chrono::system_clock::time_point system_now) noexcept;
+
+/// The slot of the second probe after an early first probe that started at `first`: the first
+/// stable slot at least half an interval later, so the first two probes are never closer than
+/// interval / 2 and later ones keep the stable phase.
+SteadyTime slot_after_early_probe(Duration jitter, Duration interval, SteadyTime first,
+                                  SteadyTime now,
+                                  std::chrono::system_clock::time_point system_now) noexcept;
 
 /// The slot after `slot`, skipping the ones already in the past at `now`; `skipped` receives
 /// how many were skipped.

@@ -43,6 +43,15 @@ SteadyTime first_slot(Duration jitter, Duration interval, SteadyTime now,
   return now + Duration(past == 0 ? 0 : period - past);
 }
 
+SteadyTime slot_after_early_probe(Duration jitter, Duration interval, SteadyTime first,
+                                  SteadyTime now,
+                                  std::chrono::system_clock::time_point system_now) noexcept {
+  const SteadyTime earliest = first + effective_interval(interval) / 2;
+  const auto system_at_earliest =
+      system_now + std::chrono::duration_cast<std::chrono::system_clock::duration>(earliest - now);
+  return first_slot(jitter, interval, earliest, system_at_earliest);
+}
+
 SteadyTime next_slot(SteadyTime slot, Duration interval, SteadyTime now,
                      std::uint64_t& skipped) noexcept {
   const auto period = effective_interval(interval);

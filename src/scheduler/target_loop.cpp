@@ -75,9 +75,12 @@ asio::awaitable<ProbeResult> guarded_probe(Scheduler::State& state, prober::Prob
 asio::awaitable<void> target_loop(std::shared_ptr<Scheduler::State> state,
                                   std::shared_ptr<Run> run) {
   const auto interval = effective_interval(run->target.interval);
+  const auto phase = jitter(run->target.info.key, interval);
   asio::steady_timer timer(state->io);
-  auto slot = first_slot(jitter(run->target.info.key, interval), interval, steady_clock::now(),
-                         std::chrono::system_clock::now());
+  auto slot = first_slot(phase, interval, steady_clock::now(), std::chrono::system_clock::now());
+  // The first round: soon after start or reload (ramped), unless the stable slot comes first.
+  bool early = run->first_probe && *run->first_probe < slot;
+  if (early) slot = *run->first_probe;
   try {
     while (!run->stopped) {
       timer.expires_at(slot);
@@ -85,6 +88,12 @@ asio::awaitable<void> target_loop(std::shared_ptr<Scheduler::State> state,
       if (run->stopped) break;
       const auto outcome = co_await run_slot(*state, *run, slot, interval);
       if (outcome == SlotOutcome::stopped) break;
+      if (early) {  // back to the stable phase, at least half an interval later
+        early = false;
+        slot = slot_after_early_probe(phase, interval, slot, steady_clock::now(),
+                                      std::chrono::system_clock::now());
+        continue;
+      }
       if (outcome == SlotOutcome::skipped) {
         slot += interval;  // the permit wait ran until this slot: take it without waiting
         continue;

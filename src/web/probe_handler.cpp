@@ -23,12 +23,6 @@ std::string endpoint_of(const ProbeAddress& target) {
   return net::format_endpoint(target.address, target.port);
 }
 
-bool parse_port(std::string_view text, std::uint16_t& port) {
-  const auto parsed = net::parse_port(text);
-  if (parsed) port = *parsed;
-  return parsed.has_value();
-}
-
 std::string default_server_name(const ProbeAddress& target, const std::string& module,
                                 const config::Config& config) {
   const config::Target* same_endpoint = nullptr;
@@ -75,40 +69,6 @@ std::string debug_text(const std::string& endpoint, const std::string& module,
 }
 
 }  // namespace
-
-std::optional<ProbeAddress> parse_probe_target(std::string_view text, std::string& problem) {
-  ProbeAddress target;
-  target.port_given = text.starts_with('[') ? text.find("]:") != std::string_view::npos
-                                            : std::count(text.begin(), text.end(), ':') == 1;
-  std::string_view host = text;
-  if (!text.empty() && text.front() == '[') {
-    const auto close = text.find(']');
-    host = text.substr(1, close == std::string_view::npos ? 0 : close - 1);
-    const std::string_view rest =
-        close == std::string_view::npos ? std::string_view{} : text.substr(close + 1);
-    if (close == std::string_view::npos || host.find(':') == std::string_view::npos ||
-        (!rest.empty() && (rest.front() != ':' || !parse_port(rest.substr(1), target.port)))) {
-      problem = "malformed target: want ADDRESS, ADDRESS:PORT or [IPv6]:PORT";
-      return std::nullopt;
-    }
-  } else if (std::count(text.begin(), text.end(), ':') == 1) {  // IPv4:port
-    const auto colon = text.find(':');
-    host = text.substr(0, colon);
-    if (!parse_port(text.substr(colon + 1), target.port)) {
-      problem = "malformed target: the port must be 1 to 65535";
-      return std::nullopt;
-    }
-  }
-  const auto ip = net::canonical_ip(host);
-  if (!ip) {
-    problem = text.empty() ? "missing target parameter"
-                           : "malformed target: want an IP address (names are not resolved), "
-                             "optionally with :PORT ([IPv6]:PORT)";
-    return std::nullopt;
-  }
-  target.address = *ip;
-  return target;
-}
 
 Duration probe_timeout(Duration module_timeout, std::string_view header, Duration margin) {
   Duration timeout = module_timeout;
@@ -176,7 +136,8 @@ std::variant<ProbeRequest, http::Response> parse_request(const http::Request& re
   }
   std::string problem;
   const std::string* target_text = query_param(request, "target");
-  auto target = parse_probe_target(target_text ? *target_text : "", problem);
+  if (!target_text || target_text->empty()) return plain(400, "missing target parameter");
+  auto target = net::parse_target_address(*target_text, problem);
   if (!target) return plain(400, problem);
   if (!target->port_given) {
     target->port = config::default_port(module->second.protocol, module->second.tls.mode);

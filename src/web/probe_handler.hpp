@@ -4,7 +4,8 @@
 /// answered with that probe's series only (blackbox_exporter's multi-target pattern).
 ///
 /// Rules (README "On-demand probing"):
-/// - target: an IP literal, "[v6]:port" or "v4:port" (port default: the module's protocol's,
+/// - target: net::parse_target_address: an IP literal, "[v6]:port" or "v4:port" (port default: the
+/// module's protocol's,
 ///   config::default_port: 25, 587, 143, 993, ...); names are not
 ///   resolved. Malformed: 400. Unknown or missing module: 400.
 /// - Not an open proxy: the address AND port must be those of a configured target (any module,
@@ -29,19 +30,13 @@
 
 #include "starttls_exporter/duration.hpp"
 #include "starttls_exporter/http_server.hpp"
+#include "starttls_exporter/net.hpp"
 #include "starttls_exporter/reloader.hpp"
 #include "starttls_exporter/scheduler.hpp"
 
 namespace starttls_exporter::web {
 
-struct ProbeAddress {
-  std::string address;  ///< canonical IP literal, no brackets
-  std::uint16_t port = 25;
-  bool port_given = false;  ///< false: the module's protocol and TLS mode choose the port
-};
-
-/// Parses the target parameter. Returns nullopt and sets `problem` (one line) when malformed.
-std::optional<ProbeAddress> parse_probe_target(std::string_view text, std::string& problem);
+using ProbeAddress = net::TargetAddress;
 
 /// The probe's timeout: see the rules above. An absent, malformed or non-positive header
 /// leaves the module timeout. Never below 1 ms.

@@ -59,3 +59,54 @@ TEST_CASE("parse_listen_address") {
     CHECK_THROWS_AS(net::parse_listen_address(bad), std::invalid_argument);
   }
 }
+
+TEST_CASE("parse_target_address: the syntax /probe and the probe command share") {
+  struct Case {
+    const char* text;
+    const char* address;  ///< nullptr: malformed
+    int port;
+    bool port_given = false;  ///< else handle_probe takes the module's default port
+  };
+  const Case cases[] = {
+      {"192.0.2.25", "192.0.2.25", 25},
+      {"192.0.2.25:587", "192.0.2.25", 587, true},
+      {"192.0.2.25:25", "192.0.2.25", 25, true},
+      {"2001:DB8::25", "2001:db8::25", 25},
+      {"[2001:db8::25]:2525", "2001:db8::25", 2525, true},
+      {"[::1]", "::1", 25},
+      {"::1", "::1", 25},
+      {"", nullptr, 0},
+      {"mx.example.com", nullptr, 0},
+      {"mx.example.com:25", nullptr, 0},
+      {"192.0.2.25:", nullptr, 0},
+      {"192.0.2.25:0", nullptr, 0},
+      {"192.0.2.25:65536", nullptr, 0},
+      {"192.0.2.25:25x", nullptr, 0},
+      {"[192.0.2.25]:25", nullptr, 0},
+      {"[::1]25", nullptr, 0},
+      {"[::1", nullptr, 0},
+      {"192.0.2.256", nullptr, 0},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.text);
+    std::string problem;
+    const auto target = net::parse_target_address(c.text, problem);
+    if (c.address == nullptr) {
+      CHECK_FALSE(target);
+      CHECK_FALSE(problem.empty());
+    } else {
+      REQUIRE(target);
+      CHECK(target->address == c.address);
+      CHECK(target->port == c.port);
+      CHECK(target->port_given == c.port_given);
+    }
+  }
+}
+
+TEST_CASE("parse_target_address says that names are not resolved") {
+  std::string problem;
+  CHECK_FALSE(net::parse_target_address("mx.example.com", problem));
+  CHECK(problem.starts_with("names are not resolved"));
+  CHECK_FALSE(net::parse_target_address("", problem));
+  CHECK(problem == "missing target");
+}

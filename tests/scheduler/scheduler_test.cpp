@@ -72,7 +72,7 @@ TEST_CASE("a hanging target delays no other target") {
   CHECK(latest(store, "127.0.0.2:25/smtp")->success);
 }
 
-TEST_CASE("probes start on the target's slots, one interval apart") {
+TEST_CASE("after the early first probe, probes start on the target's slots, one interval apart") {
   asio::io_context io;
   store::ResultStore store;
   FakeProber fake;
@@ -80,21 +80,52 @@ TEST_CASE("probes start on the target's slots, one interval apart") {
   Guard guard(io, scheduler, 20s);
   scheduler.apply({make_target("127.0.0.1", 100ms, 1s)});
   fake.on_finish = [&](const std::string& address) {
-    if (fake.completed[address] == 4) guard.finish();
+    if (fake.completed[address] == 5) guard.finish();
   };
   io.run();
   const auto& starts = fake.starts["127.0.0.1"];
-  REQUIRE(starts.size() == 4);
+  REQUIRE(starts.size() == 5);
+  // The first probe is the first round's (at once); the second waits for the first stable
+  // slot at least half an interval later.
+  CHECK(starts[1] - starts[0] >= 50ms - 5ms);
+  CHECK(starts[1] - starts[0] <= 150ms + 50ms);
   // Slots are exact multiples of the interval (no drift, nothing early); a start lags its slot
-  // by its measured lag, so span = 3 intervals + lag(last) - lag(first), within the total lag.
+  // by its measured lag, so span = 3 intervals + lag(last) - lag(second), within the total lag.
   // The fake notes its start a moment after the scheduler does: 5 ms of slack for that.
   const auto lag = std::chrono::duration_cast<steady_clock::duration>(
       std::chrono::duration<double>(scheduler.lag_histogram().sum_seconds));
-  CHECK(scheduler.lag_histogram().count == 4);
-  const auto span = starts.back() - starts.front();
+  CHECK(scheduler.lag_histogram().count == 5);
+  const auto span = starts.back() - starts[1];
   CHECK(span + lag + 5ms >= 300ms);
   CHECK(span <= 300ms + lag + 5ms);
   for (std::size_t i = 1; i < starts.size(); ++i) CHECK(starts[i] > starts[i - 1]);
+}
+
+TEST_CASE(
+    "the first round probes new targets soon, ramped at kFirstRoundRate, not at their slots") {
+  asio::io_context io;
+  store::ResultStore store;
+  FakeProber fake;
+  Scheduler scheduler(io, store, fake.function(), 100);
+  Guard guard(io, scheduler, 20s);
+  std::vector<ScheduledTarget> targets;
+  for (int i = 1; i <= 5; ++i)
+    targets.push_back(make_target("127.0.0." + std::to_string(i), 1h, 1s));
+  const auto applied = steady_clock::now();
+  scheduler.apply(targets);
+  int done = 0;
+  fake.on_finish = [&](const std::string&) {
+    if (++done == 5) guard.finish();
+  };
+  io.run();
+  const auto step = std::chrono::duration_cast<steady_clock::duration>(1s) / kFirstRoundRate;
+  for (int i = 1; i <= 5; ++i) {
+    const auto& starts = fake.starts["127.0.0." + std::to_string(i)];
+    CAPTURE(i);
+    REQUIRE(starts.size() == 1);                   // the next slot is up to an hour away
+    CHECK(starts[0] - applied >= step * (i - 1));  // ramped, in config order
+  }
+  CHECK(fake.starts["127.0.0.5"][0] - applied < 10s);  // not an hour
 }
 
 TEST_CASE("apply() keeps unchanged targets, restarts changed ones, stops removed ones") {

@@ -1,0 +1,29 @@
+#pragma once
+/// \file
+/// The keys the configuration loader accepts, section by section: the one list the loader
+/// checks files against and the README's configuration table is checked against (tests/docs).
+
+#include <array>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace starttls_exporter::config::keys {
+
+inline constexpr std::array<std::string_view, 4> kTop{"global", "modules", "targets",
+                                                      "probe_allowed_cidrs"};
+inline constexpr std::array<std::string_view, 4> kGlobal{"interval", "timeout", "concurrency",
+                                                         "scrape_timeout_margin"};
+inline constexpr std::array<std::string_view, 5> kModule{"protocol", "timeout", "ehlo_name", "tls",
+                                                         "source_address"};
+inline constexpr std::array<std::string_view, 4> kModuleTls{"ca_file", "mode", "min_version",
+                                                            "legacy_probe"};
+inline constexpr std::array<std::string_view, 6> kTarget{"address",     "port",     "module",
+                                                         "server_name", "interval", "labels"};
+
+/// Every leaf key as the README writes it: "global.interval", "modules.NAME.tls.ca_file",
+/// "targets[].labels", "probe_allowed_cidrs". Sections themselves ("modules.NAME.tls") are
+/// not listed; their keys are.
+std::vector<std::string> documented_paths();
+
+}  // namespace starttls_exporter::config::keys

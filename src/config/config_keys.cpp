@@ -1,0 +1,17 @@
+#include "starttls_exporter/config_keys.hpp"
+
+namespace starttls_exporter::config::keys {
+
+std::vector<std::string> documented_paths() {
+  std::vector<std::string> out;
+  for (const auto key : kGlobal) out.push_back("global." + std::string(key));
+  out.emplace_back("probe_allowed_cidrs");
+  for (const auto key : kModule) {
+    if (key != "tls") out.push_back("modules.NAME." + std::string(key));
+  }
+  for (const auto key : kModuleTls) out.push_back("modules.NAME.tls." + std::string(key));
+  for (const auto key : kTarget) out.push_back("targets[]." + std::string(key));
+  return out;
+}
+
+}  // namespace starttls_exporter::config::keys
