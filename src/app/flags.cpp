@@ -79,7 +79,7 @@ Flags parse_flags(const std::vector<std::string>& args) {
 std::string usage() {
   return std::string(
              "usage: starttls_exporter [flags]\n"
-             "       starttls_exporter probe ADDRESS[:PORT] [flags]   (one probe now; probe --help)\n"
+             "       starttls_exporter probe ADDRESS[:PORT] [flags]   (one probe now)\n"
              "\n"
              "Probes mail servers' TLS (SMTP, submission, LMTP, IMAP, POP3, ManageSieve; STARTTLS\n"
              "or implicit TLS) and serves the results to Prometheus.\n"

@@ -60,8 +60,7 @@ bool parse_bool(const Entry& entry, const Reader& reader) {
 // tls.ca_file: read once now (Reader::named_file); the trust store is built from these bytes.
 TlsSettings parse_tls(const Entry& entry, const Reader& reader) {
   TlsSettings tls;
-  const Fields fields =
-      reader.fields(entry.value, entry.path, keys::kModuleTls);
+  const Fields fields = reader.fields(entry.value, entry.path, keys::kModuleTls);
   if (const Entry* e = fields.find("min_version")) tls.min_version = parse_min_version(*e, reader);
   if (const Entry* e = fields.find("legacy_probe")) tls.legacy_probe = parse_bool(*e, reader);
   if (const Entry* e = fields.find("mode")) {
@@ -150,8 +149,7 @@ Config build_config(const YAML::Node& root, const Reader& reader) {
                 "the top level must be a mapping with the keys global, modules and targets, got " +
                     std::string(describe(root)));
   }
-  const Fields top =
-      reader.fields(root, "", keys::kTop);
+  const Fields top = reader.fields(root, "", keys::kTop);
 
   Config config;
   config.source_file = reader.file();

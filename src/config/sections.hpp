@@ -30,5 +30,4 @@ using OwnTimeouts = std::set<std::string, std::less<>>;
 std::vector<Target> parse_targets(const Entry* entry, const Config& config,
                                   const OwnTimeouts& own_timeouts, const Reader& reader);
 
-
 }  // namespace starttls_exporter::config::detail

@@ -72,8 +72,7 @@ Target parse_target(const YAML::Node& item, const std::string& path, const Confi
     reader.fail(reader.location(item), path,
                 "expected a mapping with at least address and module, got nothing");
   }
-  const Fields fields =
-      reader.fields(item, path, keys::kTarget);
+  const Fields fields = reader.fields(item, path, keys::kTarget);
   for (const char* required : {"address", "module"}) {
     if (fields.find(required) == nullptr) {
       reader.fail(reader.location(item), fields.child_path(required), "required key is missing");

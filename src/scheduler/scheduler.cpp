@@ -67,9 +67,9 @@ void apply_now(const std::shared_ptr<State>& state, std::vector<ScheduledTarget>
   // The first round ramps at kFirstRoundRate in config order, so a large config does not
   // reach the network in one burst; the concurrency limit still applies on top.
   const auto now = std::chrono::steady_clock::now();
-  const auto step = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                        std::chrono::seconds(1)) /
-                    kFirstRoundRate;
+  const auto step =
+      std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::seconds(1)) /
+      kFirstRoundRate;
   for (std::size_t i = 0; i < fresh.size(); ++i) {
     fresh[i]->first_probe = now + step * static_cast<long>(i);
     start_run(state, fresh[i]);
