@@ -124,6 +124,45 @@ struct IpNetwork {
   bool contains(std::string_view address) const;
 };
 
+/// A DNS server the resolver forwards to (dns.resolver): "IP" or "IP:PORT" ("[IPv6]:PORT").
+struct ResolverAddress {
+  std::string ip;  ///< canonical IP literal
+  std::uint16_t port = 53;
+};
+
+/// Which address records of an MX host are looked up and probed (dns.address_family).
+enum class AddressFamilies { any, ipv4, ipv6 };
+
+/// The dns section: how mail domains are resolved (DNSSEC validated by the exporter itself).
+struct DnsSettings {
+  /// Where queries go; empty: the nameservers of /etc/resolv.conf.
+  std::vector<ResolverAddress> resolvers;
+  /// The DNSSEC trust anchor (DS or DNSKEY records, zone-file lines), read once at load when
+  /// domains are configured; default /usr/share/dns/root.key (package dns-root-data).
+  LoadedFile trust_anchor;
+  SourceLocation trust_anchor_location;
+  Duration timeout = std::chrono::seconds(5);       ///< one lookup
+  Duration min_refresh = std::chrono::seconds(60);  ///< record TTLs are clamped to
+  Duration max_refresh = std::chrono::hours(1);     ///< [min_refresh, max_refresh]
+  /// Reserved addresses (loopback, RFC 1918, ...) inside these networks are probed anyway.
+  std::vector<IpNetwork> allowed_reserved_cidrs;
+  AddressFamilies address_family = AddressFamilies::any;
+  int max_mx_hosts = 10;            ///< MX hosts per domain; more are reported, not probed
+  int max_addresses_per_host = 10;  ///< per MX host and family; more are reported, not probed
+};
+
+/// One mail domain (domains[]): its MX hosts and their addresses are found by DNS and probed.
+struct Domain {
+  std::string name;  ///< lower case, no trailing dot ("example.com")
+  std::string module;
+  std::optional<std::uint16_t> port;          ///< unset: the module's protocol's port
+  Duration interval{0};                       ///< effective: the domain's own, else global.interval
+  std::map<std::string, std::string> labels;  ///< on the domain's series
+};
+
+/// The path every domain's trust anchor defaults to.
+inline constexpr const char* kDefaultTrustAnchorFile = "/usr/share/dns/root.key";
+
 struct Config {
   std::string source_file;
   std::string source_text;  ///< the bytes that were parsed: what /config serves
@@ -132,6 +171,8 @@ struct Config {
   std::vector<Target> targets;
   /// Addresses /probe may connect to besides the configured targets' address:port pairs.
   std::vector<IpNetwork> probe_allowed_cidrs;
+  DnsSettings dns;
+  std::vector<Domain> domains;
 };
 
 /// Parses "ADDRESS/PREFIX" or a bare address. Returns nullopt and sets `problem` when `text` is

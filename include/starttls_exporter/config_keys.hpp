@@ -10,8 +10,8 @@
 
 namespace starttls_exporter::config::keys {
 
-inline constexpr std::array<std::string_view, 4> kTop{"global", "modules", "targets",
-                                                      "probe_allowed_cidrs"};
+inline constexpr std::array<std::string_view, 6> kTop{
+    "global", "modules", "targets", "probe_allowed_cidrs", "dns", "domains"};
 inline constexpr std::array<std::string_view, 4> kGlobal{"interval", "timeout", "concurrency",
                                                          "scrape_timeout_margin"};
 inline constexpr std::array<std::string_view, 5> kModule{"protocol", "timeout", "ehlo_name", "tls",
@@ -20,6 +20,13 @@ inline constexpr std::array<std::string_view, 4> kModuleTls{"ca_file", "mode", "
                                                             "legacy_probe"};
 inline constexpr std::array<std::string_view, 6> kTarget{"address",     "port",     "module",
                                                          "server_name", "interval", "labels"};
+
+inline constexpr std::array<std::string_view, 9> kDns{
+    "resolver",       "trust_anchor_file", "timeout",
+    "min_refresh",    "max_refresh",       "allowed_reserved_cidrs",
+    "address_family", "max_mx_hosts",      "max_addresses_per_host"};
+inline constexpr std::array<std::string_view, 5> kDomain{"domain", "module", "port", "interval",
+                                                         "labels"};
 
 /// Every leaf key as the README writes it: "global.interval", "modules.NAME.tls.ca_file",
 /// "targets[].labels", "probe_allowed_cidrs". Sections themselves ("modules.NAME.tls") are

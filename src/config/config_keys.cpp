@@ -11,6 +11,8 @@ std::vector<std::string> documented_paths() {
   }
   for (const auto key : kModuleTls) out.push_back("modules.NAME.tls." + std::string(key));
   for (const auto key : kTarget) out.push_back("targets[]." + std::string(key));
+  for (const auto key : kDns) out.push_back("dns." + std::string(key));
+  for (const auto key : kDomain) out.push_back("domains[]." + std::string(key));
   return out;
 }
 

@@ -118,7 +118,8 @@ Module parse_module(const Entry& entry, const Global& global, OwnTimeouts& own_t
   return module;
 }
 
-// probe_allowed_cidrs: a sequence of networks (an empty key is an empty list).
+}  // namespace
+
 std::vector<IpNetwork> parse_allowed_cidrs(const Entry& entry, const Reader& reader) {
   std::vector<IpNetwork> networks;
   if (entry.value.IsNull()) return networks;
@@ -137,8 +138,6 @@ std::vector<IpNetwork> parse_allowed_cidrs(const Entry& entry, const Reader& rea
   return networks;
 }
 
-}  // namespace
-
 Config build_config(const YAML::Node& root, const Reader& reader) {
   if (root.IsNull()) {
     reader.fail({reader.file(), 1, 1}, "",
@@ -146,7 +145,8 @@ Config build_config(const YAML::Node& root, const Reader& reader) {
   }
   if (!root.IsMap()) {
     reader.fail(reader.location(root), "",
-                "the top level must be a mapping with the keys global, modules and targets, got " +
+                "the top level must be a mapping with the keys global, modules, targets, dns "
+                "and domains, got " +
                     std::string(describe(root)));
   }
   const Fields top = reader.fields(root, "", keys::kTop);
@@ -166,6 +166,9 @@ Config build_config(const YAML::Node& root, const Reader& reader) {
   if (const Entry* cidrs = top.find("probe_allowed_cidrs")) {
     config.probe_allowed_cidrs = parse_allowed_cidrs(*cidrs, reader);
   }
+  config.domains = parse_domains(top.find("domains"), config, own_timeouts, reader);
+  config.dns =
+      parse_dns(top.find("dns"), config.domains.empty() ? nullptr : top.find("domains"), reader);
   return config;
 }
 

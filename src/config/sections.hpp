@@ -7,6 +7,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -29,5 +30,28 @@ using OwnTimeouts = std::set<std::string, std::less<>>;
 /// global settings and the modules; the targets get the effective interval.
 std::vector<Target> parse_targets(const Entry* entry, const Config& config,
                                   const OwnTimeouts& own_timeouts, const Reader& reader);
+
+/// A sequence of networks such as [127.0.0.0/8] (an empty key is an empty list).
+std::vector<IpNetwork> parse_allowed_cidrs(const Entry& entry, const Reader& reader);
+
+/// The module an entry names; fails naming the defined ones.
+const Module& find_module(const Entry& entry, const Config& config, const Reader& reader);
+
+/// A `labels:` mapping of static labels (names and values checked).
+std::map<std::string, std::string> parse_labels(const Entry& entry, const Reader& reader);
+
+/// Fails at `interval` (else at `item`, `path`) unless `module`'s timeout is below `value`.
+void check_timeout_below_interval(const Module& module, Duration value, const Entry* interval,
+                                  const YAML::Node& item, const std::string& path,
+                                  const OwnTimeouts& own_timeouts, const Reader& reader);
+
+/// The `domains` sequence (`entry` may be null). `config` must hold global and the modules.
+std::vector<Domain> parse_domains(const Entry* entry, const Config& config,
+                                  const OwnTimeouts& own_timeouts, const Reader& reader);
+
+/// The `dns` section (`entry` may be null: defaults). The trust anchor is read when `domains`
+/// (the domains key, null when none are configured) is set; errors about the default one are
+/// located there.
+DnsSettings parse_dns(const Entry* entry, const Entry* domains, const Reader& reader);
 
 }  // namespace starttls_exporter::config::detail

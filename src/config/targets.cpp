@@ -35,36 +35,6 @@ std::optional<std::string> family_mismatch(const std::string& address, const Mod
          family(module.source_address) + ": a probe cannot bind one and connect to the other";
 }
 
-const Module& find_module(const Entry& entry, const Config& config, const Reader& reader) {
-  const std::string name = reader.scalar(entry, "a module name");
-  const auto it = config.modules.find(name);
-  if (it != config.modules.end()) return it->second;
-  std::string defined;
-  for (const auto& [known, module] : config.modules) {
-    defined += (defined.empty() ? "" : ", ") + known;
-  }
-  reader.fail(entry,
-              "unknown module " + quote(name) +
-                  (defined.empty() ? " (no modules are defined)" : " (defined: " + defined + ")"));
-}
-
-std::map<std::string, std::string> parse_labels(const Entry& entry, const Reader& reader) {
-  std::map<std::string, std::string> labels;
-  const Fields fields = reader.fields(entry.value, entry.path, {});
-  for (const Entry& label : fields.all()) {
-    if (const auto problem = label_name_problem(label.name)) {
-      reader.fail(reader.location(label.key), label.path, *problem);
-    }
-    std::string value = reader.scalar(label, "a label value");
-    if (value.empty()) {
-      reader.fail(label, "label value must not be empty (Prometheus treats it as no label)");
-    }
-    if (const auto problem = label_value_problem(value)) reader.fail(label, *problem);
-    labels.emplace(label.name, std::move(value));
-  }
-  return labels;
-}
-
 // One element of the sequence; `path` is "targets[i]".
 Target parse_target(const YAML::Node& item, const std::string& path, const Config& config,
                     const OwnTimeouts& own_timeouts, const Reader& reader) {
@@ -99,21 +69,56 @@ Target parse_target(const YAML::Node& item, const std::string& path, const Confi
   if (interval != nullptr) target.interval = reader.duration(*interval);
   if (const Entry* e = fields.find("labels")) target.labels = parse_labels(*e, reader);
 
-  if (module.timeout >= target.interval) {
-    const std::string timeout_from = own_timeouts.contains(module.name)
-                                         ? "modules." + module.name + ".timeout"
-                                         : std::string("global.timeout");
-    const std::string problem = "the timeout " + format_duration(module.timeout) + " (" +
-                                timeout_from + ") must be shorter than the interval " +
-                                format_duration(target.interval) +
-                                (interval != nullptr ? "" : " (global.interval)");
-    if (interval != nullptr) reader.fail(*interval, problem);
-    reader.fail(reader.location(item), path, problem);
-  }
+  check_timeout_below_interval(module, target.interval, interval, item, path, own_timeouts, reader);
   return target;
 }
 
 }  // namespace
+
+void check_timeout_below_interval(const Module& module, Duration value, const Entry* interval,
+                                  const YAML::Node& item, const std::string& path,
+                                  const OwnTimeouts& own_timeouts, const Reader& reader) {
+  if (module.timeout < value) return;
+  const std::string timeout_from = own_timeouts.contains(module.name)
+                                       ? "modules." + module.name + ".timeout"
+                                       : std::string("global.timeout");
+  const std::string problem = "the timeout " + format_duration(module.timeout) + " (" +
+                              timeout_from + ") must be shorter than the interval " +
+                              format_duration(value) +
+                              (interval != nullptr ? "" : " (global.interval)");
+  if (interval != nullptr) reader.fail(*interval, problem);
+  reader.fail(reader.location(item), path, problem);
+}
+
+const Module& find_module(const Entry& entry, const Config& config, const Reader& reader) {
+  const std::string name = reader.scalar(entry, "a module name");
+  const auto it = config.modules.find(name);
+  if (it != config.modules.end()) return it->second;
+  std::string defined;
+  for (const auto& [known, module] : config.modules) {
+    defined += (defined.empty() ? "" : ", ") + known;
+  }
+  reader.fail(entry,
+              "unknown module " + quote(name) +
+                  (defined.empty() ? " (no modules are defined)" : " (defined: " + defined + ")"));
+}
+
+std::map<std::string, std::string> parse_labels(const Entry& entry, const Reader& reader) {
+  std::map<std::string, std::string> labels;
+  const Fields fields = reader.fields(entry.value, entry.path, {});
+  for (const Entry& label : fields.all()) {
+    if (const auto problem = label_name_problem(label.name)) {
+      reader.fail(reader.location(label.key), label.path, *problem);
+    }
+    std::string value = reader.scalar(label, "a label value");
+    if (value.empty()) {
+      reader.fail(label, "label value must not be empty (Prometheus treats it as no label)");
+    }
+    if (const auto problem = label_value_problem(value)) reader.fail(label, *problem);
+    labels.emplace(label.name, std::move(value));
+  }
+  return labels;
+}
 
 std::vector<Target> parse_targets(const Entry* entry, const Config& config,
                                   const OwnTimeouts& own_timeouts, const Reader& reader) {

@@ -148,3 +148,61 @@ basic_auth_users:
     CHECK(error_of([&] { load_web_config(file); }) == file + c.message);
   }
 }
+
+TEST_CASE("dns and domains: defaults, normalised names, located errors") {
+  TempDir dir;
+  const auto anchor = dir.file("anchor.key", "sxt. IN DNSKEY 257 3 13 AAAA\n");
+  const std::string head = "modules:\n  m: {}\n";
+  const Config config =
+      parse_config(head +
+                       "dns:\n  resolver: [127.0.0.1:5353, \"[::1]:53\", 127.0.0.2]\n"
+                       "  trust_anchor_file: " +
+                       anchor +
+                       "\n"
+                       "  allowed_reserved_cidrs: [127.0.0.0/8]\n"
+                       "  address_family: ipv4\n"
+                       "domains:\n  - {domain: Example.COM., module: m, port: 2525}\n",
+                   (dir.path / "c.yml").string());
+  REQUIRE(config.dns.resolvers.size() == 3);
+  CHECK(config.dns.resolvers[0].port == 5353);
+  CHECK(config.dns.resolvers[1].ip == "::1");
+  CHECK(config.dns.resolvers[2].port == 53);
+  CHECK(config.dns.trust_anchor.bytes == "sxt. IN DNSKEY 257 3 13 AAAA\n");
+  CHECK(config.dns.address_family == AddressFamilies::ipv4);
+  CHECK(config.dns.timeout == 5s);
+  CHECK(config.dns.min_refresh == 60s);
+  REQUIRE(config.domains.size() == 1);
+  CHECK(config.domains[0].name == "example.com");
+  CHECK(config.domains[0].port == 2525);
+  CHECK(config.domains[0].interval == 60s);
+
+  struct Case {
+    std::string yaml;
+    std::string message;
+  };
+  const Case cases[] = {
+      {"domains:\n  - {domain: 192.0.2.1, module: m}\n",
+       "c.yml:4:14: domains[0].domain: \"192.0.2.1\" is an IP address: list it under targets "
+       "instead"},
+      {"domains:\n  - {domain: \"a b\", module: m}\n",
+       "c.yml:4:14: domains[0].domain: \"a b\" is not a valid domain name"},
+      {"domains:\n  - {domain: x.org, module: nope}\n",
+       "c.yml:4:29: domains[0].module: unknown module"},
+      {"dns:\n  resolver: mx.example.com\n",
+       "c.yml:4:13: dns.resolver: \"mx.example.com\" is not a resolver address"},
+      {"dns:\n  trust_anchor_file: missing.key\ndomains: []\n",
+       "c.yml:4:22: dns.trust_anchor_file: cannot read \"missing.key\""},
+      {"dns:\n  min_refresh: 2h\n",
+       "c.yml:4:16: dns.min_refresh: must not be above dns.max_refresh"},
+      {"dns:\n  address_family: ip5\n",
+       "c.yml:4:19: dns.address_family: expected any, ipv4 or ipv6"},
+      {"domains:\n  - {domain: x.org, module: m}\n  - {domain: X.org, module: m}\n",
+       "c.yml:5:5: domains[1]: duplicate domain x.org with module m"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.yaml);
+    const std::string error =
+        error_of([&] { parse_config(head + c.yaml, (dir.path / "c.yml").string()); });
+    CHECK(error.find((dir.path / c.message).string()) == 0);
+  }
+}

@@ -1,0 +1,79 @@
+#pragma once
+/// \file
+/// A mail domain's path as a sender finds it (RFC 5321 §5.1, RFC 7505): its MX hosts in
+/// preference order and each host's addresses, with the DNSSEC status of every answer the
+/// verdict depends on. Built by resolve_mail_path from DNS answers (src/dns).
+
+#include <asio/awaitable.hpp>
+
+#include <functional>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "starttls_exporter/config.hpp"
+#include "starttls_exporter/dns.hpp"
+
+namespace starttls_exporter::dns {
+
+/// Why a domain is not (fully) deliverable as resolved. A fixed set: each value is one
+/// `reason` label of probe_domain_failure_info; address_failed is added by the metrics when
+/// a probed address's last probe failed.
+enum class DomainFailure {
+  mx_lookup_failed,       ///< the MX lookup failed (SERVFAIL, resolver error)
+  dns_bogus,              ///< an answer the verdict depends on failed DNSSEC validation
+  dns_timeout,            ///< a lookup got no answer before dns.timeout
+  nxdomain,               ///< the domain does not exist
+  null_mx,                ///< "MX 0 ." (RFC 7505): the domain accepts no mail
+  no_addresses,           ///< no MX host has an address that may be probed
+  address_reserved,       ///< an MX host has an address in a reserved range (not probed)
+  address_lookup_failed,  ///< an MX host's A or AAAA lookup failed (SERVFAIL, error)
+  too_many_hosts,         ///< more MX hosts than dns.max_mx_hosts: the rest are not probed
+  too_many_addresses,     ///< more addresses than dns.max_addresses_per_host on a host
+  address_failed,         ///< (metrics) a probed address's last probe failed
+};
+std::string_view to_string(DomainFailure failure) noexcept;
+const std::vector<DomainFailure>& all_domain_failures();
+
+struct ReservedAddress {
+  std::string address;
+  std::string range;  ///< loopback, private, cgnat, link_local, documentation, multicast, ...
+};
+
+struct MxHost {
+  std::string name;  ///< as the MX record names it (the domain itself when implicit)
+  std::uint16_t preference = 0;
+  std::string canonical_name;             ///< after CNAMEs; equal to name when there was none
+  std::vector<std::string> addresses;     ///< to probe, A records first, each host's order kept
+  std::vector<ReservedAddress> reserved;  ///< found but not probed
+  bool secure = true;  ///< its address answers validated (vacuously true before lookups)
+};
+
+struct MailPath {
+  std::string domain;
+  bool resolved = false;     ///< the MX answer was usable (data, or nodata for implicit MX)
+  bool implicit_mx = false;  ///< no MX records: the domain itself is the MX host
+  bool null_mx = false;
+  std::vector<MxHost> hosts;  ///< in preference order, at most dns.max_mx_hosts
+  bool secure = false;        ///< the MX answer and every address answer validated secure
+  std::set<DomainFailure> failures;
+  std::optional<SystemTime> signature_expiry;  ///< earliest RRSIG expiration relied on
+  std::chrono::seconds ttl{0};                 ///< the smallest TTL of the answers (0 when none)
+  std::size_t address_count() const;
+};
+
+/// The reserved range `address` (a canonical IP literal) lies in, or "" when it is a public
+/// address. IPv4-mapped IPv6 is its own range.
+std::string reserved_range(std::string_view address);
+
+/// How lookups are made: Resolver::lookup in production, a table in tests.
+using LookupFunction = std::function<asio::awaitable<Answer>(std::string, RecordType)>;
+
+/// Resolves `domain`'s mail path under the dns settings' bounds, address families and
+/// allowed reserved ranges. Never throws except std::bad_alloc.
+asio::awaitable<MailPath> resolve_mail_path(LookupFunction lookup, std::string domain,
+                                            const config::DnsSettings& settings);
+
+}  // namespace starttls_exporter::dns

@@ -1,0 +1,187 @@
+// resolve_mail_path: RFC 5321 §5.1 (MX in preference order; no MX: the domain itself, the
+// "implicit MX"), RFC 7505 (null MX), and the exporter's bounds and address rules.
+#include "starttls_exporter/mail_path.hpp"
+
+#include <algorithm>
+
+namespace starttls_exporter::dns {
+namespace {
+
+/// Records an answer's TTL, signature expiry and DNSSEC status in `path`.
+void note(MailPath& path, const Answer& answer) {
+  if (answer.ttl.count() > 0 && (path.ttl.count() == 0 || answer.ttl < path.ttl)) {
+    path.ttl = answer.ttl;
+  }
+  if (answer.signature_expiry &&
+      (!path.signature_expiry || *answer.signature_expiry < *path.signature_expiry)) {
+    path.signature_expiry = answer.signature_expiry;
+  }
+}
+
+/// The failure an unusable answer stands for, or nullopt when it is usable.
+std::optional<DomainFailure> failure_of(const Answer& answer, DomainFailure lookup_failed) {
+  switch (answer.outcome) {
+    case Outcome::bogus:
+      return DomainFailure::dns_bogus;
+    case Outcome::timeout:
+      return DomainFailure::dns_timeout;
+    case Outcome::servfail:
+    case Outcome::error:
+      return lookup_failed;
+    case Outcome::data:
+    case Outcome::nodata:
+    case Outcome::nxdomain:
+      return std::nullopt;
+  }
+  return lookup_failed;
+}
+
+bool allowed(const std::string& address, const config::DnsSettings& settings) {
+  return std::any_of(settings.allowed_reserved_cidrs.begin(), settings.allowed_reserved_cidrs.end(),
+                     [&](const config::IpNetwork& n) { return n.contains(address); });
+}
+
+/// Adds one address answer's records to `host` under the bounds and reserved-range rules.
+void add_addresses(MailPath& path, MxHost& host, const Answer& answer,
+                   const config::DnsSettings& settings) {
+  std::size_t taken = 0;
+  for (const auto& address : answer.addresses) {
+    const std::string range = reserved_range(address);
+    if (!range.empty() && !allowed(address, settings)) {
+      host.reserved.push_back({address, range});
+      path.failures.insert(DomainFailure::address_reserved);
+      continue;
+    }
+    if (taken == static_cast<std::size_t>(settings.max_addresses_per_host)) {
+      path.failures.insert(DomainFailure::too_many_addresses);
+      break;
+    }
+    if (std::find(host.addresses.begin(), host.addresses.end(), address) == host.addresses.end()) {
+      host.addresses.push_back(address);
+      ++taken;
+    }
+  }
+}
+
+asio::awaitable<void> resolve_host(const LookupFunction& lookup, MailPath& path, MxHost& host,
+                                   const config::DnsSettings& settings) {
+  std::vector<RecordType> types;
+  if (settings.address_family != config::AddressFamilies::ipv6) types.push_back(RecordType::a);
+  if (settings.address_family != config::AddressFamilies::ipv4) types.push_back(RecordType::aaaa);
+  for (const RecordType type : types) {
+    const Answer answer = co_await lookup(host.name, type);
+    note(path, answer);
+    if (const auto failure = failure_of(answer, DomainFailure::address_lookup_failed)) {
+      path.failures.insert(*failure);
+      host.secure = false;
+      continue;
+    }
+    host.secure = host.secure && answer.secure;
+    if (!answer.canonical_name.empty()) host.canonical_name = answer.canonical_name;
+    add_addresses(path, host, answer, settings);
+  }
+}
+
+/// The MX hosts of a usable MX answer (or the implicit one), bounded; false for a null MX.
+bool choose_hosts(MailPath& path, const Answer& mx, const config::DnsSettings& settings) {
+  if (mx.outcome == Outcome::nodata) {  // RFC 5321 §5.1: the domain is its own MX
+    path.implicit_mx = true;
+    path.hosts.push_back({path.domain, 0, path.domain, {}, {}, true});
+    return true;
+  }
+  // RFC 7505 §3: a null MX must be the only MX; with others it still says "no mail here".
+  if (std::any_of(mx.mx.begin(), mx.mx.end(), [](const MxRecord& r) { return r.host.empty(); })) {
+    path.null_mx = true;
+    path.failures.insert(DomainFailure::null_mx);
+    return false;
+  }
+  for (const MxRecord& record : mx.mx) {  // sorted by preference
+    const bool seen = std::any_of(path.hosts.begin(), path.hosts.end(),
+                                  [&](const MxHost& h) { return h.name == record.host; });
+    if (seen) continue;
+    if (path.hosts.size() == static_cast<std::size_t>(settings.max_mx_hosts)) {
+      path.failures.insert(DomainFailure::too_many_hosts);
+      break;
+    }
+    path.hosts.push_back({record.host, record.preference, record.host, {}, {}, true});
+  }
+  return true;
+}
+
+}  // namespace
+
+std::size_t MailPath::address_count() const {
+  std::size_t count = 0;
+  for (const auto& host : hosts) count += host.addresses.size();
+  return count;
+}
+
+asio::awaitable<MailPath> resolve_mail_path(LookupFunction lookup, std::string domain,
+                                            const config::DnsSettings& settings) {
+  MailPath path;
+  path.domain = std::move(domain);
+  const Answer mx = co_await lookup(path.domain, RecordType::mx);
+  note(path, mx);
+  if (const auto failure = failure_of(mx, DomainFailure::mx_lookup_failed)) {
+    path.failures.insert(*failure);
+    co_return path;
+  }
+  if (mx.outcome == Outcome::nxdomain) {
+    path.failures.insert(DomainFailure::nxdomain);
+    co_return path;
+  }
+  path.resolved = true;
+  bool secure = mx.secure;
+  if (!choose_hosts(path, mx, settings)) {
+    path.secure = secure;
+    co_return path;
+  }
+  for (MxHost& host : path.hosts) {
+    co_await resolve_host(lookup, path, host, settings);
+    secure = secure && host.secure;
+  }
+  path.secure = secure;
+  if (path.address_count() == 0) path.failures.insert(DomainFailure::no_addresses);
+  co_return path;
+}
+
+std::string_view to_string(DomainFailure failure) noexcept {
+  switch (failure) {
+    case DomainFailure::mx_lookup_failed:
+      return "mx_lookup_failed";
+    case DomainFailure::dns_bogus:
+      return "dns_bogus";
+    case DomainFailure::dns_timeout:
+      return "dns_timeout";
+    case DomainFailure::nxdomain:
+      return "nxdomain";
+    case DomainFailure::null_mx:
+      return "null_mx";
+    case DomainFailure::no_addresses:
+      return "no_addresses";
+    case DomainFailure::address_reserved:
+      return "address_reserved";
+    case DomainFailure::address_lookup_failed:
+      return "address_lookup_failed";
+    case DomainFailure::too_many_hosts:
+      return "too_many_hosts";
+    case DomainFailure::too_many_addresses:
+      return "too_many_addresses";
+    case DomainFailure::address_failed:
+      return "address_failed";
+  }
+  return "mx_lookup_failed";
+}
+
+const std::vector<DomainFailure>& all_domain_failures() {
+  static const std::vector<DomainFailure> all{
+      DomainFailure::mx_lookup_failed, DomainFailure::dns_bogus,
+      DomainFailure::dns_timeout,      DomainFailure::nxdomain,
+      DomainFailure::null_mx,          DomainFailure::no_addresses,
+      DomainFailure::address_reserved, DomainFailure::address_lookup_failed,
+      DomainFailure::too_many_hosts,   DomainFailure::too_many_addresses,
+      DomainFailure::address_failed};
+  return all;
+}
+
+}  // namespace starttls_exporter::dns
