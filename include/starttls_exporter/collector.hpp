@@ -19,6 +19,7 @@
 #include <prometheus/collectable.h>
 #include <prometheus/metric_family.h>
 
+#include "starttls_exporter/dns.hpp"
 #include "starttls_exporter/probe_result.hpp"
 #include "starttls_exporter/result_store.hpp"
 
@@ -45,6 +46,8 @@ struct HistogramData {
 
 /// Returns the scheduling lag histogram; called at every scrape, from HTTP threads.
 using LagSource = std::function<HistogramData()>;
+/// The resolver's lookup counters (DomainWatcher::resolver_stats); called at scrape time.
+using DnsStatsSource = std::function<dns::ResolverStats()>;
 
 /// Receives a text page piece by piece; returns false when the reader is gone (the rest of
 /// the page is then skipped).
@@ -78,6 +81,8 @@ class Collector : public prometheus::Collectable {
   /// Adds starttls_exporter_probe_start_lag_seconds (how late scheduled probes started after
   /// their slot) to the self metrics. Not thread-safe: call before the first scrape.
   void set_lag_source(LagSource source);
+  /// Installs the source of the DNS self families. Call before serving, like set_lag_source.
+  void set_dns_source(DnsStatsSource source);
 
   /// Records the outcome of a configuration load or reload, exposed as
   /// starttls_exporter_config_last_reload_successful (1/0) and, for a success at `when`,
@@ -90,6 +95,7 @@ class Collector : public prometheus::Collectable {
   BuildInfo build_;
   Clock clock_;
   LagSource lag_;
+  DnsStatsSource dns_;
   mutable std::mutex family_bytes_mutex_;
   mutable std::vector<std::size_t> family_bytes_;  ///< per family, the last page's bytes
   std::atomic<bool> reload_successful_{false};

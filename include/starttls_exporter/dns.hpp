@@ -88,6 +88,10 @@ struct ResolverStats {
   std::uint64_t latency_count = 0;
 };
 
+/// Checks that libunbound accepts `settings` (forwarders, trust anchor) without starting a
+/// resolver. Throws DnsError as the Resolver's constructor would. Any thread.
+void check_settings(const ResolverSettings& settings);
+
 class Resolver {
  public:
   /// Configures libunbound (forwarders, the trust anchor, no built-in local zones that would

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "starttls_exporter/config.hpp"
+#include "starttls_exporter/domain_watcher.hpp"
 #include "starttls_exporter/scheduler.hpp"
 #include "starttls_exporter/shard.hpp"
 #include "starttls_exporter/trust_store.hpp"
@@ -48,10 +49,14 @@ struct LoadedConfig {
   std::map<std::string, std::shared_ptr<const tls::TrustStore>> trust_by_module;
   /// The targets `shard` owns (see shard.hpp), in config order.
   std::vector<scheduler::ScheduledTarget> targets;
+  /// The domains `shard` owns (sharded by domain: each replica resolves only its own).
+  std::vector<DomainJob> domains;
 };
 
-/// Builds (or reuses from `trust`) every module's trust store and the scheduled targets.
-/// Throws config::ConfigError (see TrustCache::get).
+/// Builds (or reuses from `trust`) every module's trust store, the scheduled targets and the
+/// domain jobs, and checks the resolver settings when domains are configured. Throws
+/// config::ConfigError (see TrustCache::get; a trust anchor libunbound refuses is located at
+/// dns.trust_anchor_file).
 LoadedConfig prepare(config::Config config, TrustCache& trust, const Shard& shard = {});
 
 /// load_config(path), then prepare(); returns the heap's parse-time peak to the kernel.

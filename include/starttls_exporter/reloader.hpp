@@ -17,6 +17,7 @@
 
 #include "starttls_exporter/collector.hpp"
 #include "starttls_exporter/config.hpp"
+#include "starttls_exporter/domain_watcher.hpp"
 #include "starttls_exporter/loaded_config.hpp"
 #include "starttls_exporter/scheduler.hpp"
 #include "starttls_exporter/trust_store.hpp"
@@ -47,7 +48,7 @@ class Reloader {
   /// needs no lock of its own. Everything referenced must outlive the Reloader.
   /// `running_concurrency` is the concurrency the scheduler was built with (changes need a
   /// restart; a reload warns).
-  Reloader(LoadFunction load, scheduler::Scheduler& scheduler, metrics::Collector& collector,
+  Reloader(LoadFunction load, DomainWatcher& watcher, metrics::Collector& collector,
            asio::io_context& engine, int running_concurrency);
 
   /// Publishes an already loaded configuration (start-up) and applies its targets without
@@ -67,7 +68,7 @@ class Reloader {
   void publish(LoadedConfig& loaded);
 
   LoadFunction load_;
-  scheduler::Scheduler& scheduler_;
+  DomainWatcher& watcher_;  ///< gets the targets and domains; feeds the scheduler
   metrics::Collector& collector_;
   asio::io_context& engine_;
   int running_concurrency_;

@@ -13,6 +13,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "starttls_exporter/config.hpp"
+#include "starttls_exporter/mail_path.hpp"
 #include "starttls_exporter/probe_result.hpp"
 
 namespace starttls_exporter::store {
@@ -35,6 +37,20 @@ struct TargetSnapshot {
   std::optional<SystemTime> last_success;
 };
 
+/// One mail domain's last resolution and the addresses probed for it. Immutable once stored.
+struct DomainState {
+  config::Domain domain;
+  /// The last resolution, failed or not. Null before the first one completed.
+  std::shared_ptr<const dns::MailPath> path;
+  /// The resolution the probed addresses come from: the last usable one, kept while refreshes
+  /// fail, until dns.max_refresh has passed.
+  std::shared_ptr<const dns::MailPath> probed;
+  std::optional<SystemTime> resolved_at;  ///< when `path` completed
+  double resolve_seconds = 0;
+  /// The probed targets: (MX host, target key), in preference order.
+  std::vector<std::pair<std::string, std::string>> targets;
+};
+
 struct ProbeCounters {
   std::uint64_t success = 0;
   std::uint64_t failure = 0;
@@ -51,6 +67,13 @@ class ResultStore {
   void record(const std::string& key, std::shared_ptr<const ProbeResult> result);
 
   std::vector<TargetSnapshot> snapshot() const;
+
+  /// Replaces the domain set (names in config order); states of names kept stay.
+  void set_domains(const std::vector<std::string>& names);
+  /// Records a domain's state; ignored for a name not in the domain set.
+  void record_domain(const std::string& name, std::shared_ptr<const DomainState> state);
+  /// Every domain with a state, in config order.
+  std::vector<std::shared_ptr<const DomainState>> domains() const;
   /// Results recorded since start (dropped results are not counted; reloads do not reset).
   ProbeCounters counters() const;
   std::size_t target_count() const;
@@ -63,6 +86,8 @@ class ResultStore {
   std::vector<std::string> order_;
   std::unordered_map<std::string, Entry> entries_;
   ProbeCounters counters_;
+  std::vector<std::string> domain_order_;
+  std::unordered_map<std::string, std::shared_ptr<const DomainState>> domains_;
 };
 
 }  // namespace starttls_exporter::store

@@ -61,8 +61,10 @@ Exporter::Exporter(ExporterOptions options)
       std::make_unique<scheduler::Scheduler>(engine_.io(), store_, prober::run_probe, concurrency);
   scheduler_->set_observer(log_result);
   collector_.set_lag_source([s = scheduler_.get()] { return lag_data(s->lag_histogram()); });
+  domains_ = std::make_unique<runtime::DomainWatcher>(engine_.io(), store_, *scheduler_);
+  collector_.set_dns_source([d = domains_.get()] { return d->resolver_stats(); });
   reloader_ =
-      std::make_unique<runtime::Reloader>(load, *scheduler_, collector_, engine_.io(), concurrency);
+      std::make_unique<runtime::Reloader>(load, *domains_, collector_, engine_.io(), concurrency);
   reloader_->install(std::move(initial));
   web_ = std::make_unique<web::Frontend>(
       options_.listen_address, web::RouteContext{collector_, store_, *reloader_, *scheduler_},
@@ -77,6 +79,7 @@ Exporter::~Exporter() {
 bool Exporter::stop() noexcept {
   if (stopped_) return !engine_.failed();
   stopped_ = true;
+  domains_->stop();
   scheduler_->stop();
   if (!engine_.shutdown(kShutdownGrace)) {
     log::warn("probes did not end within the grace period; stopped them");

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "starttls_exporter/collector.hpp"
+#include "starttls_exporter/domain_watcher.hpp"
 #include "starttls_exporter/engine_thread.hpp"
 #include "starttls_exporter/loaded_config.hpp"
 #include "starttls_exporter/reloader.hpp"
@@ -56,6 +57,7 @@ class Exporter {
   metrics::Collector collector_;
   runtime::EngineThread engine_;
   std::unique_ptr<scheduler::Scheduler> scheduler_;
+  std::unique_ptr<runtime::DomainWatcher> domains_;
   std::unique_ptr<runtime::Reloader> reloader_;
   std::unique_ptr<web::Frontend> web_;
   std::size_t initial_targets_ = 0;

@@ -130,6 +130,10 @@ struct Resolver::Impl : std::enable_shared_from_this<Resolver::Impl> {
   }
 };
 
+void check_settings(const ResolverSettings& settings) {
+  detail::make_context(settings);
+}
+
 Resolver::Resolver(asio::io_context& io, const ResolverSettings& settings)
     : impl_(std::make_shared<Impl>(io, settings)) {}
 

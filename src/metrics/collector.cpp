@@ -8,6 +8,7 @@
 
 #include <prometheus/text_serializer.h>
 
+#include "domain_series.hpp"
 #include "series_builder.hpp"
 #include "sinks.hpp"
 #include "starttls_exporter/config.hpp"
@@ -157,10 +158,14 @@ std::vector<prometheus::MetricFamily> Collector::Collect() const {
   FamilySink sink(Source::scheduled, snapshot.size());
   append_targets(sink, snapshot, all_base_labels(snapshot), clock_());
   auto out = sink.take();
+  for (auto& f : domain_families(store_.domains(), snapshot)) out.push_back(std::move(f));
   for (auto& f : self_families(build_, counters, snapshot.size(),
                                {reload_successful_.load(), reload_success_seconds_.load()}))
     out.push_back(std::move(f));
   append_lag(out, lag_);
+  if (dns_) {
+    for (auto& f : dns_self_families(dns_())) out.push_back(std::move(f));
+  }
   return out;
 }
 
@@ -182,9 +187,14 @@ bool Collector::Stream(const TextWriter& write) const {
     std::lock_guard lock(family_bytes_mutex_);
     family_bytes_ = std::move(family_bytes);
   }
-  auto self = self_families(build_, counters, snapshot.size(),
-                            {reload_successful_.load(), reload_success_seconds_.load()});
+  auto self = domain_families(store_.domains(), snapshot);
+  for (auto& f : self_families(build_, counters, snapshot.size(),
+                               {reload_successful_.load(), reload_success_seconds_.load()}))
+    self.push_back(std::move(f));
   append_lag(self, lag_);
+  if (dns_) {
+    for (auto& f : dns_self_families(dns_())) self.push_back(std::move(f));
+  }
   return write(render_text(self));
 }
 
@@ -195,6 +205,10 @@ std::string Collector::Render() const {
     return true;
   });
   return out;
+}
+
+void Collector::set_dns_source(DnsStatsSource source) {
+  dns_ = std::move(source);
 }
 
 void Collector::set_lag_source(LagSource source) {

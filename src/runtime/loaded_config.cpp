@@ -24,6 +24,29 @@ scheduler::ScheduledTarget scheduled(const config::Target& target, const config:
   return out;
 }
 
+DomainJob domain_job(const config::Domain& domain, const config::Module& module,
+                     std::shared_ptr<const tls::TrustStore> trust) {
+  DomainJob job;
+  job.domain = domain;
+  prober::apply_module(job.spec, module);
+  job.spec.trust = std::move(trust);
+  job.port = domain.port.value_or(config::default_port(module.protocol, module.tls.mode));
+  job.interval = domain.interval;
+  job.timeout = module.timeout;
+  return job;
+}
+
+void check_resolver(const config::Config& config) {
+  if (config.domains.empty()) return;
+  try {
+    resolver_settings(config.dns);
+  } catch (const dns::DnsError& e) {
+    auto where = config.dns.trust_anchor_location;
+    if (where.file.empty()) where = config::SourceLocation{config.source_file, 0, 0};
+    throw config::ConfigError(where, "dns", e.what());
+  }
+}
+
 }  // namespace
 
 std::shared_ptr<const tls::TrustStore> TrustCache::get(const config::Module& module,
@@ -67,6 +90,12 @@ LoadedConfig prepare(config::Config config, TrustCache& trust, const Shard& shar
     const config::Module& module = config.modules.at(target.module);  // validated by the loader
     loaded.targets.push_back(scheduled(target, module, loaded.trust_by_module.at(target.module)));
   }
+  for (const auto& domain : config.domains) {
+    if (!owns(shard, domain_key(domain))) continue;
+    const config::Module& module = config.modules.at(domain.module);
+    loaded.domains.push_back(domain_job(domain, module, loaded.trust_by_module.at(domain.module)));
+  }
+  check_resolver(config);
   loaded.config = std::move(config);
   return loaded;
 }

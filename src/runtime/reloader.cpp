@@ -14,10 +14,10 @@ constexpr std::chrono::seconds kApplyWait{5};
 
 }  // namespace
 
-Reloader::Reloader(LoadFunction load, scheduler::Scheduler& scheduler,
-                   metrics::Collector& collector, asio::io_context& engine, int running_concurrency)
+Reloader::Reloader(LoadFunction load, DomainWatcher& watcher, metrics::Collector& collector,
+                   asio::io_context& engine, int running_concurrency)
     : load_(std::move(load)),
-      scheduler_(scheduler),
+      watcher_(watcher),
       collector_(collector),
       engine_(engine),
       running_concurrency_(running_concurrency) {}
@@ -26,7 +26,7 @@ void Reloader::publish(LoadedConfig& loaded) {
   auto live = std::make_shared<LiveConfig>();
   live->config = std::move(loaded.config);
   live->trust_by_module = std::move(loaded.trust_by_module);
-  scheduler_.apply(std::move(loaded.targets));
+  watcher_.apply(std::move(loaded.targets), std::move(loaded.domains), live->config.dns);
   {
     std::lock_guard lock(current_mutex_);
     current_ = std::move(live);

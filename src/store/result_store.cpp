@@ -1,5 +1,7 @@
 #include "starttls_exporter/result_store.hpp"
 
+#include <algorithm>
+
 #include <utility>
 
 namespace starttls_exporter::store {
@@ -59,6 +61,31 @@ ProbeCounters ResultStore::counters() const {
 std::size_t ResultStore::target_count() const {
   std::lock_guard lock(mutex_);
   return order_.size();
+}
+
+void ResultStore::set_domains(const std::vector<std::string>& names) {
+  std::lock_guard lock(mutex_);
+  std::unordered_map<std::string, std::shared_ptr<const DomainState>> kept;
+  for (const auto& name : names) {
+    if (auto it = domains_.find(name); it != domains_.end()) kept.emplace(name, it->second);
+  }
+  domain_order_ = names;
+  domains_ = std::move(kept);
+}
+
+void ResultStore::record_domain(const std::string& name, std::shared_ptr<const DomainState> state) {
+  std::lock_guard lock(mutex_);
+  if (std::find(domain_order_.begin(), domain_order_.end(), name) == domain_order_.end()) return;
+  domains_[name] = std::move(state);
+}
+
+std::vector<std::shared_ptr<const DomainState>> ResultStore::domains() const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::shared_ptr<const DomainState>> out;
+  for (const auto& name : domain_order_) {
+    if (auto it = domains_.find(name); it != domains_.end()) out.push_back(it->second);
+  }
+  return out;
 }
 
 }  // namespace starttls_exporter::store

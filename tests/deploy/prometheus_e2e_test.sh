@@ -53,6 +53,7 @@ cleanup() {
   stop "$prometheus_pid"
   stop "$exporter_pid"
   "$harness/postfix_instance.sh" stop "$work/postfix"
+  "$repo/tests/dns/dns_zone_instance.sh" stop "$work/dns"
   if [[ $status != 0 ]]; then
     echo "--- exporter log"; tail -n 30 "$work/exporter.log" 2>/dev/null
     echo "--- prometheus log"; tail -n 30 "$work/prometheus.log" 2>/dev/null
@@ -66,11 +67,14 @@ trap 'exit 1' INT TERM
 # shellcheck source=../shell/check.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../shell/check.sh"
 
-read -r pf_port dead_port web_port prom_port < <("$python" -c '
+read -r pf_port dead_port web_port prom_port dns_port < <("$python" -c '
 import socket
-socks = [socket.socket() for _ in range(4)]
+socks = [socket.socket() for _ in range(4)] + [socket.socket(socket.AF_INET, socket.SOCK_DGRAM)]
 for s in socks: s.bind(("127.0.0.1", 0))
 print(*(s.getsockname()[1] for s in socks))')
+
+# --- A signed zone tree on nsd: the mail domain loopback.secure.sxt has its MX on 127.0.0.1.
+"$repo/tests/dns/dns_zone_instance.sh" start "$work/dns" "$dns_port" || exit 1
 
 # --- Postfix with a certificate that expires in 3 days.
 "$harness/make_test_pki.sh" "$work/pki" 3 mx.test || exit 1
@@ -95,15 +99,22 @@ targets:
   - {address: 127.0.0.1, port: $pf_port, module: smtp_test, server_name: mx.test}
   - {address: 127.0.0.1, port: $pf_port, module: wrong_name, server_name: other.test}
   - {address: 127.0.0.1, port: $dead_port, module: smtp_test, server_name: mx.test}
+dns:
+  resolver: 127.0.0.1:$dns_port
+  trust_anchor_file: $work/dns/trust-anchor.key
+  allowed_reserved_cidrs: [127.0.0.0/8]
+  address_family: ipv4
+domains:
+  - {domain: loopback.secure.sxt, module: smtp_test, port: $pf_port}
 YAML
 "$exporter" --config.file="$work/config.yaml" --web.listen-address="127.0.0.1:$web_port" \
   >"$work/exporter.log" 2>&1 &
 exporter_pid=$!
 
-# --- 1. Metric names, once all three targets have a result.
+# --- 1. Metric names, once all four targets (three configured, one of the domain) have a result.
 for ((i = 0; i < 100; i++)); do
   if curl -fsS --max-time 5 "http://127.0.0.1:$web_port/metrics" -o "$work/metrics.txt" 2>/dev/null &&
-    [[ $(grep -c '^probe_last_run_timestamp_seconds{' "$work/metrics.txt") == 3 ]]; then
+    [[ $(grep -c '^probe_last_run_timestamp_seconds{' "$work/metrics.txt") == 4 ]]; then
     break
   fi
   sleep 0.2

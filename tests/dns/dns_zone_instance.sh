@@ -10,7 +10,8 @@
 #
 # The tree (sxt. is the signed parent and the trust anchor):
 #   secure.sxt.    signed, DS in sxt.: MX hosts, null MX, no MX, CNAME MX, reserved, many
-#                  MX hosts, an A RRset too large for UDP
+#                  MX hosts, an A RRset too large for UDP; loopback.secure.sxt's MX is on
+#                  127.0.0.1 (where the harnesses' Postfix listens)
 #   insecure.sxt.  unsigned, no DS: a valid but unauthenticated delegation
 #   bogus.sxt.     signed with a key whose DS is not the one in sxt.
 #   expired.sxt.   signed with signatures that expired in 2020
@@ -45,6 +46,8 @@ cname    IN MX 10 alias
 alias    IN CNAME mx1
 shared-a IN MX 10 mx1
 shared-b IN MX 10 mx1.secure.sxt.
+loopback IN MX 10 lo
+lo       IN A 127.0.0.1
 reserved IN MX 10 mxr
 mxr      IN A 10.0.0.5
 mxr      IN A 127.0.0.14

@@ -1,5 +1,5 @@
 // The Resolver against a real authoritative server (nsd) serving a zone tree signed at test
-// time (tests/dns/dns_zone_instance.sh, started by resolver_test.sh). DNS_TEST_PORT names its
+// time (tests/dns/dns_zone_instance.sh, started by with_dns_zone.sh). DNS_TEST_PORT names its
 // port and DNS_TEST_TRUST_ANCHOR the signed parent's DNSKEY. Loopback only.
 #include <doctest/doctest.h>
 
@@ -27,7 +27,7 @@ namespace {
 
 std::string env(const char* name) {
   const char* value = std::getenv(name);
-  REQUIRE_MESSAGE(value != nullptr, name << " is not set: run through resolver_test.sh");
+  REQUIRE_MESSAGE(value != nullptr, name << " is not set: run through with_dns_zone.sh");
   return value;
 }
 

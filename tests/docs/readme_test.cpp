@@ -9,6 +9,7 @@
 #include <sstream>
 #include <string>
 
+#include "domain_series.hpp"
 #include "flags.hpp"
 #include "probe_command.hpp"
 #include "series_builder.hpp"
@@ -72,6 +73,7 @@ TEST_CASE("README's metric tables list exactly the families the exporter can emi
   collector.set_lag_source([] { return metrics::HistogramData{}; });
   collector.set_reload_status(true, std::chrono::system_clock::now());
   for (const auto& family : collector.Collect()) code.insert(family.name);
+  for (const auto& name : metrics::domain_family_names()) code.insert(name);
   CHECK(code.size() > 30);
   const std::string readme = slurp(README_PATH);
   check_same(

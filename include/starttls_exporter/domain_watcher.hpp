@@ -1,0 +1,70 @@
+#pragma once
+/// \file
+/// Mail domains kept current: each configured domain is resolved on the engine (src/dns), at
+/// its answers' TTL clamped to [dns.min_refresh, dns.max_refresh], and every address of its
+/// MX hosts becomes a scheduled target probed with the MX host as SNI and verified name. The
+/// scheduler runs the union of these and the configured targets.
+///
+/// Threading: apply() and stop() may be called from any thread (they are dispatched to the
+/// engine); everything else happens on the engine thread.
+
+#include <asio/io_context.hpp>
+
+#include <memory>
+#include <vector>
+
+#include "starttls_exporter/config.hpp"
+#include "starttls_exporter/dns.hpp"
+#include "starttls_exporter/prober.hpp"
+#include "starttls_exporter/result_store.hpp"
+#include "starttls_exporter/scheduler.hpp"
+
+namespace starttls_exporter::runtime {
+
+/// One configured domain, ready to probe: the module's settings in `spec` (address, port and
+/// server name are filled per address).
+struct DomainJob {
+  config::Domain domain;
+  prober::ProbeSpec spec;  ///< module applied, trust store set
+  std::uint16_t port = 25;
+  Duration interval{0};
+  Duration timeout{0};
+};
+
+/// The store key of a domain entry ("example.com|smtp_starttls").
+std::string domain_key(const config::Domain& domain);
+
+/// The scheduled targets of a resolved mail path: one per (MX host, address), keyed
+/// "ENDPOINT|MODULE|MXHOST" and labelled mx=MXHOST, so an address shared by several domains
+/// (or MX names) is probed once per name it is known by.
+std::vector<scheduler::ScheduledTarget> targets_of(const dns::MailPath& path, const DomainJob& job);
+
+class DomainWatcher {
+ public:
+  DomainWatcher(asio::io_context& io, store::ResultStore& store, scheduler::Scheduler& scheduler);
+  ~DomainWatcher();  ///< stop()
+  DomainWatcher(const DomainWatcher&) = delete;
+  DomainWatcher& operator=(const DomainWatcher&) = delete;
+
+  /// Replaces the configured targets and domains. Unchanged domains (same job) keep their
+  /// state and schedule; a changed dns section restarts every domain with a new resolver.
+  /// Throws dns::DnsError (at once, on the calling thread) when the resolver settings fail.
+  void apply(std::vector<scheduler::ScheduledTarget> targets, std::vector<DomainJob> domains,
+             const config::DnsSettings& dns);
+  /// Cancels every lookup and refresh; the scheduler keeps what it was last given.
+  void stop();
+
+  /// The resolver's lookup counters (empty before a domain was configured). Any thread.
+  dns::ResolverStats resolver_stats() const;
+
+  struct State;
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
+/// Builds the resolver settings of `dns` and checks that libunbound accepts them (the trust
+/// anchor, the forwarders). Throws dns::DnsError. For load-time validation.
+dns::ResolverSettings resolver_settings(const config::DnsSettings& dns);
+
+}  // namespace starttls_exporter::runtime

@@ -1,0 +1,158 @@
+// Mail domains end to end: app::Exporter resolves domains through a real nsd serving a zone
+// tree signed at test time (run by tests/dns/with_dns_zone.sh), probes every MX address on
+// loopback with the MX host's name, and serves the domain series. Loopback only.
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "exporter.hpp"
+#include "exporter_options.hpp"
+#include "http_client.hpp"
+#include "smtp_test_server.hpp"
+#include "test_pki.hpp"
+
+using namespace starttls_exporter;
+using namespace starttls_exporter::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string env(const char* name) {
+  const char* value = std::getenv(name);
+  REQUIRE_MESSAGE(value != nullptr, name << " is not set: run through with_dns_zone.sh");
+  return value;
+}
+
+/// SMTP servers on the addresses the zone tree's MX hosts point at, all on one port.
+struct MailServers {
+  TestCa ca;
+  std::uint16_t port = 0;
+  std::vector<std::unique_ptr<SmtpTestServer>> servers;
+  MailServers() {
+    CertSpec spec;
+    spec.common_name = "mx1.secure.sxt";
+    spec.dns_names = {"mx1.secure.sxt", "mx2.secure.sxt", "mx.insecure.sxt"};
+    const auto cert = ca.issue(spec);
+    for (const char* address : {"127.0.0.11", "127.0.0.12", "127.0.0.21"}) {
+      SmtpServerOptions options;
+      options.cert = cert;
+      options.address = address;
+      options.port = port;
+      servers.push_back(std::make_unique<SmtpTestServer>(options));
+      port = servers.back()->port();
+    }
+  }
+};
+
+std::string config_text(const TempDir& dir, const MailServers& mail, const std::string& domains) {
+  return "global:\n  interval: 1h\n  timeout: 3s\n"
+         "modules:\n  m:\n    tls: {ca_file: " +
+         dir.file("ca.pem", mail.ca.cert_pem()) +
+         "}\n"
+         "dns:\n  resolver: 127.0.0.1:" +
+         env("DNS_TEST_PORT") + "\n  trust_anchor_file: " + env("DNS_TEST_TRUST_ANCHOR") +
+         "\n  allowed_reserved_cidrs: [127.0.0.0/8]\n  address_family: ipv4\n"
+         "domains:\n" +
+         domains;
+}
+
+std::string domain_entry(const std::string& name, const MailServers& mail) {
+  return "  - {domain: " + name + ", module: m, port: " + std::to_string(mail.port) +
+         ", labels: {team: mail}}\n";
+}
+
+std::string scrape(int port) {
+  return get(port, "/metrics").body;
+}
+
+}  // namespace
+
+TEST_CASE("domains: MX hosts resolved with DNSSEC, every address probed with its MX name") {
+  TempDir dir;
+  MailServers mail;
+  std::string domains;
+  for (const char* name :
+       {"secure.sxt", "insecure.sxt", "shared-a.secure.sxt", "shared-b.secure.sxt",
+        "nullmx.secure.sxt", "bogus.sxt", "reserved.secure.sxt", "nothing.sxt"}) {
+    domains += domain_entry(name, mail);
+  }
+  const auto path = dir.file("exporter.yml", config_text(dir, mail, domains));
+  app::Exporter exporter(local_exporter(path));
+  const std::string secure = "{domain=\"secure.sxt\",module=\"m\",team=\"mail\"}";
+  std::string page;
+  REQUIRE(eventually(
+      [&] {
+        page = scrape(exporter.port());
+        return sample(page, "probe_domain_success" + secure) == 1.0 &&
+               sample(page,
+                      "probe_domain_success{domain=\"insecure.sxt\",module=\"m\",team=\"mail\"}") ==
+                   1.0;
+      },
+      15s));
+  CAPTURE(page);
+  CHECK(sample(page, "probe_domain_dnssec_secure" + secure) == 1.0);
+  CHECK(sample(page, "probe_domain_mx_hosts" + secure) == 2.0);
+  CHECK(sample(page, "probe_domain_addresses" + secure) == 2.0);
+  CHECK(sample(page, "probe_domain_addresses_failing" + secure) == 0.0);
+  CHECK(sample(page,
+               "probe_domain_mx_info{domain=\"secure.sxt\",module=\"m\",team=\"mail\",mx=\"mx1."
+               "secure.sxt\",preference=\"10\"}") == 1.0);
+  CHECK(sample(page, "probe_dnssec_signature_expiry_timestamp_seconds" + secure) > 0);
+  CHECK(sample(page, "probe_domain_ssl_earliest_cert_expiry" + secure) > 0);
+  CHECK(sample(page,
+               "probe_domain_mx_distinct_certificates{domain=\"secure.sxt\",module=\"m\",team="
+               "\"mail\",mx=\"mx1.secure.sxt\"}") == 1.0);
+  CHECK(sample(page,
+               "probe_domain_dnssec_secure{domain=\"insecure.sxt\",module=\"m\",team=\"mail\"}") ==
+        0.0);
+
+  // Per address: the existing probe_* series with target, module and mx; verified as the MX.
+  const std::string mx1 = "{target=\"127.0.0.11:" + std::to_string(mail.port) +
+                          "\",module=\"m\",mx=\"mx1.secure.sxt\"}";
+  CHECK(sample(page, "probe_success" + mx1) == 1.0);
+  CHECK(sample(page, "probe_ssl_cert_verified" + mx1) == 1.0);
+  // mx1 serves secure.sxt, shared-a and shared-b: probed once.
+  std::size_t series = 0;
+  for (std::size_t at = page.find("probe_success" + mx1); at != std::string::npos;
+       at = page.find("probe_success" + mx1, at + 1)) {
+    ++series;
+  }
+  CHECK(series == 1);
+
+  const auto reason = [&](const std::string& domain, const std::string& why) {
+    return sample(page, "probe_domain_failure_info{domain=\"" + domain +
+                            "\",module=\"m\",team=\"mail\",reason=\"" + why + "\"}");
+  };
+  CHECK(reason("nullmx.secure.sxt", "null_mx") == 1.0);
+  CHECK(reason("bogus.sxt", "dns_bogus") == 1.0);
+  CHECK(reason("nothing.sxt", "nxdomain") == 1.0);
+  CHECK(reason("reserved.secure.sxt", "address_reserved") == 1.0);
+  CHECK(sample(page, "probe_domain_success{domain=\"bogus.sxt\",module=\"m\",team=\"mail\"}") ==
+        0.0);
+  CHECK(sample(page, "starttls_exporter_dns_lookups_total{result=\"bogus\"}") > 0);
+
+  // A reload removing a domain removes its series and its addresses' series.
+  dir.file("exporter.yml", config_text(dir, mail, domain_entry("secure.sxt", mail)));
+  REQUIRE(exporter.reloader().reload("test").ok);
+  REQUIRE(eventually(
+      [&] {
+        page = scrape(exporter.port());
+        return page.find("domain=\"insecure.sxt\"") == std::string::npos;
+      },
+      10s));
+  CHECK(page.find("127.0.0.21") == std::string::npos);
+  CHECK(sample(page, "probe_domain_success" + secure) == 1.0);  // kept its state
+}
+
+TEST_CASE("domains: a trust anchor libunbound refuses is a config error with its location") {
+  TempDir dir;
+  MailServers mail;
+  const auto bad = dir.file("bad.key", "sxt. IN DS 1 2 3 not-hex\n");
+  const auto text = "modules:\n  m: {}\ndns:\n  resolver: 127.0.0.1:" + env("DNS_TEST_PORT") +
+                    "\n  trust_anchor_file: " + bad + "\ndomains:\n" +
+                    domain_entry("secure.sxt", mail);
+  CHECK_THROWS_WITH_AS(app::Exporter(local_exporter(dir.file("exporter.yml", text))),
+                       doctest::Contains("exporter.yml:5:22: dns: trust anchor"),
+                       config::ConfigError);
+}
