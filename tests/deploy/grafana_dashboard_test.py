@@ -46,6 +46,11 @@ check("variable 'target': multi-value query over probe_success's target label, w
       target.get("type") == "query" and target.get("multi") is True and
       target.get("includeAll") is True and "probe_success, target" in json.dumps(target["query"]),
       target)
+domain = variables.get("domain", {})
+check("variable 'domain': multi-value query over probe_domain_success's domain label, with All",
+      domain.get("type") == "query" and domain.get("multi") is True and
+      domain.get("includeAll") is True and "probe_domain_success, domain" in json.dumps(domain["query"]),
+      domain)
 check("variable 'datasource' selects a Prometheus data source",
       variables.get("datasource", {}).get("query") == "prometheus")
 
@@ -56,7 +61,9 @@ def exprs(panel):
 
 for panel in panels:
     for expr in exprs(panel):
-        if re.search(r"\bprobe_", expr):  # a per-target series
+        if re.search(r"\bprobe_(domain|dnssec)_", expr):  # a per-domain series
+            check("'%s' filters by $domain" % panel["title"], 'domain=~"$domain"' in expr, expr)
+        elif re.search(r"\bprobe_", expr):  # a per-target series
             check("'%s' filters by $target" % panel["title"], 'target=~"$target"' in expr, expr)
         check("'%s' uses the datasource variable" % panel["title"],
               panel.get("datasource", {}).get("uid") == "${datasource}")

@@ -11,7 +11,7 @@ import re
 import yaml
 
 # What Grafana substitutes for the dashboard's variables, as plain PromQL.
-SUBSTITUTIONS = {"$target": ".+", "$__rate_interval": "1m", "${datasource}": ""}
+SUBSTITUTIONS = {"$target": ".+", "$domain": ".+", "$__rate_interval": "1m", "${datasource}": ""}
 
 # Names a query may use that the exporter does not serve: Prometheus' own series.
 PROMETHEUS_SERIES = {"up"}
