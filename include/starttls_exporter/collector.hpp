@@ -111,4 +111,9 @@ std::string render_text(const std::vector<prometheus::MetricFamily>& families);
 /// `now` is the reference for probe_ssl_cert_expiry_days.
 std::vector<prometheus::MetricFamily> probe_families(const ProbeResult& result, SystemTime now);
 
+/// The per-target and per-domain families of `store` (no starttls_exporter_* self families):
+/// what /probe?domain= answers, from a store holding only that domain and its addresses.
+std::vector<prometheus::MetricFamily> store_families(const store::ResultStore& store,
+                                                     SystemTime now);
+
 }  // namespace starttls_exporter::metrics

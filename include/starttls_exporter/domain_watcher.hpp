@@ -10,6 +10,7 @@
 
 #include <asio/io_context.hpp>
 
+#include <future>
 #include <memory>
 #include <vector>
 
@@ -39,6 +40,12 @@ std::string domain_key(const config::Domain& domain);
 /// (or MX names) is probed once per name it is known by.
 std::vector<scheduler::ScheduledTarget> targets_of(const dns::MailPath& path, const DomainJob& job);
 
+/// One domain probed now (/probe?domain=): its fresh mail path and every address's result.
+struct DomainProbe {
+  std::shared_ptr<const store::DomainState> state;
+  std::vector<std::pair<store::TargetInfo, ProbeResult>> results;  ///< in preference order
+};
+
 class DomainWatcher {
  public:
   DomainWatcher(asio::io_context& io, store::ResultStore& store, scheduler::Scheduler& scheduler);
@@ -53,6 +60,11 @@ class DomainWatcher {
              const config::DnsSettings& dns);
   /// Cancels every lookup and refresh; the scheduler keeps what it was last given.
   void stop();
+
+  /// Resolves `job`'s domain now and probes each of its addresses (under the scheduler's
+  /// concurrency limit), all by `deadline`. Any thread; the future is fulfilled on the engine.
+  /// Without a resolver (no domain configured) the state has no path.
+  std::future<DomainProbe> probe_now(DomainJob job, std::chrono::steady_clock::time_point deadline);
 
   /// The resolver's lookup counters (empty before a domain was configured). Any thread.
   dns::ResolverStats resolver_stats() const;

@@ -59,6 +59,10 @@ struct LoadedConfig {
 /// dns.trust_anchor_file).
 LoadedConfig prepare(config::Config config, TrustCache& trust, const Shard& shard = {});
 
+/// The job of one configured domain: the module's settings, its trust store, port, interval.
+DomainJob domain_job(const config::Domain& domain, const config::Module& module,
+                     std::shared_ptr<const tls::TrustStore> trust);
+
 /// load_config(path), then prepare(); returns the heap's parse-time peak to the kernel.
 /// Throws config::ConfigError.
 LoadedConfig load(const std::string& path, TrustCache& trust, const Shard& shard = {});

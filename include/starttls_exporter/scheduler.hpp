@@ -109,6 +109,10 @@ class Scheduler {
   /// connect with reason `timeout` (no permit before the deadline) or `internal_error`
   /// (shutting down), with an explanatory detail. The future is fulfilled on the engine thread;
   /// it reports std::future_error (broken_promise) if the io_context is destroyed first.
+  /// probe_now() for a coroutine on the engine thread: the same permit rule, awaited.
+  asio::awaitable<ProbeResult> probe(prober::ProbeSpec spec,
+                                     std::chrono::steady_clock::time_point deadline);
+
   std::future<ProbeResult> probe_now(prober::ProbeSpec spec,
                                      std::chrono::steady_clock::time_point deadline);
 

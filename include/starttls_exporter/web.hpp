@@ -12,6 +12,7 @@
 #include <string>
 
 #include "starttls_exporter/collector.hpp"
+#include "starttls_exporter/domain_watcher.hpp"
 #include "starttls_exporter/http_server.hpp"
 #include "starttls_exporter/reloader.hpp"
 #include "starttls_exporter/result_store.hpp"
@@ -41,6 +42,7 @@ struct RouteContext {
   const store::ResultStore& store;
   runtime::Reloader& reloader;
   scheduler::Scheduler& scheduler;
+  runtime::DomainWatcher& domains;
 };
 
 /// The web port, listening from construction until stop().

@@ -67,7 +67,8 @@ Exporter::Exporter(ExporterOptions options)
       std::make_unique<runtime::Reloader>(load, *domains_, collector_, engine_.io(), concurrency);
   reloader_->install(std::move(initial));
   web_ = std::make_unique<web::Frontend>(
-      options_.listen_address, web::RouteContext{collector_, store_, *reloader_, *scheduler_},
+      options_.listen_address,
+      web::RouteContext{collector_, store_, *reloader_, *scheduler_, *domains_},
       std::move(options_.web));
   engine_.start();
 }

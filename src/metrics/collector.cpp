@@ -241,3 +241,17 @@ std::vector<prometheus::MetricFamily> probe_families(const ProbeResult& result, 
 }
 
 }  // namespace starttls_exporter::metrics
+
+namespace starttls_exporter::metrics {
+
+std::vector<prometheus::MetricFamily> store_families(const store::ResultStore& store,
+                                                     SystemTime now) {
+  const auto snapshot = store.snapshot();
+  FamilySink sink(Source::on_demand, snapshot.size());
+  append_targets(sink, snapshot, all_base_labels(snapshot), now);
+  auto out = sink.take();
+  for (auto& f : domain_families(store.domains(), snapshot)) out.push_back(std::move(f));
+  return out;
+}
+
+}  // namespace starttls_exporter::metrics

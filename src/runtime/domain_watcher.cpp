@@ -260,6 +260,75 @@ void DomainWatcher::stop() {
   });
 }
 
+namespace {
+
+/// Resolves and probes one domain now; the probes run in parallel, each under the deadline.
+asio::awaitable<DomainProbe> probe_domain(asio::io_context& io,
+                                          std::shared_ptr<dns::Resolver> resolver,
+                                          scheduler::Scheduler& scheduler, config::DnsSettings dns,
+                                          DomainJob job, Clock::time_point deadline) {
+  auto state = std::make_shared<store::DomainState>();
+  state->domain = job.domain;
+  DomainProbe out;
+  if (!resolver) {
+    out.state = state;
+    co_return out;
+  }
+  const auto started = Clock::now();
+  auto lookup = [resolver](std::string name, dns::RecordType type) {
+    return resolver->lookup(std::move(name), type);
+  };
+  auto path = std::make_shared<const dns::MailPath>(
+      co_await dns::resolve_mail_path(lookup, job.domain.name, dns));
+  state->resolve_seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  state->resolved_at = std::chrono::system_clock::now();
+  state->path = path;
+  state->probed = path;
+  const auto targets = targets_of(*path, job);
+  for (const auto& t : targets) state->targets.emplace_back(t.info.labels.at("mx"), t.info.key);
+  out.results.resize(targets.size());
+  auto remaining = std::make_shared<std::size_t>(targets.size());
+  asio::steady_timer all_done(io, Clock::time_point::max());
+  for (std::size_t i = 0; i < targets.size(); ++i) {
+    out.results[i].first = targets[i].info;
+    asio::co_spawn(io, scheduler.probe(targets[i].spec, deadline),
+                   [&out, &all_done, remaining, i](std::exception_ptr e, ProbeResult result) {
+                     if (!e) out.results[i].second = std::move(result);
+                     if (--*remaining == 0) all_done.cancel();
+                   });
+  }
+  if (*remaining > 0) {  // else every probe already ended (they cannot end while we run)
+    co_await all_done.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
+  }
+  out.state = state;
+  co_return out;
+}
+
+}  // namespace
+
+std::future<DomainProbe> DomainWatcher::probe_now(DomainJob job, Clock::time_point deadline) {
+  auto promise = std::make_shared<std::promise<DomainProbe>>();
+  auto future = promise->get_future();
+  asio::dispatch(state_->io, [state = state_, job = std::move(job), deadline, promise]() mutable {
+    std::shared_ptr<dns::Resolver> resolver;
+    {
+      std::lock_guard lock(state->resolver_mutex);
+      resolver = state->resolver;
+    }
+    asio::co_spawn(
+        state->io,
+        probe_domain(state->io, resolver, state->scheduler, state->dns, std::move(job), deadline),
+        [promise](std::exception_ptr e, DomainProbe probe) {
+          if (e) {
+            promise->set_exception(e);
+          } else {
+            promise->set_value(std::move(probe));
+          }
+        });
+  });
+  return future;
+}
+
 dns::ResolverStats DomainWatcher::resolver_stats() const {
   std::lock_guard lock(state_->resolver_mutex);
   return state_->resolver ? state_->resolver->stats() : dns::ResolverStats{};

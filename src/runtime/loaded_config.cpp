@@ -24,18 +24,6 @@ scheduler::ScheduledTarget scheduled(const config::Target& target, const config:
   return out;
 }
 
-DomainJob domain_job(const config::Domain& domain, const config::Module& module,
-                     std::shared_ptr<const tls::TrustStore> trust) {
-  DomainJob job;
-  job.domain = domain;
-  prober::apply_module(job.spec, module);
-  job.spec.trust = std::move(trust);
-  job.port = domain.port.value_or(config::default_port(module.protocol, module.tls.mode));
-  job.interval = domain.interval;
-  job.timeout = module.timeout;
-  return job;
-}
-
 void check_resolver(const config::Config& config) {
   if (config.domains.empty()) return;
   try {
@@ -74,6 +62,18 @@ std::shared_ptr<const tls::TrustStore> TrustCache::get(const config::Module& mod
 void TrustCache::keep_only(const std::vector<std::string>& ca_files) {
   const std::set<std::string> keep(ca_files.begin(), ca_files.end());
   std::erase_if(files_, [&](const auto& entry) { return !keep.contains(entry.first); });
+}
+
+DomainJob domain_job(const config::Domain& domain, const config::Module& module,
+                     std::shared_ptr<const tls::TrustStore> trust) {
+  DomainJob job;
+  job.domain = domain;
+  prober::apply_module(job.spec, module);
+  job.spec.trust = std::move(trust);
+  job.port = domain.port.value_or(config::default_port(module.protocol, module.tls.mode));
+  job.interval = domain.interval;
+  job.timeout = module.timeout;
+  return job;
 }
 
 LoadedConfig prepare(config::Config config, TrustCache& trust, const Shard& shard) {

@@ -88,19 +88,17 @@ void stop_now(State& state) {
   state.stats.targets = 0;
 }
 
-asio::awaitable<void> on_demand_probe(std::shared_ptr<State> state, prober::ProbeSpec spec,
-                                      SteadyTime deadline,
-                                      std::shared_ptr<std::promise<ProbeResult>> promise) {
+/// One probe under the concurrency limit, waiting for a permit until `deadline`.
+asio::awaitable<ProbeResult> probe_with_permit(std::shared_ptr<State> state, prober::ProbeSpec spec,
+                                               SteadyTime deadline) {
   const auto outcome = co_await state->semaphore.acquire(deadline);
   if (outcome == AsyncSemaphore::AcquireResult::timed_out) {
-    promise->set_value(failure_result(FailureReason::timeout,
-                                      "no concurrency slot became free before the deadline"));
-    co_return;
+    co_return failure_result(FailureReason::timeout,
+                             "no concurrency slot became free before the deadline");
   }
   if (outcome == AsyncSemaphore::AcquireResult::cancelled || state->stopped) {
     if (outcome == AsyncSemaphore::AcquireResult::acquired) state->semaphore.release();
-    promise->set_value(failure_result(FailureReason::internal_error, "exporter shutting down"));
-    co_return;
+    co_return failure_result(FailureReason::internal_error, "exporter shutting down");
   }
   Permit permit(state->semaphore);
   state->add_in_flight(1);
@@ -109,7 +107,13 @@ asio::awaitable<void> on_demand_probe(std::shared_ptr<State> state, prober::Prob
   if (state->stopped) {
     result = failure_result(FailureReason::internal_error, "exporter shutting down");
   }
-  promise->set_value(std::move(result));
+  co_return result;
+}
+
+asio::awaitable<void> on_demand_probe(std::shared_ptr<State> state, prober::ProbeSpec spec,
+                                      SteadyTime deadline,
+                                      std::shared_ptr<std::promise<ProbeResult>> promise) {
+  promise->set_value(co_await probe_with_permit(std::move(state), std::move(spec), deadline));
 }
 
 }  // namespace
@@ -157,6 +161,10 @@ std::future<ProbeResult> Scheduler::probe_now(prober::ProbeSpec spec,
                        }));
   });
   return future;
+}
+
+asio::awaitable<ProbeResult> Scheduler::probe(prober::ProbeSpec spec, SteadyTime deadline) {
+  co_return co_await probe_with_permit(state_, std::move(spec), deadline);
 }
 
 SchedulerStats Scheduler::stats() const {

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "build_config.hpp"
+#include "domain_probe_handler.hpp"
 #include "landing_page.hpp"
 #include "probe_handler.hpp"
 #include "starttls_exporter/heap.hpp"
@@ -43,9 +44,12 @@ http::Routes make_routes(const RouteContext& context) {
     };
     return response;
   };
-  routes["/probe"] = [&reloader, &scheduler](const http::Request& request) {
+  routes["/probe"] = [&reloader, &scheduler,
+                      &domains = context.domains](const http::Request& request) {
     const auto live = reloader.current();
-    return live ? handle_probe(request, *live, scheduler) : not_ready();
+    if (!live) return not_ready();
+    if (request.query.contains("domain")) return handle_domain_probe(request, *live, domains);
+    return handle_probe(request, *live, scheduler);
   };
   routes["/config"] = [&reloader](const http::Request&) {
     const auto live = reloader.current();

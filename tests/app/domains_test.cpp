@@ -132,6 +132,16 @@ TEST_CASE("domains: MX hosts resolved with DNSSEC, every address probed with its
         0.0);
   CHECK(sample(page, "starttls_exporter_dns_lookups_total{result=\"bogus\"}") > 0);
 
+  // /probe?domain=: a configured domain now, its series and its addresses'; others refused.
+  const HttpReply now = get(exporter.port(), "/probe?domain=secure.sxt&module=m");
+  CHECK(now.status == 200);
+  CAPTURE(now.body);
+  CHECK(sample(now.body, "probe_domain_success" + secure) == 1.0);
+  CHECK(sample(now.body, "probe_success" + mx1) == 1.0);
+  CHECK(now.body.find("starttls_exporter_build_info") == std::string::npos);
+  CHECK(get(exporter.port(), "/probe?domain=mail.test&module=m").status == 403);
+  CHECK(get(exporter.port(), "/probe?domain=secure.sxt").status == 400);
+
   // A reload removing a domain removes its series and its addresses' series.
   dir.file("exporter.yml", config_text(dir, mail, domain_entry("secure.sxt", mail)));
   REQUIRE(exporter.reloader().reload("test").ok);
