@@ -46,6 +46,14 @@ struct DomainProbe {
   std::vector<std::pair<store::TargetInfo, ProbeResult>> results;  ///< in preference order
 };
 
+/// Resolves `job`'s domain with `resolver` and probes each address through `scheduler`'s
+/// permits, all by `deadline`. Engine thread. A null resolver gives a state without a path.
+asio::awaitable<DomainProbe> probe_domain(asio::io_context& io,
+                                          std::shared_ptr<dns::Resolver> resolver,
+                                          scheduler::Scheduler& scheduler, config::DnsSettings dns,
+                                          DomainJob job,
+                                          std::chrono::steady_clock::time_point deadline);
+
 class DomainWatcher {
  public:
   DomainWatcher(asio::io_context& io, store::ResultStore& store, scheduler::Scheduler& scheduler);

@@ -2,13 +2,16 @@
 
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <fstream>
 #include <iostream>
 #include <iterator>
 
 #include "flags.hpp"
+#include "probe_domain.hpp"
 #include "probe_report.hpp"
+#include "probe_setup.hpp"
 #include "starttls_exporter/engine_thread.hpp"
 #include "starttls_exporter/loaded_config.hpp"
 #include "starttls_exporter/net.hpp"
@@ -19,15 +22,8 @@
 namespace starttls_exporter::app {
 namespace {
 
-/// Without --timeout or a module: the config's global.timeout default.
-constexpr Duration kDefaultTimeout = std::chrono::seconds(10);
 /// Beyond the deadline, how long to wait for the engine's answer (scheduling delay).
 constexpr std::chrono::seconds kAnswerSlack{5};
-
-/// A usage or setup error: exit code 2.
-struct SetupError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
 
 void set_output(ProbeFlags& f, const std::string& v) {
   if (v == "text") {
@@ -64,6 +60,23 @@ const FlagTable<ProbeFlags>& probe_flag_table() {
              }
            }},
           {"--output", set_output},
+          {"--dns.resolver",
+           [](ProbeFlags& f, const std::string& v) {
+             std::string problem;
+             const auto address = net::parse_target_address(v, problem);
+             if (!address) throw FlagError("--dns.resolver: " + problem);
+             f.dns_resolvers.push_back(
+                 {address->address, address->port_given ? address->port : std::uint16_t{53}});
+           }},
+          {"--dns.trust-anchor-file",
+           [](ProbeFlags& f, const std::string& v) { f.trust_anchor_file = v; }},
+          {"--dns.allowed-reserved-cidr",
+           [](ProbeFlags& f, const std::string& v) {
+             std::string problem;
+             auto network = config::parse_ip_network(v, problem);
+             if (!network) throw FlagError("--dns.allowed-reserved-cidr: " + problem);
+             f.allowed_reserved.push_back(std::move(*network));
+           }},
       },
       {
           {"--implicit-tls", &ProbeFlags::implicit_tls},
@@ -71,41 +84,6 @@ const FlagTable<ProbeFlags>& probe_flag_table() {
           {"-h", &ProbeFlags::help},
       }};
   return table;
-}
-
-/// The module the probe runs with: --module's from the config file, else the defaults; then
-/// the flags on top.
-config::Module probe_module(const ProbeFlags& flags, std::optional<config::Config>& config) {
-  config::Module module;
-  module.name = "probe";
-  module.timeout = kDefaultTimeout;
-  if (!flags.module.empty()) {
-    config =
-        config::load_config(flags.config_file.empty() ? kDefaultConfigFile : flags.config_file);
-    const auto it = config->modules.find(flags.module);
-    if (it == config->modules.end()) {
-      throw SetupError("unknown module \"" + flags.module + "\" in " + config->source_file);
-    }
-    module = it->second;
-  }
-  if (flags.protocol) module.protocol = *flags.protocol;
-  if (flags.implicit_tls) module.tls.mode = config::TlsMode::implicit;
-  if (flags.ehlo_name) {
-    if (const auto problem = net::ehlo_name_problem(*flags.ehlo_name)) {
-      throw SetupError("--ehlo-name: " + *problem);
-    }
-    module.ehlo_name = *flags.ehlo_name;
-  }
-  if (flags.timeout) module.timeout = *flags.timeout;
-  return module;
-}
-
-std::shared_ptr<const tls::TrustStore> probe_trust(const ProbeFlags& flags,
-                                                   const config::Module& module,
-                                                   const std::optional<config::Config>& config) {
-  if (!flags.ca_file.empty()) return tls::TrustStore::from_pem_file(flags.ca_file);
-  runtime::TrustCache cache;
-  return cache.get(module, config ? config->source_file : "");
 }
 
 /// What to probe, from the flags; throws SetupError, config::ConfigError or tls::TlsError.
@@ -148,6 +126,30 @@ ProbeResult run(const ProbeRequest& request) {
   return future.get();
 }
 
+struct DomainTarget {
+  std::string name;
+  std::uint16_t port = 25;
+  bool port_given = false;
+};
+
+/// "example.com" or "example.com:2525" (not an IP literal): the domain form.
+std::optional<DomainTarget> domain_target(const std::string& text) {
+  std::string problem;
+  if (net::parse_target_address(text, problem)) return std::nullopt;
+  DomainTarget target;
+  target.name = text;
+  if (const auto colon = text.rfind(':'); colon != std::string::npos) {
+    const auto port = net::parse_port(std::string_view(text).substr(colon + 1));
+    if (!port) return std::nullopt;
+    target = {text.substr(0, colon), *port, true};
+  }
+  if (!target.name.empty() && target.name.back() == '.') target.name.pop_back();
+  for (auto& c : target.name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (!net::is_dns_name(target.name) || net::ends_in_numeric_label(target.name))
+    return std::nullopt;
+  return target;
+}
+
 }  // namespace
 
 ProbeFlags parse_probe_flags(const std::vector<std::string>& args) {
@@ -175,6 +177,10 @@ int probe_command(const std::vector<std::string>& args) {
     std::cout << probe_usage();
     return 0;
   }
+  if (const auto domain = domain_target(flags.target)) {
+    return probe_domain_command(flags, domain->name, domain->port, domain->port_given,
+                                flags.output == ReportFormat::text && ::isatty(STDOUT_FILENO) == 1);
+  }
   try {
     const ProbeRequest request = build_request(flags);
     const ProbeResult result = run(request);
@@ -191,11 +197,14 @@ int probe_command(const std::vector<std::string>& args) {
 
 std::string probe_usage() {
   return "usage: starttls_exporter probe ADDRESS[:PORT] [flags]\n"
+         "       starttls_exporter probe DOMAIN[:PORT] [flags]\n"
          "\n"
          "Probes one mail server now, with the exporter's own prober and verification, and\n"
-         "prints what happened. ADDRESS is an IP address (IPv6 as [ADDRESS]:PORT); names are\n"
-         "not resolved. The port defaults to the protocol's (smtp 25, submission 587, imap 143,\n"
-         "pop3 110, sieve 4190, lmtp 24; with --implicit-tls 465, 993, 995).\n"
+         "prints what happened. ADDRESS is an IP address (IPv6 as [ADDRESS]:PORT). A DOMAIN is\n"
+         "resolved as configured domains are (MX in preference order, A/AAAA, DNSSEC validated\n"
+         "by the exporter) and every address probed with its MX host's name. The port defaults\n"
+         "to the protocol's (smtp 25, submission 587, imap 143, pop3 110, sieve 4190, lmtp 24;\n"
+         "with --implicit-tls 465, 993, 995).\n"
          "\n"
          "Flags (--name=VALUE or --name VALUE):\n"
          "  --module=NAME          take protocol, TLS mode, EHLO name, CA file and timeout from\n"
@@ -211,10 +220,16 @@ std::string probe_usage() {
          "  --ehlo-name=NAME       the EHLO/LHLO argument (default \"localhost\")\n"
          "  --timeout=DURATION     deadline of the whole probe (default 10s)\n"
          "  --output=FORMAT        text (default; colour on a terminal) or json\n"
+         "  --dns.resolver=IP[:PORT]  DOMAIN: where lookups go; repeatable (default: the\n"
+         "                         nameservers of /etc/resolv.conf)\n"
+         "  --dns.trust-anchor-file=PATH  DOMAIN: DNSSEC trust anchor (default\n"
+         "                         \"/usr/share/dns/root.key\")\n"
+         "  --dns.allowed-reserved-cidr=CIDR  DOMAIN: probe reserved addresses inside (loopback,\n"
+         "                         RFC 1918, ...); repeatable; others are reported, not probed\n"
          "  -h, --help             print this help and exit\n"
          "\n"
-         "Exit status: 0 the probe succeeded, 1 it ran and failed, 2 usage, configuration or\n"
-         "internal error.\n";
+         "Exit status: 0 the probe succeeded (a domain: fully deliverable), 1 it ran and\n"
+         "failed, 2 usage, configuration or internal error.\n";
 }
 
 }  // namespace starttls_exporter::app

@@ -1,8 +1,10 @@
 #pragma once
 /// \file
-/// `starttls_exporter probe ADDRESS[:PORT] [flags]`: one probe now, with the same scheduler,
-/// prober and verification as the scheduled ones, reported for a person (text) or a script
-/// (JSON). The operator's own command: any address may be given (names are not resolved).
+/// `starttls_exporter probe ADDRESS[:PORT] | DOMAIN[:PORT] [flags]`: one probe now, with the same
+/// scheduler, prober and verification as the scheduled ones, reported for a person (text) or a
+/// script (JSON). The operator's own command: any address or domain may be given. A domain is
+/// resolved as the exporter resolves configured domains (MX, DNSSEC) and each of its addresses
+/// probed with its MX host's name.
 ///
 /// Exit codes: 0 the probe succeeded; 1 it ran and failed; 2 usage, configuration or internal
 /// error (nothing was probed, or the probe could not report).
@@ -30,6 +32,12 @@ struct ProbeFlags {
   std::optional<std::string> ehlo_name;      ///< --ehlo-name
   std::optional<Duration> timeout;           ///< --timeout; default: the module's, else 10s
   ReportFormat output = ReportFormat::text;  ///< --output
+  /// Domain form only: --dns.resolver (repeatable; default: /etc/resolv.conf's),
+  /// --dns.trust-anchor-file (default /usr/share/dns/root.key), --dns.allowed-reserved-cidr
+  /// (repeatable: reserved addresses inside are probed).
+  std::vector<config::ResolverAddress> dns_resolvers;
+  std::string trust_anchor_file = config::kDefaultTrustAnchorFile;
+  std::vector<config::IpNetwork> allowed_reserved;
   bool help = false;
 };
 

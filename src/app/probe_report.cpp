@@ -125,4 +125,49 @@ std::string text_report(const ProbeRequest& request, const ProbeResult& result, 
   return out;
 }
 
+namespace {
+
+std::string host_line(const dns::MxHost& host) {
+  std::string line = "  MX " + std::to_string(host.preference) + " " + host.name;
+  if (host.canonical_name != host.name) line += " (CNAME to " + host.canonical_name + ")";
+  line += ": " + (host.addresses.empty() ? std::string("no address") : join(host.addresses, ", "));
+  for (const auto& reserved : host.reserved) {
+    line += "; " + reserved.address + " (" + reserved.range + ", not probed)";
+  }
+  return line + "\n";
+}
+
+std::string failure_names(const dns::MailPath& path) {
+  std::vector<std::string> names;
+  for (const auto failure : path.failures) names.emplace_back(dns::to_string(failure));
+  return names.empty() ? "none" : join(names, ", ");
+}
+
+}  // namespace
+
+std::string domain_text_report(const runtime::DomainProbe& probe,
+                               const std::vector<ProbeRequest>& requests, std::uint16_t port,
+                               SystemTime now, bool colour) {
+  const Paint paint{colour};
+  const store::DomainState& state = *probe.state;
+  const dns::MailPath* path = state.path.get();
+  std::string out = "Mail domain " + state.domain.name + " (port " + std::to_string(port) +
+                    "), resolved in " + fixed(state.resolve_seconds * 1000, 1) + " ms\n";
+  if (!path) return out + "Result: " + paint("FAILURE", "1;31") + ": no resolver\n";
+  out += std::string("DNSSEC: ") +
+         (path->secure ? paint("secure", "32") : paint("not secure", "33")) + "\n";
+  if (path->null_mx) out += "Null MX (RFC 7505): the domain accepts no mail\n";
+  if (path->implicit_mx) out += "No MX records: the domain itself is the MX host\n";
+  for (const auto& host : path->hosts) out += host_line(host);
+  out += "Failures: " + failure_names(*path) + "\n";
+  if (path->signature_expiry)
+    out += "Signatures expire: " + rfc3339(*path->signature_expiry) + "\n";
+  for (std::size_t i = 0; i < probe.results.size() && i < requests.size(); ++i) {
+    out += "\n=== " + probe.results[i].first.endpoint + " (" +
+           probe.results[i].first.labels.at("mx") + ")\n";
+    out += text_report(requests[i], probe.results[i].second, now, colour);
+  }
+  return out;
+}
+
 }  // namespace starttls_exporter::app

@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "starttls_exporter/domain_watcher.hpp"
 #include "starttls_exporter/duration.hpp"
 #include "starttls_exporter/probe_result.hpp"
 #include "starttls_exporter/prober.hpp"
@@ -29,5 +30,19 @@ std::string text_report(const ProbeRequest& request, const ProbeResult& result, 
 /// One JSON object with the same facts; its keys are documented in README ("The probe
 /// command") and stable. Times are RFC 3339 UTC strings; absent facts are null.
 std::string json_report(const ProbeRequest& request, const ProbeResult& result, SystemTime now);
+
+/// The domain form: the mail path (MX hosts in preference order, their addresses, reserved
+/// ones not probed, DNSSEC, failure reasons, signature expiry), then text_report for each
+/// probed address. `requests` is in the order of probe.results.
+std::string domain_text_report(const runtime::DomainProbe& probe,
+                               const std::vector<ProbeRequest>& requests, std::uint16_t port,
+                               SystemTime now, bool colour);
+
+/// The domain form in JSON: {"domain", "module", "port", "success", "resolved", "dnssec_secure",
+/// "implicit_mx", "null_mx", "failures", "signature_expiry", "resolve_seconds", "mx": [...],
+/// "addresses": [json_report of each address]}.
+std::string domain_json_report(const runtime::DomainProbe& probe,
+                               const std::vector<ProbeRequest>& requests, std::uint16_t port,
+                               SystemTime now);
 
 }  // namespace starttls_exporter::app

@@ -158,4 +158,58 @@ std::string json_report(const ProbeRequest& request, const ProbeResult& result, 
          "\n";
 }
 
+namespace {
+
+std::string host_json(const dns::MxHost& host) {
+  return Object()
+      .str("host", host.name)
+      .num("preference", host.preference)
+      .str("canonical_name", host.canonical_name)
+      .raw("addresses", array(host.addresses, Object::string))
+      .raw("reserved",
+           array(host.reserved,
+                 [](const dns::ReservedAddress& r) {
+                   return Object().str("address", r.address).str("range", r.range).done();
+                 }))
+      .boolean("dnssec_secure", host.secure)
+      .done();
+}
+
+}  // namespace
+
+std::string domain_json_report(const runtime::DomainProbe& probe,
+                               const std::vector<ProbeRequest>& requests, std::uint16_t port,
+                               SystemTime now) {
+  const store::DomainState& state = *probe.state;
+  const dns::MailPath empty;
+  const dns::MailPath& path = state.path ? *state.path : empty;
+  std::vector<std::string> failures;
+  for (const auto failure : path.failures) failures.emplace_back(dns::to_string(failure));
+  bool success = path.resolved && path.failures.empty() && !probe.results.empty();
+  std::string addresses = "[";
+  for (std::size_t i = 0; i < probe.results.size() && i < requests.size(); ++i) {
+    success = success && probe.results[i].second.success;
+    std::string report = json_report(requests[i], probe.results[i].second, now);
+    report.pop_back();  // the newline
+    addresses += (i == 0 ? "" : ",") + report;
+  }
+  addresses += "]";
+  return Object()
+             .str("domain", state.domain.name)
+             .str("module", state.domain.module)
+             .num("port", port)
+             .boolean("success", success)
+             .boolean("resolved", path.resolved)
+             .boolean("dnssec_secure", path.secure)
+             .boolean("implicit_mx", path.implicit_mx)
+             .boolean("null_mx", path.null_mx)
+             .raw("failures", array(failures, Object::string))
+             .raw("signature_expiry", optional_time(path.signature_expiry))
+             .num("resolve_seconds", state.resolve_seconds)
+             .raw("mx", array(path.hosts, host_json))
+             .raw("addresses", addresses)
+             .done() +
+         "\n";
+}
+
 }  // namespace starttls_exporter::app

@@ -260,9 +260,7 @@ void DomainWatcher::stop() {
   });
 }
 
-namespace {
-
-/// Resolves and probes one domain now; the probes run in parallel, each under the deadline.
+/// The probes run in parallel, each under the deadline.
 asio::awaitable<DomainProbe> probe_domain(asio::io_context& io,
                                           std::shared_ptr<dns::Resolver> resolver,
                                           scheduler::Scheduler& scheduler, config::DnsSettings dns,
@@ -303,8 +301,6 @@ asio::awaitable<DomainProbe> probe_domain(asio::io_context& io,
   out.state = state;
   co_return out;
 }
-
-}  // namespace
 
 std::future<DomainProbe> DomainWatcher::probe_now(DomainJob job, Clock::time_point deadline) {
   auto promise = std::make_shared<std::promise<DomainProbe>>();

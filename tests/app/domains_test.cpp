@@ -6,9 +6,13 @@
 #include <cstdlib>
 #include <string>
 
+#include <iostream>
+#include <sstream>
+
 #include "exporter.hpp"
 #include "exporter_options.hpp"
 #include "http_client.hpp"
+#include "probe_command.hpp"
 #include "smtp_test_server.hpp"
 #include "test_pki.hpp"
 
@@ -165,4 +169,50 @@ TEST_CASE("domains: a trust anchor libunbound refuses is a config error with its
   CHECK_THROWS_WITH_AS(app::Exporter(local_exporter(dir.file("exporter.yml", text))),
                        doctest::Contains("exporter.yml:5:22: dns: trust anchor"),
                        config::ConfigError);
+}
+
+TEST_CASE("domains: the probe command resolves any domain and probes each MX address") {
+  TempDir dir;
+  MailServers mail;
+  const auto ca = dir.file("ca.pem", mail.ca.cert_pem());
+  const auto run = [&](const std::string& domain, std::vector<std::string> extra) {
+    std::vector<std::string> args{domain + ":" + std::to_string(mail.port),
+                                  "--ca-file",
+                                  ca,
+                                  "--dns.resolver",
+                                  "127.0.0.1:" + env("DNS_TEST_PORT"),
+                                  "--dns.trust-anchor-file",
+                                  env("DNS_TEST_TRUST_ANCHOR"),
+                                  "--dns.allowed-reserved-cidr",
+                                  "127.0.0.0/8",
+                                  "--dns.allowed-reserved-cidr",
+                                  "::1",
+                                  "--timeout",
+                                  "3s"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    std::ostringstream captured;
+    auto* saved = std::cout.rdbuf(captured.rdbuf());
+    const int code = app::probe_command(args);
+    std::cout.rdbuf(saved);
+    return std::pair{code, captured.str()};
+  };
+  const auto [code, text] = run("insecure.sxt", {});
+  CAPTURE(text);
+  CHECK(code == 0);
+  CHECK(text.find("Mail domain insecure.sxt") == 0);
+  CHECK(text.find("DNSSEC: not secure") != std::string::npos);
+  CHECK(text.find("MX 10 mx.insecure.sxt: 127.0.0.21") != std::string::npos);
+  CHECK(text.find("server name mx.insecure.sxt") != std::string::npos);
+  CHECK(text.find("Result: SUCCESS") != std::string::npos);
+
+  const auto [json_code, json] = run("secure.sxt", {"--output", "json"});
+  CAPTURE(json);
+  CHECK(json_code == 1);  // mx2's ::1 has no server: that address fails
+  CHECK(json.find("\"domain\":\"secure.sxt\"") != std::string::npos);
+  CHECK(json.find("\"dnssec_secure\":true") != std::string::npos);
+  CHECK(json.find("\"host\":\"mx1.secure.sxt\",\"preference\":10") != std::string::npos);
+  CHECK(json.find("\"addresses\":[{\"target\":\"127.0.0.11:") != std::string::npos);
+
+  CHECK(run("nullmx.secure.sxt", {}).first == 1);
+  CHECK(run("bogus.sxt", {}).first == 1);
 }
