@@ -59,42 +59,6 @@ bool refresh_failed(const dns::MailPath& path) {
 
 }  // namespace
 
-std::string domain_key(const config::Domain& domain) {
-  return domain.name + "|" + domain.module;
-}
-
-std::vector<scheduler::ScheduledTarget> targets_of(const dns::MailPath& path,
-                                                   const DomainJob& job) {
-  std::vector<scheduler::ScheduledTarget> out;
-  for (const auto& host : path.hosts) {
-    for (const auto& address : host.addresses) {
-      scheduler::ScheduledTarget target;
-      target.info.endpoint = net::format_endpoint(address, job.port);
-      target.info.module = job.domain.module;
-      target.info.key = target.info.endpoint + "|" + job.domain.module + "|" + host.name;
-      target.info.labels = {{"mx", host.name}};
-      target.spec = job.spec;
-      target.spec.address = address;
-      target.spec.port = job.port;
-      target.spec.server_name = host.name;  // SNI and the name verified: the MX host
-      target.interval = job.interval;
-      target.timeout = job.timeout;
-      out.push_back(std::move(target));
-    }
-  }
-  return out;
-}
-
-dns::ResolverSettings resolver_settings(const config::DnsSettings& dns) {
-  dns::ResolverSettings settings;
-  settings.forwarders = dns.resolvers;
-  settings.trust_anchor = dns.trust_anchor.bytes;
-  settings.trust_anchor_origin = dns.trust_anchor.path;
-  settings.timeout = dns.timeout;
-  dns::check_settings(settings);
-  return settings;
-}
-
 /// One domain's loop. Engine thread only.
 struct DomainRun {
   explicit DomainRun(DomainJob j) : job(std::move(j)) {}
@@ -258,48 +222,6 @@ void DomainWatcher::stop() {
     for (auto& [key, run] : state->runs) State::stop_run(*run);
     state->runs.clear();
   });
-}
-
-/// The probes run in parallel, each under the deadline.
-asio::awaitable<DomainProbe> probe_domain(asio::io_context& io,
-                                          std::shared_ptr<dns::Resolver> resolver,
-                                          scheduler::Scheduler& scheduler, config::DnsSettings dns,
-                                          DomainJob job, Clock::time_point deadline) {
-  auto state = std::make_shared<store::DomainState>();
-  state->domain = job.domain;
-  DomainProbe out;
-  if (!resolver) {
-    out.state = state;
-    co_return out;
-  }
-  const auto started = Clock::now();
-  auto lookup = [resolver](std::string name, dns::RecordType type) {
-    return resolver->lookup(std::move(name), type);
-  };
-  auto path = std::make_shared<const dns::MailPath>(
-      co_await dns::resolve_mail_path(lookup, job.domain.name, dns));
-  state->resolve_seconds = std::chrono::duration<double>(Clock::now() - started).count();
-  state->resolved_at = std::chrono::system_clock::now();
-  state->path = path;
-  state->probed = path;
-  const auto targets = targets_of(*path, job);
-  for (const auto& t : targets) state->targets.emplace_back(t.info.labels.at("mx"), t.info.key);
-  out.results.resize(targets.size());
-  auto remaining = std::make_shared<std::size_t>(targets.size());
-  asio::steady_timer all_done(io, Clock::time_point::max());
-  for (std::size_t i = 0; i < targets.size(); ++i) {
-    out.results[i].first = targets[i].info;
-    asio::co_spawn(io, scheduler.probe(targets[i].spec, deadline),
-                   [&out, &all_done, remaining, i](std::exception_ptr e, ProbeResult result) {
-                     if (!e) out.results[i].second = std::move(result);
-                     if (--*remaining == 0) all_done.cancel();
-                   });
-  }
-  if (*remaining > 0) {  // else every probe already ended (they cannot end while we run)
-    co_await all_done.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
-  }
-  out.state = state;
-  co_return out;
 }
 
 std::future<DomainProbe> DomainWatcher::probe_now(DomainJob job, Clock::time_point deadline) {
