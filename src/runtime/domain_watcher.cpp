@@ -15,7 +15,6 @@
 #include <mutex>
 
 #include "starttls_exporter/log.hpp"
-#include "starttls_exporter/net.hpp"
 
 namespace starttls_exporter::runtime {
 namespace {

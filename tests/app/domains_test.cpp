@@ -6,6 +6,10 @@
 #include <cstdlib>
 #include <string>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <iostream>
 #include <sstream>
 
@@ -14,6 +18,7 @@
 #include "http_client.hpp"
 #include "probe_command.hpp"
 #include "smtp_test_server.hpp"
+#include "starttls_exporter/unique_fd.hpp"
 #include "test_pki.hpp"
 
 using namespace starttls_exporter;
@@ -215,4 +220,58 @@ TEST_CASE("domains: the probe command resolves any domain and probes each MX add
 
   CHECK(run("nullmx.secure.sxt", {}).first == 1);
   CHECK(run("bogus.sxt", {}).first == 1);
+}
+
+TEST_CASE("domains: the zone changes and is re-served; addresses come and go within a refresh") {
+  TempDir dir;
+  MailServers mail;
+  std::string text = config_text(dir, mail, domain_entry("insecure.sxt", mail));
+  text.replace(text.find("  address_family"), 0, "  min_refresh: 1s\n  max_refresh: 2s\n");
+  app::Exporter exporter(local_exporter(dir.file("exporter.yml", text)));
+  const std::string port = std::to_string(mail.port);
+  const auto has = [&](const std::string& address) {
+    return sample(scrape(exporter.port()), "probe_success{target=\"" + address + ":" + port +
+                                               "\",module=\"m\",mx=\"mx.insecure.sxt\"}")
+        .has_value();
+  };
+  REQUIRE(eventually([&] { return has("127.0.0.21"); }, 10s));
+  // mx.insecure.sxt moves from 127.0.0.21 to 127.0.0.22.
+  const std::string zone = env("DNS_TEST_ZONE_DIR") + "/zones/insecure.sxt.zone";
+  std::string edit = "sed -i 's/^mx IN A 127.0.0.21$/mx IN A 127.0.0.22/' " + zone + " && " +
+                     env("DNS_ZONE_INSTANCE") + " reload " + env("DNS_TEST_ZONE_DIR");
+  REQUIRE(std::system(edit.c_str()) == 0);
+  CHECK(eventually([&] { return has("127.0.0.22") && !has("127.0.0.21"); }, 15s));
+}
+
+TEST_CASE("domains: a DNS server that never answers costs the domain, not the other probes") {
+  TempDir dir;
+  MailServers mail;
+  const UniqueFd silent(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(silent.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  socklen_t len = sizeof addr;
+  REQUIRE(::getsockname(silent.get(), reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  std::string text = config_text(dir, mail, domain_entry("secure.sxt", mail));
+  text.replace(text.find("127.0.0.1:" + env("DNS_TEST_PORT")), 10 + env("DNS_TEST_PORT").size(),
+               "127.0.0.1:" + std::to_string(ntohs(addr.sin_port)));
+  text.replace(text.find("  address_family"), 0, "  timeout: 500ms\n");
+  text += "targets:\n  - {address: 127.0.0.11, port: " + std::to_string(mail.port) +
+          ", module: m, server_name: mx1.secure.sxt}\n";
+  app::Exporter exporter(local_exporter(dir.file("exporter.yml", text)));
+  std::string page;
+  REQUIRE(eventually(
+      [&] {
+        page = scrape(exporter.port());
+        return sample(page,
+                      "probe_domain_failure_info{domain=\"secure.sxt\",module=\"m\",team="
+                      "\"mail\",reason=\"dns_timeout\"}") == 1.0;
+      },
+      10s));
+  CHECK(sample(page, "probe_success{target=\"127.0.0.11:" + std::to_string(mail.port) +
+                         "\",module=\"m\"}") == 1.0);
+  CHECK(sample(page, "probe_domain_success{domain=\"secure.sxt\",module=\"m\",team=\"mail\"}") ==
+        0.0);
+  CHECK(sample(page, "starttls_exporter_dns_lookups_total{result=\"timeout\"}") >= 1.0);
 }

@@ -8,6 +8,9 @@
 #   dns_zone_instance.sh stop DIR
 #   dns_zone_instance.sh reload DIR       # re-reads DIR/zones/*.zone after an edit (re-signs)
 #
+# TTLs are 1 s (negative answers too), so a test that edits the tree sees the change at the
+# next refresh rather than after a cache lifetime.
+#
 # The tree (sxt. is the signed parent and the trust anchor):
 #   secure.sxt.    signed, DS in sxt.: MX hosts, null MX, no MX, CNAME MX, reserved, many
 #                  MX hosts, an A RRset too large for UDP; loopback.secure.sxt's MX is on
@@ -27,7 +30,7 @@ action=${1:?usage: $0 start DIR PORT | stop DIR | reload DIR}
 dir=${2:?directory}
 
 soa() {  # soa ZONE
-  printf '$ORIGIN %s\n$TTL 300\n@ IN SOA ns.sxt. hostmaster.sxt. 1 3600 600 86400 60\n@ IN NS ns.sxt.\n' "$1"
+  printf '$ORIGIN %s\n$TTL 1\n@ IN SOA ns.sxt. hostmaster.sxt. 1 3600 600 86400 1\n@ IN NS ns.sxt.\n' "$1"
 }
 
 write_zones() {
@@ -81,16 +84,16 @@ sign_all() {
   make_keys
   local secure bogus wrong expired parent
   read -r secure bogus wrong expired parent <"$k/names"
-  ldns-signzone -f "$z/secure.sxt.signed" "$z/secure.sxt.zone" "$k/$secure"
-  ldns-signzone -f "$z/bogus.sxt.signed" "$z/bogus.sxt.zone" "$k/$bogus"
-  ldns-signzone -e 20200201000000 -i 20200101000000 -f "$z/expired.sxt.signed" \
+  ldns-signzone -u -f "$z/secure.sxt.signed" "$z/secure.sxt.zone" "$k/$secure"
+  ldns-signzone -u -f "$z/bogus.sxt.signed" "$z/bogus.sxt.zone" "$k/$bogus"
+  ldns-signzone -u -e 20200201000000 -i 20200101000000 -f "$z/expired.sxt.signed" \
     "$z/expired.sxt.zone" "$k/$expired"
   { soa sxt.
     echo "ns IN A 127.0.0.1"
     for child in secure insecure bogus expired; do echo "$child IN NS ns.sxt."; done
     cat "$k/$secure.ds" "$k/$wrong.ds" "$k/$expired.ds"
   } >"$z/sxt.zone"
-  ldns-signzone -f "$z/sxt.signed" "$z/sxt.zone" "$k/$parent"
+  ldns-signzone -u -f "$z/sxt.signed" "$z/sxt.zone" "$k/$parent"
   grep -v '^;' "$k/$parent.key" >"$dir/trust-anchor.key"
 }
 
