@@ -67,11 +67,12 @@ trap 'exit 1' INT TERM
 # shellcheck source=../shell/check.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../shell/check.sh"
 
-read -r pf_port dead_port web_port prom_port dns_port < <("$python" -c '
+read -r pf_port dead_port web_port prom_port < <("$python" -c '
 import socket
-socks = [socket.socket() for _ in range(4)] + [socket.socket(socket.AF_INET, socket.SOCK_DGRAM)]
+socks = [socket.socket() for _ in range(4)]
 for s in socks: s.bind(("127.0.0.1", 0))
 print(*(s.getsockname()[1] for s in socks))')
+dns_port=$("$python" "$repo/tests/dns/dns_port.py" "$pf_port" "$dead_port" "$web_port" "$prom_port")
 
 # --- A signed zone tree on nsd: the mail domain loopback.secure.sxt has its MX on 127.0.0.1.
 "$repo/tests/dns/dns_zone_instance.sh" start "$work/dns" "$dns_port" || exit 1

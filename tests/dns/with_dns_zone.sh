@@ -11,7 +11,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/starttls_exporter_dns.XXXXXX")
 cleanup() { "$here/dns_zone_instance.sh" stop "$work"; rm -rf -- "$work"; }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-port=$(python3 -c 'import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(python3 "$here/dns_port.py")
 "$here/dns_zone_instance.sh" start "$work" "$port" || exit 1
 DNS_TEST_PORT=$port DNS_TEST_TRUST_ANCHOR=$work/trust-anchor.key DNS_TEST_ZONE_DIR=$work \
   DNS_ZONE_INSTANCE="$here/dns_zone_instance.sh" "$binary" "$@"
