@@ -35,16 +35,7 @@ std::string parse_domain_name(const Entry& entry, const Reader& reader) {
 
 Domain parse_domain(const YAML::Node& item, const std::string& path, const Config& config,
                     const OwnTimeouts& own_timeouts, const Reader& reader) {
-  if (item.IsNull()) {
-    reader.fail(reader.location(item), path,
-                "expected a mapping with at least domain and module, got nothing");
-  }
-  const Fields fields = reader.fields(item, path, keys::kDomain);
-  for (const char* required : {"domain", "module"}) {
-    if (fields.find(required) == nullptr) {
-      reader.fail(reader.location(item), fields.child_path(required), "required key is missing");
-    }
-  }
+  const Fields fields = reader.item_fields(item, path, keys::kDomain, {"domain", "module"});
   Domain domain;
   domain.name = parse_domain_name(*fields.find("domain"), reader);
   const Module& module = find_module(*fields.find("module"), config, reader);

@@ -38,16 +38,7 @@ std::optional<std::string> family_mismatch(const std::string& address, const Mod
 // One element of the sequence; `path` is "targets[i]".
 Target parse_target(const YAML::Node& item, const std::string& path, const Config& config,
                     const OwnTimeouts& own_timeouts, const Reader& reader) {
-  if (item.IsNull()) {
-    reader.fail(reader.location(item), path,
-                "expected a mapping with at least address and module, got nothing");
-  }
-  const Fields fields = reader.fields(item, path, keys::kTarget);
-  for (const char* required : {"address", "module"}) {
-    if (fields.find(required) == nullptr) {
-      reader.fail(reader.location(item), fields.child_path(required), "required key is missing");
-    }
-  }
+  const Fields fields = reader.item_fields(item, path, keys::kTarget, {"address", "module"});
   Target target;
   target.address = parse_address(*fields.find("address"), reader);
   const Module& module = find_module(*fields.find("module"), config, reader);

@@ -40,6 +40,23 @@ SourceLocation Reader::location(const YAML::Node& node) const {
   return location_of(file_, node.Mark());
 }
 
+Fields Reader::item_fields(const YAML::Node& item, const std::string& path,
+                           std::span<const std::string_view> allowed,
+                           std::initializer_list<std::string_view> required) const {
+  if (item.IsNull()) {
+    std::string keys;
+    for (const auto key : required) keys += (keys.empty() ? "" : " and ") + std::string(key);
+    fail(location(item), path, "expected a mapping with at least " + keys + ", got nothing");
+  }
+  Fields fields = this->fields(item, path, allowed);
+  for (const auto key : required) {
+    if (fields.find(key) == nullptr) {
+      fail(location(item), fields.child_path(key), "required key is missing");
+    }
+  }
+  return fields;
+}
+
 LoadedFile Reader::named_file(const Entry& entry, std::string_view empty_problem,
                               std::size_t max_bytes) const {
   const std::string text = scalar(entry, "a file name");

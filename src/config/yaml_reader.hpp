@@ -69,6 +69,12 @@ class Reader {
     return fields(map, path, std::span(allowed.begin(), allowed.size()));
   }
 
+  /// The fields of one mapping item of a sequence (`path` "targets[3]"), which must have the
+  /// `required` keys; a null item fails "expected a mapping with at least A and B".
+  Fields item_fields(const YAML::Node& item, const std::string& path,
+                     std::span<const std::string_view> allowed,
+                     std::initializer_list<std::string_view> required) const;
+
   /// The entry's value as a scalar string; `what` names the expected kind ("a duration").
   std::string scalar(const Entry& entry, std::string_view what) const;
   /// A positive Prometheus duration ("30s").

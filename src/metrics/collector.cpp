@@ -9,6 +9,7 @@
 #include <prometheus/text_serializer.h>
 
 #include "domain_series.hpp"
+#include "histogram.hpp"
 #include "series_builder.hpp"
 #include "sinks.hpp"
 #include "starttls_exporter/config.hpp"
@@ -130,18 +131,8 @@ void append_lag(std::vector<prometheus::MetricFamily>& out, const LagSource& sou
                     "How late scheduled probes started after their slot (waiting for a "
                     "concurrency permit or a busy engine thread).",
                     prometheus::MetricType::Histogram);
-  prometheus::ClientMetric m;
-  m.histogram.sample_count = data.count;
-  m.histogram.sample_sum = data.sum_seconds;
-  std::uint64_t cumulative = 0;
-  for (std::size_t i = 0; i < data.counts.size(); ++i) {
-    cumulative += data.counts[i];
-    const double bound = i < data.upper_bounds_seconds.size()
-                             ? data.upper_bounds_seconds[i]
-                             : std::numeric_limits<double>::infinity();
-    m.histogram.bucket.push_back({cumulative, bound});
-  }
-  lag.metric.push_back(std::move(m));
+  lag.metric.push_back(
+      histogram_metric(data.counts, data.upper_bounds_seconds, data.sum_seconds, data.count));
   out.push_back(std::move(lag));
 }
 

@@ -1,6 +1,7 @@
 #include "domain_series.hpp"
 
-#include <limits>
+#include "histogram.hpp"
+
 #include <map>
 #include <set>
 #include <string>
@@ -168,17 +169,8 @@ std::vector<prometheus::MetricFamily> dns_self_families(const dns::ResolverStats
     lookups.metric.push_back(std::move(m));
   }
   auto latency = family(kLatency, prometheus::MetricType::Histogram);
-  prometheus::ClientMetric m;
-  m.histogram.sample_count = stats.latency_count;
-  m.histogram.sample_sum = stats.latency_sum;
-  std::uint64_t cumulative = 0;
-  for (std::size_t i = 0; i < stats.latency_counts.size(); ++i) {
-    cumulative += stats.latency_counts[i];
-    const double bound = i < stats.latency_bounds.size() ? stats.latency_bounds[i]
-                                                         : std::numeric_limits<double>::infinity();
-    m.histogram.bucket.push_back({cumulative, bound});
-  }
-  latency.metric.push_back(std::move(m));
+  latency.metric.push_back(histogram_metric(stats.latency_counts, stats.latency_bounds,
+                                            stats.latency_sum, stats.latency_count));
   return {std::move(lookups), std::move(latency)};
 }
 

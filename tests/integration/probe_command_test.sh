@@ -77,8 +77,8 @@ check "refused: the reason" says refused "connection_refused"
 
 probe badflag "$target" --no-such-flag
 check "bad flag: exit 2" exit_code_is badflag 2
-probe name mx.example.com
-check "a name: exit 2 (names are not resolved)" exit_code_is name 2
+probe name no_such..name
+check "neither an address nor a domain: exit 2" exit_code_is name 2
 
 probe json "$target" --server-name other.test --ca-file "$work/pki/ca.pem" --output json
 check "json: exit 1" exit_code_is json 1
