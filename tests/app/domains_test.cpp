@@ -13,6 +13,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "env.hpp"
 #include "exporter.hpp"
 #include "exporter_options.hpp"
 #include "http_client.hpp"
@@ -28,9 +29,7 @@ using namespace std::chrono_literals;
 namespace {
 
 std::string env(const char* name) {
-  const char* value = std::getenv(name);
-  REQUIRE_MESSAGE(value != nullptr, name << " is not set: run through with_dns_zone.sh");
-  return value;
+  return testing::required_env(name, "tests/dns/with_dns_zone.sh");
 }
 
 /// SMTP servers on the addresses the zone tree's MX hosts point at, all on one port.

@@ -16,6 +16,7 @@
 #include <iterator>
 #include <string>
 
+#include "env.hpp"
 #include "starttls_exporter/dns.hpp"
 #include "starttls_exporter/mail_path.hpp"
 #include "starttls_exporter/unique_fd.hpp"
@@ -26,9 +27,7 @@ using namespace std::chrono_literals;
 namespace {
 
 std::string env(const char* name) {
-  const char* value = std::getenv(name);
-  REQUIRE_MESSAGE(value != nullptr, name << " is not set: run through with_dns_zone.sh");
-  return value;
+  return testing::required_env(name, "tests/dns/with_dns_zone.sh");
 }
 
 dns::ResolverSettings settings(std::uint16_t port, std::chrono::milliseconds timeout = 5s) {
