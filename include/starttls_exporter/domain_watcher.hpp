@@ -63,7 +63,7 @@ class DomainWatcher {
 
   /// Replaces the configured targets and domains. Unchanged domains (same job) keep their
   /// state and schedule; a changed dns section restarts every domain with a new resolver.
-  /// Throws dns::DnsError (at once, on the calling thread) when the resolver settings fail.
+  /// The settings must have passed dns::check_settings (prepare() does that at load).
   void apply(std::vector<scheduler::ScheduledTarget> targets, std::vector<DomainJob> domains,
              const config::DnsSettings& dns);
   /// Cancels every lookup and refresh; the scheduler keeps what it was last given.
@@ -83,8 +83,8 @@ class DomainWatcher {
   std::shared_ptr<State> state_;
 };
 
-/// Builds the resolver settings of `dns` and checks that libunbound accepts them (the trust
-/// anchor, the forwarders). Throws dns::DnsError. For load-time validation.
+/// The resolver settings of `dns`. prepare() checks them (dns::check_settings) at load, so a
+/// configuration that reaches apply() has settings libunbound accepts.
 dns::ResolverSettings resolver_settings(const config::DnsSettings& dns);
 
 }  // namespace starttls_exporter::runtime

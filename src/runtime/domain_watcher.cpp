@@ -208,7 +208,7 @@ DomainWatcher::~DomainWatcher() {
 void DomainWatcher::apply(std::vector<scheduler::ScheduledTarget> targets,
                           std::vector<DomainJob> domains, const config::DnsSettings& dns) {
   dns::ResolverSettings resolver_config;
-  if (!domains.empty()) resolver_config = resolver_settings(dns);  // throws here, not later
+  if (!domains.empty()) resolver_config = resolver_settings(dns);  // checked by prepare()
   asio::dispatch(state_->io, [state = state_, targets = std::move(targets),
                               domains = std::move(domains), dns, resolver_config]() mutable {
     state->apply_now(std::move(targets), std::move(domains), dns, resolver_config);

@@ -27,7 +27,7 @@ scheduler::ScheduledTarget scheduled(const config::Target& target, const config:
 void check_resolver(const config::Config& config) {
   if (config.domains.empty()) return;
   try {
-    resolver_settings(config.dns);
+    dns::check_settings(resolver_settings(config.dns));
   } catch (const dns::DnsError& e) {
     auto where = config.dns.trust_anchor_location;
     if (where.file.empty()) where = config::SourceLocation{config.source_file, 0, 0};

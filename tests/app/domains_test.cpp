@@ -18,6 +18,7 @@
 #include "exporter_options.hpp"
 #include "http_client.hpp"
 #include "probe_command.hpp"
+#include "silent_udp.hpp"
 #include "smtp_test_server.hpp"
 #include "starttls_exporter/unique_fd.hpp"
 #include "test_pki.hpp"
@@ -245,16 +246,10 @@ TEST_CASE("domains: the zone changes and is re-served; addresses come and go wit
 TEST_CASE("domains: a DNS server that never answers costs the domain, not the other probes") {
   TempDir dir;
   MailServers mail;
-  const UniqueFd silent(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(silent.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  socklen_t len = sizeof addr;
-  REQUIRE(::getsockname(silent.get(), reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  const testing::SilentUdpSocket silent;
   std::string text = config_text(dir, mail, domain_entry("secure.sxt", mail));
   text.replace(text.find("127.0.0.1:" + env("DNS_TEST_PORT")), 10 + env("DNS_TEST_PORT").size(),
-               "127.0.0.1:" + std::to_string(ntohs(addr.sin_port)));
+               "127.0.0.1:" + std::to_string(silent.port));
   text.replace(text.find("  address_family"), 0, "  timeout: 500ms\n");
   text += "targets:\n  - {address: 127.0.0.11, port: " + std::to_string(mail.port) +
           ", module: m, server_name: mx1.secure.sxt}\n";

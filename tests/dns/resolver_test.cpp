@@ -17,6 +17,7 @@
 #include <string>
 
 #include "env.hpp"
+#include "silent_udp.hpp"
 #include "starttls_exporter/dns.hpp"
 #include "starttls_exporter/mail_path.hpp"
 #include "starttls_exporter/unique_fd.hpp"
@@ -124,17 +125,11 @@ TEST_CASE("an answer too large for UDP arrives over TCP") {
 
 TEST_CASE("a server that never answers: the lookup ends at its deadline") {
   // A UDP socket that reads nothing, and a TCP port with nothing behind it.
-  const UniqueFd silent(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(silent.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  socklen_t len = sizeof addr;
-  REQUIRE(::getsockname(silent.get(), reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  const testing::SilentUdpSocket silent;
   const auto started = std::chrono::steady_clock::now();
-  const auto answer = on_engine<dns::Answer>(
-      settings(ntohs(addr.sin_port), 400ms),
-      [](dns::Resolver& r) { return r.lookup("secure.sxt", dns::RecordType::mx); });
+  const auto answer = on_engine<dns::Answer>(settings(silent.port, 400ms), [](dns::Resolver& r) {
+    return r.lookup("secure.sxt", dns::RecordType::mx);
+  });
   CHECK(answer.outcome == dns::Outcome::timeout);
   CHECK(std::chrono::steady_clock::now() - started < 5s);  // generous: the deadline held
 }
