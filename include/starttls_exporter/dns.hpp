@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "starttls_exporter/config.hpp"
+#include "starttls_exporter/dane.hpp"
 #include "starttls_exporter/probe_result.hpp"
 
 namespace starttls_exporter::dns {
@@ -59,6 +60,7 @@ struct Answer {
   std::vector<std::string> addresses;  ///< A and AAAA: canonical IP literals, in answer order
   std::vector<MxRecord> mx;            ///< MX: sorted by preference, then host
   std::vector<std::string> texts;      ///< TXT: each record's strings concatenated
+  std::vector<dane::TlsaRecord> tlsa;  ///< TLSA, in answer order
   std::vector<std::vector<std::uint8_t>> rdata;  ///< every record's raw rdata, in answer order
   std::chrono::seconds ttl{0};  ///< the answer's TTL (negative answers: the SOA minimum)
   /// The earliest RRSIG expiration in the answer and authority sections, when signed.

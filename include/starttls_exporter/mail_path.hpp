@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "starttls_exporter/config.hpp"
+#include "starttls_exporter/dane.hpp"
 #include "starttls_exporter/dns.hpp"
 
 namespace starttls_exporter::dns {
@@ -33,6 +34,7 @@ enum class DomainFailure {
   too_many_hosts,         ///< more MX hosts than dns.max_mx_hosts: the rest are not probed
   too_many_addresses,     ///< more addresses than dns.max_addresses_per_host on a host
   address_failed,         ///< (metrics) a probed address's last probe failed
+  dane_failed,            ///< (metrics) DANE did not authenticate a probed address (RFC 7672)
 };
 std::string_view to_string(DomainFailure failure) noexcept;
 const std::vector<DomainFailure>& all_domain_failures();
@@ -49,6 +51,8 @@ struct MxHost {
   std::vector<std::string> addresses;     ///< to probe, A records first, each host's order kept
   std::vector<ReservedAddress> reserved;  ///< found but not probed
   bool secure = true;  ///< its address answers validated (vacuously true before lookups)
+  /// Its TLSA RRset at _PORT._tcp (not_applicable when not looked up: see resolve_mail_path).
+  dane::TlsaLookup tlsa;
 };
 
 struct MailPath {
@@ -72,8 +76,11 @@ std::string reserved_range(std::string_view address);
 using LookupFunction = std::function<asio::awaitable<Answer>(std::string, RecordType)>;
 
 /// Resolves `domain`'s mail path under the dns settings' bounds, address families and
-/// allowed reserved ranges. Never throws except std::bad_alloc.
+/// allowed reserved ranges. With `tlsa_port`, each MX host from a secure MX answer whose
+/// addresses are secure also gets its TLSA RRset at _PORT._tcp.HOST (RFC 7672 §2.2). The
+/// TLSA answers' signatures count in signature_expiry. Never throws except std::bad_alloc.
 asio::awaitable<MailPath> resolve_mail_path(LookupFunction lookup, std::string domain,
-                                            const config::DnsSettings& settings);
+                                            const config::DnsSettings& settings,
+                                            std::optional<std::uint16_t> tlsa_port);
 
 }  // namespace starttls_exporter::dns

@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "starttls_exporter/dane.hpp"
+
 namespace starttls_exporter {
 
 using SystemTime = std::chrono::system_clock::time_point;
@@ -70,6 +72,8 @@ enum class FailureReason {
   cert_invalid,  ///< any other verification failure
   // Not a certificate reason: never in VerifyVerdict::reasons.
   tls_version_too_old,  ///< the negotiated version is below the module's tls.min_version
+  dane_failed,          ///< DANE applies to the MX host and did not authenticate the server (why:
+                        ///< DaneCheck)
   internal_error,       ///< a bug in the exporter; logged with detail
 };
 
@@ -154,6 +158,14 @@ struct LegacyProbe {
 };
 
 /// One probe's complete outcome. Built by the prober, then never modified.
+/// The rules a sender would apply to one address (the mail policy, src/policy): DANE where the
+/// MX host has usable TLSA records (RFC 7672), MTA-STS in enforce mode (RFC 8461), else PKIX.
+struct AppliedPolicies {
+  bool dane = false;
+  bool mta_sts = false;
+  bool pkix = false;
+};
+
 struct ProbeResult {
   SystemTime started{};
   double duration_seconds = 0;
@@ -169,6 +181,11 @@ struct ProbeResult {
   std::optional<VerifyVerdict> verify;  ///< set when a handshake completed
   /// Set when the module enabled tls.legacy_probe and this probe completed a handshake.
   std::optional<LegacyProbe> legacy;
+  /// Domain mode, after a completed handshake: DANE's verdict for the MX host's TLSA records.
+  std::optional<dane::DaneCheck> dane;
+  /// Which verification rules decided `success` (probe_verification_policy_info); set when a
+  /// handshake completed.
+  std::optional<AppliedPolicies> policies;
   std::vector<std::string>
       transcript;  ///< dialogue log for /probe?debug=true ("C: EHLO x", "S: 250 ...")
 };

@@ -37,6 +37,9 @@ struct ProbeSpec {
   /// offers only TLS 1.0/1.1 (ProbeResult::legacy), within the same deadline.
   bool legacy_probe = false;
   tls::VersionOffer versions = tls::VersionOffer::all;  ///< what the handshake offers
+  /// Domain mode: the MX host's TLSA lookup; the handshake is then judged as a DANE sender
+  /// would (ProbeResult::dane, policies). Null for `targets:` entries: PKIX as configured.
+  std::shared_ptr<const dane::DaneExpectation> dane;
 };
 
 /// Copies `module`'s probe settings into `spec` (ehlo_name, protocol, TLS mode, source_address,

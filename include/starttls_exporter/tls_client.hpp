@@ -69,6 +69,12 @@ class ClientSession {
   /// completed handshake; never fails the handshake itself.
   VerifyVerdict verify() const;
 
+  /// The presented chain against the MX host's TLSA records (RFC 7672 §3): DANE-EE matches
+  /// the leaf, ignoring names and dates; DANE-TA needs the chain up to the matched anchor to
+  /// verify, in date, with a leaf naming one of the reference names. Only after a completed
+  /// handshake.
+  dane::DaneCheck check_dane(const dane::DaneExpectation& expectation, SystemTime now) const;
+
   /// Application data over TLS (QUIT after the handshake). Never throw; errors in the result.
   asio::awaitable<std::error_code> write_all(std::string_view data);
   asio::awaitable<std::error_code> read_some(std::span<char> buffer, std::size_t& bytes_read);

@@ -56,6 +56,10 @@ bool parse_records(const RawResult& raw, RecordType type, Answer& out) {
       auto txt = parse_txt(bytes);
       if (!txt) return false;
       out.texts.push_back(std::move(*txt));
+    } else if (type == RecordType::tlsa) {
+      auto tlsa = parse_tlsa(bytes);
+      if (!tlsa) return false;
+      out.tlsa.push_back(std::move(*tlsa));
     }
   }
   std::sort(out.mx.begin(), out.mx.end(), [](const MxRecord& a, const MxRecord& b) {
@@ -119,6 +123,19 @@ std::optional<std::string> parse_txt(Bytes rdata) {
     pos += length;
   }
   return out;
+}
+
+std::optional<dane::TlsaRecord> parse_tlsa(Bytes rdata) {
+  // RFC 6698 §2.1: usage, selector, matching type (one octet each), then the association data.
+  // Parameters outside the known values still parse: a sender finds them unusable (RFC 7672
+  // §3.1.3), which is the DANE check's to report, not a malformed answer.
+  if (rdata.size() < 4) return std::nullopt;  // no association data is not a record
+  dane::TlsaRecord record;
+  record.usage = rdata[0];
+  record.selector = rdata[1];
+  record.matching_type = rdata[2];
+  record.data.assign(rdata.begin() + 3, rdata.end());
+  return record;
 }
 
 std::optional<SystemTime> earliest_signature_expiry(Bytes packet) {

@@ -27,6 +27,9 @@ std::optional<std::string> parse_address(Bytes rdata, RecordType type);
 /// TXT: the character-strings concatenated (RFC 7208 §3.3, RFC 8461 §3.1 read them so).
 std::optional<std::string> parse_txt(Bytes rdata);
 
+/// TLSA (RFC 6698 §2.1): three parameter octets and at least one octet of association data.
+std::optional<dane::TlsaRecord> parse_tlsa(Bytes rdata);
+
 /// The earliest RRSIG signature expiration in a whole DNS response's answer and authority
 /// sections, or nullopt when it has none or does not parse.
 std::optional<SystemTime> earliest_signature_expiry(Bytes packet);

@@ -82,11 +82,56 @@ asio::awaitable<void> resolve_host(const LookupFunction& lookup, MailPath& path,
   }
 }
 
+/// One TLSA answer as a DANE sender reads it (RFC 7672 §2.2): only secure records count; a
+/// bogus or failed lookup makes the sender defer, so it is never "no TLSA".
+dane::TlsaLookup tlsa_of(const Answer& answer, std::string base_name) {
+  dane::TlsaLookup out;
+  out.base_name = std::move(base_name);
+  out.secure = answer.secure;
+  out.signature_expiry = answer.signature_expiry;
+  switch (answer.outcome) {
+    case Outcome::data:
+      out.status = answer.secure ? dane::TlsaStatus::secure : dane::TlsaStatus::insecure;
+      if (answer.secure) out.records = answer.tlsa;
+      break;
+    case Outcome::nodata:
+    case Outcome::nxdomain:
+      out.status = dane::TlsaStatus::none;
+      break;
+    case Outcome::bogus:
+      out.status = dane::TlsaStatus::bogus;
+      out.detail = answer.why_bogus;
+      break;
+    case Outcome::servfail:
+    case Outcome::timeout:
+    case Outcome::error:
+      out.status = dane::TlsaStatus::failed;
+      out.detail = answer.outcome == Outcome::timeout ? "timeout" : answer.error;
+      break;
+  }
+  return out;
+}
+
+/// The host's TLSA RRset at _PORT._tcp.NAME. RFC 7672 §2.2.3: for a CNAME'd MX host, the
+/// expanded name first, then the name as published when the expanded one has none.
+asio::awaitable<void> resolve_tlsa(const LookupFunction& lookup, MailPath& path, MxHost& host,
+                                   std::uint16_t port) {
+  const std::string prefix = "_" + std::to_string(port) + "._tcp.";
+  std::vector<std::string> bases{host.canonical_name};
+  if (host.canonical_name != host.name) bases.push_back(host.name);
+  for (const auto& base : bases) {
+    const Answer answer = co_await lookup(prefix + base, RecordType::tlsa);
+    note(path, answer);
+    host.tlsa = tlsa_of(answer, base);
+    if (host.tlsa.status != dane::TlsaStatus::none) break;
+  }
+}
+
 /// The MX hosts of a usable MX answer (or the implicit one), bounded; false for a null MX.
 bool choose_hosts(MailPath& path, const Answer& mx, const config::DnsSettings& settings) {
   if (mx.outcome == Outcome::nodata) {  // RFC 5321 §5.1: the domain is its own MX
     path.implicit_mx = true;
-    path.hosts.push_back({path.domain, 0, path.domain, {}, {}, true});
+    path.hosts.push_back({path.domain, 0, path.domain, {}, {}, true, {}});
     return true;
   }
   // RFC 7505 §3: a null MX must be the only MX; with others it still says "no mail here".
@@ -103,7 +148,7 @@ bool choose_hosts(MailPath& path, const Answer& mx, const config::DnsSettings& s
       path.failures.insert(DomainFailure::too_many_hosts);
       break;
     }
-    path.hosts.push_back({record.host, record.preference, record.host, {}, {}, true});
+    path.hosts.push_back({record.host, record.preference, record.host, {}, {}, true, {}});
   }
   return true;
 }
@@ -117,7 +162,8 @@ std::size_t MailPath::address_count() const {
 }
 
 asio::awaitable<MailPath> resolve_mail_path(LookupFunction lookup, std::string domain,
-                                            const config::DnsSettings& settings) {
+                                            const config::DnsSettings& settings,
+                                            std::optional<std::uint16_t> tlsa_port) {
   MailPath path;
   path.domain = std::move(domain);
   const Answer mx = co_await lookup(path.domain, RecordType::mx);
@@ -139,6 +185,12 @@ asio::awaitable<MailPath> resolve_mail_path(LookupFunction lookup, std::string d
   for (MxHost& host : path.hosts) {
     co_await resolve_host(lookup, path, host, settings);
     secure = secure && host.secure;
+    // RFC 7672 §2.2.1 and §2.2.2: TLSA records are looked up only for an MX host that came
+    // from a secure MX answer (or a secure implicit MX) and whose addresses are secure; an
+    // attacker could otherwise have chosen the host. Postfix and Exim do the same.
+    if (tlsa_port && mx.secure && host.secure && !host.addresses.empty()) {
+      co_await resolve_tlsa(lookup, path, host, *tlsa_port);
+    }
   }
   path.secure = secure;
   if (path.address_count() == 0) path.failures.insert(DomainFailure::no_addresses);
@@ -169,6 +221,8 @@ std::string_view to_string(DomainFailure failure) noexcept {
       return "too_many_addresses";
     case DomainFailure::address_failed:
       return "address_failed";
+    case DomainFailure::dane_failed:
+      return "dane_failed";
   }
   return "mx_lookup_failed";
 }
@@ -180,7 +234,7 @@ const std::vector<DomainFailure>& all_domain_failures() {
       DomainFailure::null_mx,          DomainFailure::no_addresses,
       DomainFailure::address_reserved, DomainFailure::address_lookup_failed,
       DomainFailure::too_many_hosts,   DomainFailure::too_many_addresses,
-      DomainFailure::address_failed};
+      DomainFailure::address_failed,   DomainFailure::dane_failed};
   return all;
 }
 

@@ -68,6 +68,8 @@ void append_targets(SeriesSink& sink, const std::vector<store::TargetSnapshot>& 
     if (s.last_handshake) {
       view.tls = &*s.last_handshake->tls;
       view.verify = &*s.last_handshake->verify;
+      if (s.last_handshake->dane) view.dane = &*s.last_handshake->dane;
+      if (s.last_handshake->policies) view.policies = &*s.last_handshake->policies;
       view.handshake_at = s.last_handshake->started;
     }
     view.last_success = s.last_success;
@@ -224,6 +226,8 @@ std::vector<prometheus::MetricFamily> probe_families(const ProbeResult& result, 
   if (result.tls) {
     view.tls = &*result.tls;
     view.verify = result.verify ? &*result.verify : &kUnverified;
+    if (result.dane) view.dane = &*result.dane;
+    if (result.policies) view.policies = &*result.policies;
   }
   view.with_history = false;
   FamilySink sink(Source::on_demand, 1);

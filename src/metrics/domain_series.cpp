@@ -26,6 +26,8 @@ constexpr Spec kAddresses{"probe_domain_addresses", "Addresses probed over all M
 constexpr Spec kFailing{"probe_domain_addresses_failing",
                         "Probed addresses whose last probe failed (or that have no result yet)."};
 constexpr Spec kMxInfo{"probe_domain_mx_info", "1 per MX host, with its preference."};
+constexpr Spec kCname{"probe_domain_mx_cname_info",
+                      "1 per MX host that is a CNAME, with the name it leads to (canonical)."};
 constexpr Spec kSecure{"probe_domain_dnssec_secure",
                        "1 when the MX answer and every MX host's address answers validated "
                        "secure (DNSSEC), else 0."};
@@ -84,8 +86,8 @@ struct Families {
   std::vector<prometheus::MetricFamily> all;
   Families() {
     for (const Spec* spec :
-         {&kSuccess, &kHosts, &kAddresses, &kFailing, &kMxInfo, &kSecure, &kFailure, &kEarliest,
-          &kDistinct, &kSignature, &kResolved, &kResolveDuration}) {
+         {&kSuccess, &kHosts, &kAddresses, &kFailing, &kMxInfo, &kCname, &kSecure, &kFailure,
+          &kEarliest, &kDistinct, &kSignature, &kResolved, &kResolveDuration}) {
       all.push_back(family(*spec, prometheus::MetricType::Gauge));
     }
   }
@@ -109,6 +111,10 @@ void append_domain(Families& out, const store::DomainState& state,
     const auto it = by_key.find(key);
     const store::TargetSnapshot* target = it == by_key.end() ? nullptr : it->second;
     if (!target || !target->latest || !target->latest->success) ++failing;
+    if (target && target->latest && target->latest->failure &&
+        target->latest->failure->reason == FailureReason::dane_failed) {
+      failures.insert(dns::DomainFailure::dane_failed);
+    }
     if (target && target->last_handshake && !target->last_handshake->tls->chain.empty()) {
       const auto& leaf = target->last_handshake->tls->chain.front();
       certificates[mx].insert(leaf.sha256_hex);
@@ -127,6 +133,9 @@ void append_domain(Families& out, const store::DomainState& state,
     for (const auto& host : probed->hosts) {
       add(out[kMxInfo],
           with(with(base, "mx", host.name), "preference", std::to_string(host.preference)), 1);
+      if (host.canonical_name != host.name) {
+        add(out[kCname], with(with(base, "mx", host.name), "canonical", host.canonical_name), 1);
+      }
     }
   }
   add(out[kSecure], base, path && path->secure ? 1 : 0);
@@ -177,8 +186,8 @@ std::vector<prometheus::MetricFamily> dns_self_families(const dns::ResolverStats
 std::vector<std::string> domain_family_names() {
   std::vector<std::string> out;
   for (const Spec* spec :
-       {&kSuccess, &kHosts, &kAddresses, &kFailing, &kMxInfo, &kSecure, &kFailure, &kEarliest,
-        &kDistinct, &kSignature, &kResolved, &kResolveDuration, &kLookups, &kLatency}) {
+       {&kSuccess, &kHosts, &kAddresses, &kFailing, &kMxInfo, &kCname, &kSecure, &kFailure,
+        &kEarliest, &kDistinct, &kSignature, &kResolved, &kResolveDuration, &kLookups, &kLatency}) {
     out.emplace_back(spec->name);
   }
   return out;

@@ -89,6 +89,32 @@ constexpr std::array<Spec, static_cast<std::size_t>(Fam::count_)> kSpecs{{
     {Fam::ssl_ocsp_next_update, "probe_ssl_ocsp_response_next_update_timestamp_seconds",
      MetricType::Gauge, Kind::handshake,
      "nextUpdate of the stapled OCSP response, in Unix seconds; absent when it has none."},
+    {Fam::verification_policy_info, "probe_verification_policy_info", MetricType::Gauge,
+     Kind::handshake,
+     "1 for each verification rule that decided probe_success, as a sender applies them: dane "
+     "(the MX host's usable TLSA records), mta_sts (an enforce policy), pkix (the trust "
+     "store and the name)."},
+    {Fam::dane_tlsa_records, "probe_dane_tlsa_records", MetricType::Gauge, Kind::handshake,
+     "Usable TLSA records of the MX host (DANE-TA/DANE-EE, known selector and matching type, "
+     "after digest agility); 0 when DANE does not apply. Domain mode only."},
+    {Fam::dane_dnssec_secure, "probe_dane_dnssec_secure", MetricType::Gauge, Kind::handshake,
+     "1 when the MX host's TLSA answer (records or their denial) validated secure, else 0. "
+     "Domain mode only."},
+    {Fam::dane_match, "probe_dane_match", MetricType::Gauge, Kind::handshake,
+     "1 when a usable TLSA record authenticated the server (RFC 7672), else 0; absent when "
+     "DANE does not apply."},
+    {Fam::dane_matched_record_info, "probe_dane_matched_record_info", MetricType::Gauge,
+     Kind::handshake, "1 for each kind of TLSA record that authenticated the server."},
+    {Fam::dane_failure_info, "probe_dane_failure_info", MetricType::Gauge, Kind::handshake,
+     "1 for the reason DANE failed; absent when it matched or does not apply."},
+    {Fam::dane_rollover_ready, "probe_dane_rollover_ready", MetricType::Gauge, Kind::handshake,
+     "1 when the published TLSA records would still match after a routine certificate change "
+     "(a matching DANE-TA record, or a matching DANE-EE record plus a pre-published one); "
+     "absent when DANE does not apply."},
+    {Fam::dane_tlsa_records_unmatched, "probe_dane_tlsa_records_unmatched", MetricType::Gauge,
+     Kind::handshake,
+     "Usable TLSA records that match no certificate the server presented (a next key, or a "
+     "stale record); absent when DANE does not apply."},
     {Fam::tls_legacy_version_accepted, "probe_tls_legacy_version_accepted", MetricType::Gauge,
      Kind::latest,
      "1 when the server completed a handshake offering only TLS 1.0/1.1 (tls.legacy_probe), 0 "

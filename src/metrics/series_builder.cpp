@@ -122,8 +122,32 @@ void append_ocsp(SeriesSink& sink, const std::optional<OcspStaple>& ocsp) {
   if (ocsp->next_update) sink.add(Fam::ssl_ocsp_next_update, unix_seconds(*ocsp->next_update), {});
 }
 
-void append_handshake(SeriesSink& sink, const TlsFacts& tls, const VerifyVerdict& verify,
-                      SystemTime now) {
+void append_policies(SeriesSink& sink, const AppliedPolicies& applied) {
+  if (applied.dane) sink.add(Fam::verification_policy_info, 1, {{"policy", "dane"}});
+  if (applied.mta_sts) sink.add(Fam::verification_policy_info, 1, {{"policy", "mta_sts"}});
+  if (applied.pkix) sink.add(Fam::verification_policy_info, 1, {{"policy", "pkix"}});
+}
+
+void append_dane(SeriesSink& sink, const dane::DaneCheck& dane) {
+  sink.add(Fam::dane_tlsa_records, static_cast<double>(dane.usable_records), {});
+  sink.add(Fam::dane_dnssec_secure, dane.tlsa_secure ? 1 : 0, {});
+  if (!dane.applies) return;
+  sink.add(Fam::dane_match, dane.matched ? 1 : 0, {});
+  for (const auto& record : dane.matched_records) {
+    const std::string usage = std::to_string(record.usage);
+    const std::string selector = std::to_string(record.selector);
+    const std::string matching = std::to_string(record.matching_type);
+    sink.add(Fam::dane_matched_record_info, 1,
+             {{"usage", usage}, {"selector", selector}, {"matching_type", matching}});
+  }
+  if (dane.failure) sink.add(Fam::dane_failure_info, 1, {{"reason", to_string(*dane.failure)}});
+  sink.add(Fam::dane_rollover_ready, dane.rollover_ready ? 1 : 0, {});
+  sink.add(Fam::dane_tlsa_records_unmatched, static_cast<double>(dane.unmatched_records), {});
+}
+
+void append_handshake(SeriesSink& sink, const TargetView& view, SystemTime now) {
+  const TlsFacts& tls = *view.tls;
+  const VerifyVerdict& verify = *view.verify;
   sink.add(Fam::tls_version_info, 1, {{"version", tls.version}});
   sink.add(Fam::tls_cipher_info, 1, {{"cipher", tls.cipher}});
   if (!tls.group.empty()) sink.add(Fam::tls_group_info, 1, {{"group", tls.group}});
@@ -143,6 +167,10 @@ void append_handshake(SeriesSink& sink, const TlsFacts& tls, const VerifyVerdict
     seen.set(bit);
     sink.add(Fam::ssl_cert_verify_error_info, 1, {{"reason", to_string(reason)}});
   }
+  if (view.policies) append_policies(sink, *view.policies);
+  if (view.dane && sink.wants(Fam::dane_tlsa_records, Fam::dane_tlsa_records_unmatched)) {
+    append_dane(sink, *view.dane);
+  }
 }
 
 }  // namespace
@@ -159,7 +187,7 @@ void append_target(SeriesSink& sink, const Labels& base, const TargetView& view,
   }
   if (view.tls && view.verify &&
       sink.wants(Fam::tls_version_info, Fam::ssl_last_handshake_timestamp)) {
-    append_handshake(sink, *view.tls, *view.verify, now);
+    append_handshake(sink, view, now);
     if (view.with_history && view.handshake_at) {
       sink.add(Fam::ssl_last_handshake_timestamp, unix_seconds(*view.handshake_at), {});
     }

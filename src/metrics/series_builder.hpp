@@ -49,6 +49,14 @@ enum class Fam : std::size_t {
   ssl_ocsp_stapled,
   ssl_ocsp_status_info,
   ssl_ocsp_next_update,
+  verification_policy_info,
+  dane_tlsa_records,
+  dane_dnssec_secure,
+  dane_match,
+  dane_matched_record_info,
+  dane_failure_info,
+  dane_rollover_ready,
+  dane_tlsa_records_unmatched,
   tls_legacy_version_accepted,
   tls_legacy_probe_duration,
   ssl_last_handshake_timestamp,
@@ -63,12 +71,14 @@ enum class Source { scheduled, on_demand };
 
 /// Everything known about one target. Pointers may be null; they must outlive the append call.
 struct TargetView {
-  const ProbeResult* latest = nullptr;     ///< null before the first probe
-  const TlsFacts* tls = nullptr;           ///< the last completed handshake, if any
-  const VerifyVerdict* verify = nullptr;   ///< its verdict; required when tls is set
-  std::optional<SystemTime> handshake_at;  ///< emitted when with_history
-  std::optional<SystemTime> last_success;  ///< emitted when with_history
-  bool with_history = true;                ///< emit the probe_last_* / handshake timestamp series
+  const ProbeResult* latest = nullptr;        ///< null before the first probe
+  const TlsFacts* tls = nullptr;              ///< the last completed handshake, if any
+  const VerifyVerdict* verify = nullptr;      ///< its verdict; required when tls is set
+  const dane::DaneCheck* dane = nullptr;      ///< that handshake's DANE check (domain mode)
+  const AppliedPolicies* policies = nullptr;  ///< the rules that judged that handshake
+  std::optional<SystemTime> handshake_at;     ///< emitted when with_history
+  std::optional<SystemTime> last_success;     ///< emitted when with_history
+  bool with_history = true;  ///< emit the probe_last_* / handshake timestamp series
 };
 
 /// Receives the series of one scrape. The builder calls begin_target() before each target's

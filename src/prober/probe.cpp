@@ -9,6 +9,7 @@
 #include "dialogue.hpp"
 #include "legacy_probe.hpp"
 #include "starttls_exporter/log.hpp"
+#include "starttls_exporter/policy.hpp"
 #include "starttls_exporter/prober.hpp"
 #include "transcript.hpp"
 
@@ -223,16 +224,16 @@ asio::awaitable<void> ProbeRun::tls_phases(Connection& connection, Dialogue& dia
                                result_.tls->group + ", " +
                                std::to_string(result_.tls->chain.size()) + " certificates");
   result_.verify = session.verify();
+  if (spec_.dane) result_.dane = session.check_dane(*spec_.dane, std::chrono::system_clock::now());
   end();
   check_min_version();  // first: a too-old version outranks the certificate's verdict
-  if (!result_.verify->verified) {
-    const FailureReason reason = result_.verify->reasons.empty() ? FailureReason::cert_invalid
-                                                                 : result_.verify->reasons.front();
-    std::string detail = "certificate verification failed:";
-    for (const auto r : result_.verify->reasons) detail += " " + std::string(to_string(r));
-    fail(Failure{Phase::verify, reason, 0, std::move(detail)});
+  const policy::Verdict verdict = policy::judge(*result_.verify, result_.dane);
+  result_.policies = verdict.applied;
+  if (verdict.failure) {
+    fail(*verdict.failure);
   } else {
-    transcript_.add("TLS: ", "certificate verified");
+    transcript_.add("TLS: ",
+                    verdict.applied.dane ? "authenticated by DANE (TLSA)" : "certificate verified");
   }
 
   TlsChannel channel(session);

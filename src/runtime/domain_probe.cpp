@@ -5,6 +5,8 @@
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 
+#include <algorithm>
+
 #include "starttls_exporter/domain_watcher.hpp"
 #include "starttls_exporter/net.hpp"
 
@@ -19,10 +21,26 @@ std::string domain_key(const config::Domain& domain) {
   return domain.name + "|" + domain.module;
 }
 
+/// What DANE checks for `host`'s addresses: its TLSA lookup and the names a DANE-TA leaf may
+/// carry (RFC 7672 §3.2.2: the MX host as published, its CNAME target, the TLSA base domain).
+std::shared_ptr<const dane::DaneExpectation> dane_expectation(const dns::MxHost& host) {
+  auto out = std::make_shared<dane::DaneExpectation>();
+  out->tlsa = host.tlsa;
+  for (const std::string* name : {&host.name, &host.canonical_name, &host.tlsa.base_name}) {
+    if (name->empty()) continue;
+    if (std::find(out->reference_names.begin(), out->reference_names.end(), *name) ==
+        out->reference_names.end()) {
+      out->reference_names.push_back(*name);
+    }
+  }
+  return out;
+}
+
 std::vector<scheduler::ScheduledTarget> targets_of(const dns::MailPath& path,
                                                    const DomainJob& job) {
   std::vector<scheduler::ScheduledTarget> out;
   for (const auto& host : path.hosts) {
+    const auto dane = dane_expectation(host);
     for (const auto& address : host.addresses) {
       scheduler::ScheduledTarget target;
       target.info.endpoint = net::format_endpoint(address, job.port);
@@ -33,6 +51,7 @@ std::vector<scheduler::ScheduledTarget> targets_of(const dns::MailPath& path,
       target.spec.address = address;
       target.spec.port = job.port;
       target.spec.server_name = host.name;  // SNI and the name verified: the MX host
+      target.spec.dane = dane;
       target.interval = job.interval;
       target.timeout = job.timeout;
       out.push_back(std::move(target));
@@ -67,7 +86,7 @@ asio::awaitable<DomainProbe> probe_domain(asio::io_context& io,
     return resolver->lookup(std::move(name), type);
   };
   auto path = std::make_shared<const dns::MailPath>(
-      co_await dns::resolve_mail_path(lookup, job.domain.name, dns));
+      co_await dns::resolve_mail_path(lookup, job.domain.name, dns, job.port));
   state->resolve_seconds = std::chrono::duration<double>(Clock::now() - started).count();
   state->resolved_at = std::chrono::system_clock::now();
   state->path = path;

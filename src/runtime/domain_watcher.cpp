@@ -7,6 +7,7 @@
 #include <asio/co_spawn.hpp>
 #include <asio/dispatch.hpp>
 #include <asio/experimental/as_tuple.hpp>
+#include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
 
@@ -51,6 +52,17 @@ bool same_job(const DomainJob& a, const DomainJob& b) {
          a.domain.labels == b.domain.labels && a.port == b.port && scheduler::same_schedule(x, y);
 }
 
+/// The same probes: keys (address, port, module, MX host) and what each checks. The rest of
+/// each spec comes from the domain's job, which a run never changes.
+bool same_targets(const std::vector<scheduler::ScheduledTarget>& a,
+                  const std::vector<scheduler::ScheduledTarget>& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const auto& x, const auto& y) {
+    const bool same_dane =
+        x.spec.dane && y.spec.dane ? *x.spec.dane == *y.spec.dane : x.spec.dane == y.spec.dane;
+    return x.info.key == y.info.key && x.spec.server_name == y.spec.server_name && same_dane;
+  });
+}
+
 /// An MX lookup that failed (not a definitive answer): keep probing the last good set.
 bool refresh_failed(const dns::MailPath& path) {
   return !path.resolved && !path.failures.contains(dns::DomainFailure::nxdomain);
@@ -85,6 +97,7 @@ struct DomainWatcher::State : std::enable_shared_from_this<DomainWatcher::State>
   config::DnsSettings dns;
   std::shared_ptr<dns::Resolver> resolver;
   mutable std::mutex resolver_mutex;  ///< guards `resolver` for resolver_stats()
+  bool recompose_pending = false;
 
   /// The configured targets plus every domain's, each key once, to the scheduler.
   void recompose() {
@@ -111,21 +124,38 @@ struct DomainWatcher::State : std::enable_shared_from_this<DomainWatcher::State>
     store.record_domain(domain_key(run.job.domain), std::move(state));
   }
 
-  /// Applies one resolution; returns how long until the next.
+  /// Applies one resolution; returns how long until the next. Asks for a recompose only when
+  /// the domain's targets changed: most refreshes find the same set, and recomposing hands
+  /// every target of every domain to the scheduler again.
   Duration settle(DomainRun& run, const dns::MailPath& path) {
     const auto now = Clock::now();
     if (!refresh_failed(path)) {
       run.probed = std::make_shared<const dns::MailPath>(path);
       run.probed_at = now;
-      run.targets = targets_of(path, run.job);
+      auto targets = targets_of(path, run.job);
+      if (!same_targets(targets, run.targets)) {
+        run.targets = std::move(targets);
+        request_recompose();
+      }
       const auto ttl = std::chrono::duration_cast<Duration>(path.ttl);
       return std::clamp(ttl, dns.min_refresh, dns.max_refresh);
     }
     if (run.probed && now - run.probed_at > dns.max_refresh) {  // the last good set expired
       run.probed.reset();
       run.targets.clear();
+      request_recompose();
     }
     return dns.min_refresh;
+  }
+
+  /// One recompose for a burst of changes (the first round resolves every domain at once).
+  void request_recompose() {
+    if (recompose_pending) return;
+    recompose_pending = true;
+    asio::post(io, [self = shared_from_this()] {
+      self->recompose_pending = false;
+      if (!self->stopped) self->recompose();
+    });
   }
 
   asio::awaitable<void> loop(std::shared_ptr<DomainRun> run, std::shared_ptr<dns::Resolver> r) {
@@ -135,12 +165,12 @@ struct DomainWatcher::State : std::enable_shared_from_this<DomainWatcher::State>
     };
     while (!run->stopped) {
       const auto started = Clock::now();
-      const dns::MailPath path = co_await dns::resolve_mail_path(lookup, run->job.domain.name, dns);
+      const dns::MailPath path =
+          co_await dns::resolve_mail_path(lookup, run->job.domain.name, dns, run->job.port);
       if (run->stopped) break;
       const Duration next = settle(*run, path);
       publish(*run, std::make_shared<const dns::MailPath>(path),
               std::chrono::duration<double>(Clock::now() - started).count());
-      recompose();
       timer.expires_after(next);
       co_await timer.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
     }

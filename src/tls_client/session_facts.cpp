@@ -6,6 +6,7 @@
 #include "certificate_facts.hpp"
 #include "chain_facts.hpp"
 #include "client_session_impl.hpp"
+#include "dane_match.hpp"
 #include "trust_store_impl.hpp"
 
 namespace starttls_exporter::tls {
@@ -140,6 +141,13 @@ VerifyVerdict ClientSession::verify() const {
     verdict.reasons.push_back(FailureReason::cert_invalid);
   }
   return verdict;
+}
+
+dane::DaneCheck ClientSession::check_dane(const dane::DaneExpectation& expectation,
+                                          SystemTime now) const {
+  return tls::check_dane(
+      impl_->handshake_done ? peer_certificates(impl_->session.get()) : std::vector<CrtPtr>{},
+      expectation, now);
 }
 
 }  // namespace starttls_exporter::tls

@@ -41,7 +41,7 @@ struct MailServers {
   MailServers() {
     CertSpec spec;
     spec.common_name = "mx1.secure.sxt";
-    spec.dns_names = {"mx1.secure.sxt", "mx2.secure.sxt", "mx.insecure.sxt"};
+    spec.dns_names = {"mx1.secure.sxt", "mx2.secure.sxt", "mx.insecure.sxt", "alias.secure.sxt"};
     const auto cert = ca.issue(spec);
     for (const char* address : {"127.0.0.11", "127.0.0.12", "127.0.0.21"}) {
       SmtpServerOptions options;
@@ -81,9 +81,9 @@ TEST_CASE("domains: MX hosts resolved with DNSSEC, every address probed with its
   TempDir dir;
   MailServers mail;
   std::string domains;
-  for (const char* name :
-       {"secure.sxt", "insecure.sxt", "shared-a.secure.sxt", "shared-b.secure.sxt",
-        "nullmx.secure.sxt", "bogus.sxt", "reserved.secure.sxt", "nothing.sxt"}) {
+  for (const char* name : {"secure.sxt", "insecure.sxt", "shared-a.secure.sxt",
+                           "shared-b.secure.sxt", "nullmx.secure.sxt", "bogus.sxt",
+                           "reserved.secure.sxt", "nothing.sxt", "unserved.example"}) {
     domains += domain_entry(name, mail);
   }
   const auto path = dir.file("exporter.yml", config_text(dir, mail, domains));
@@ -137,6 +137,10 @@ TEST_CASE("domains: MX hosts resolved with DNSSEC, every address probed with its
   CHECK(reason("bogus.sxt", "dns_bogus") == 1.0);
   CHECK(reason("nothing.sxt", "nxdomain") == 1.0);
   CHECK(reason("reserved.secure.sxt", "address_reserved") == 1.0);
+  // nsd refuses names outside its zones, so the resolver answers SERVFAIL: a failure, and
+  // neither "insecure" nor "no such domain".
+  CHECK(reason("unserved.example", "mx_lookup_failed") == 1.0);
+  CHECK(sample(page, "starttls_exporter_dns_lookups_total{result=\"servfail\"}") > 0);
   CHECK(sample(page, "probe_domain_success{domain=\"bogus.sxt\",module=\"m\",team=\"mail\"}") ==
         0.0);
   CHECK(sample(page, "starttls_exporter_dns_lookups_total{result=\"bogus\"}") > 0);
@@ -162,6 +166,31 @@ TEST_CASE("domains: MX hosts resolved with DNSSEC, every address probed with its
       10s));
   CHECK(page.find("127.0.0.21") == std::string::npos);
   CHECK(sample(page, "probe_domain_success" + secure) == 1.0);  // kept its state
+
+  // A reload adding domains resolves and probes them: the CNAME'd MX host's address is probed
+  // with the name as published.
+  dir.file("exporter.yml",
+           config_text(dir, mail,
+                       domain_entry("secure.sxt", mail) + domain_entry("insecure.sxt", mail) +
+                           domain_entry("cname.secure.sxt", mail)));
+  REQUIRE(exporter.reloader().reload("test").ok);
+  const std::string cname = "{domain=\"cname.secure.sxt\",module=\"m\",team=\"mail\"}";
+  REQUIRE(eventually(
+      [&] {
+        page = scrape(exporter.port());
+        return sample(page, "probe_domain_success" + cname) == 1.0 &&
+               sample(page, "probe_success{target=\"127.0.0.21:" + std::to_string(mail.port) +
+                                "\",module=\"m\",mx=\"mx.insecure.sxt\"}") == 1.0;
+      },
+      15s));
+  CHECK(sample(page,
+               "probe_domain_mx_info{domain=\"cname.secure.sxt\",module=\"m\",team="
+               "\"mail\",mx=\"alias.secure.sxt\",preference=\"10\"}") == 1.0);
+  CHECK(sample(page, "probe_success{target=\"127.0.0.11:" + std::to_string(mail.port) +
+                         "\",module=\"m\",mx=\"alias.secure.sxt\"}") == 1.0);
+  CHECK(sample(page,
+               "probe_domain_mx_cname_info{domain=\"cname.secure.sxt\",module=\"m\","
+               "team=\"mail\",mx=\"alias.secure.sxt\",canonical=\"mx1.secure.sxt\"}") == 1.0);
 }
 
 TEST_CASE("domains: a trust anchor libunbound refuses is a config error with its location") {

@@ -66,7 +66,8 @@ dns::Answer lookup(const std::string& name, dns::RecordType type) {
                                 [&](dns::Resolver& r) { return r.lookup(name, type); });
 }
 
-dns::MailPath mail_path(const std::string& domain, config::DnsSettings dns_settings = {}) {
+dns::MailPath mail_path(const std::string& domain, config::DnsSettings dns_settings = {},
+                        std::optional<std::uint16_t> tlsa_port = std::nullopt) {
   std::string problem;
   for (const char* network : {"127.0.0.0/8", "::1"}) {
     dns_settings.allowed_reserved_cidrs.push_back(*config::parse_ip_network(network, problem));
@@ -74,7 +75,7 @@ dns::MailPath mail_path(const std::string& domain, config::DnsSettings dns_setti
   return on_engine<dns::MailPath>(settings(nsd_port()), [&](dns::Resolver& r) {
     return dns::resolve_mail_path(
         [&r](std::string name, dns::RecordType type) { return r.lookup(std::move(name), type); },
-        domain, dns_settings);
+        domain, dns_settings, tlsa_port);
   });
 }
 

@@ -36,6 +36,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       detail::parse_address(bytes, RecordType::a);
       detail::parse_address(bytes, RecordType::aaaa);
       if (const auto txt = detail::parse_txt(bytes)) check(txt->size() <= bytes.size());
+      if (const auto tlsa = detail::parse_tlsa(bytes)) check(tlsa->data.size() + 3 == bytes.size());
       break;
     case 3:
       detail::earliest_signature_expiry(bytes);
@@ -47,6 +48,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       raw.packet.assign(bytes.begin(), bytes.end());
       const Answer answer = detail::classify(raw, RecordType::mx);
       check(answer.outcome == Outcome::data || answer.outcome == Outcome::servfail);
+      const Answer tlsa = detail::classify(raw, RecordType::tlsa);
+      check(tlsa.outcome == Outcome::data ? tlsa.tlsa.size() == 1
+                                          : tlsa.outcome == Outcome::servfail);
     }
   }
   return 0;

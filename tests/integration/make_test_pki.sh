@@ -1,23 +1,25 @@
 #!/usr/bin/env bash
 # Creates a test PKI with certtool (GnuTLS), for the Postfix integration test.
 #
-# Usage: make_test_pki.sh OUT_DIR DAYS [NAME]
+# Usage: make_test_pki.sh OUT_DIR DAYS [NAME [MORE_NAME...]]
 #   OUT_DIR  directory to write into (created if missing)
 #   DAYS     validity of the server certificate, in days from now
-#   NAME     the server certificate's DNS name (default: mx.test)
+#   NAME     the server certificate's common name and first DNS name (default: mx.test)
+#   MORE_NAME further DNS names (subjectAltName), e.g. a wildcard
 #
 # Writes: ca.pem, ca-key.pem (test CA, valid 2 years), server.pem, server-key.pem
 # (leaf for NAME, signed by the CA, valid DAYS days), server-chain.pem (leaf + CA).
 # Keys are ECDSA P-256. Nothing is ever read from or written to the system trust store.
 set -euo pipefail
 
-if [[ $# -lt 2 || $# -gt 3 ]]; then
-  echo "usage: $0 OUT_DIR DAYS [NAME]" >&2
+if [[ $# -lt 2 ]]; then
+  echo "usage: $0 OUT_DIR DAYS [NAME [MORE_NAME...]]" >&2
   exit 2
 fi
 out=$1
 days=$2
 name=${3:-mx.test}
+more_names=("${@:4}")
 [[ $days =~ ^[0-9]+$ ]] || { echo "$0: DAYS must be a whole number" >&2; exit 2; }
 
 mkdir -p "$out"
@@ -41,6 +43,7 @@ organization = "starttls_exporter tests"
 serial = 2
 expiration_days = $days
 dns_name = "$name"
+$(for more in "${more_names[@]}"; do echo "dns_name = \"$more\""; done)
 tls_www_server
 signing_key
 encryption_key

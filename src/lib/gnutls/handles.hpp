@@ -3,6 +3,7 @@
 /// Owning wrappers for GnuTLS handles, so every C handle is released exactly once. Private to
 /// src/tls. A null handle is never passed to a deinit function.
 
+#include <gnutls/abstract.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/ocsp.h>
 #include <gnutls/x509-ext.h>
@@ -32,6 +33,16 @@ struct SanDeleter {
 struct OcspRespDeleter {
   void operator()(gnutls_ocsp_resp_t r) const noexcept { gnutls_ocsp_resp_deinit(r); }
 };
+struct PubkeyDeleter {
+  void operator()(gnutls_pubkey_t k) const noexcept { gnutls_pubkey_deinit(k); }
+};
+/// Frees the list only: certificates added with gnutls_x509_trust_list_add_cas stay owned by
+/// whoever added them (their CrtPtr).
+struct TrustListDeleter {
+  void operator()(gnutls_x509_trust_list_t l) const noexcept {
+    gnutls_x509_trust_list_deinit(l, 0);
+  }
+};
 /// Memory GnuTLS allocated for us (gnutls_datum_t::data from *_get_*3 / export2 calls).
 struct GnutlsFree {
   void operator()(unsigned char* p) const noexcept { gnutls_free(p); }
@@ -43,6 +54,9 @@ using CredentialsPtr =
 using CrtPtr = std::unique_ptr<std::remove_pointer_t<gnutls_x509_crt_t>, CrtDeleter>;
 using SanPtr = std::unique_ptr<std::remove_pointer_t<gnutls_subject_alt_names_t>, SanDeleter>;
 using OcspRespPtr = std::unique_ptr<std::remove_pointer_t<gnutls_ocsp_resp_t>, OcspRespDeleter>;
+using PubkeyPtr = std::unique_ptr<std::remove_pointer_t<gnutls_pubkey_t>, PubkeyDeleter>;
+using TrustListPtr =
+    std::unique_ptr<std::remove_pointer_t<gnutls_x509_trust_list_t>, TrustListDeleter>;
 using GnutlsBytes = std::unique_ptr<unsigned char, GnutlsFree>;
 
 }  // namespace starttls_exporter::tls

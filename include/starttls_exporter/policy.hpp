@@ -1,0 +1,24 @@
+#pragma once
+/// \file
+/// The mail policy (src/policy): which verification rule a sender applies to one address and
+/// whether the probe passes it. In domain mode that is DANE where the MX host has usable TLSA
+/// records (RFC 7672), else PKIX against the MX host name; `targets:` entries use PKIX as
+/// configured. MTA-STS joins here.
+
+#include <optional>
+
+#include "starttls_exporter/probe_result.hpp"
+
+namespace starttls_exporter::policy {
+
+struct Verdict {
+  AppliedPolicies applied;
+  std::optional<Failure> failure;  ///< nullopt: the address passes
+};
+
+/// DANE when it applies: the chain must match (PKIX is then not required, RFC 7672 §1.3 and
+/// §3.1.1); a bogus or failed TLSA lookup fails as a DANE sender defers. Otherwise PKIX: the
+/// first certificate reason fails (phase verify), all of them in the detail.
+Verdict judge(const VerifyVerdict& pkix, const std::optional<dane::DaneCheck>& dane);
+
+}  // namespace starttls_exporter::policy

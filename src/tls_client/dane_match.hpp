@@ -1,0 +1,43 @@
+#pragma once
+/// \file
+/// DANE-EE and DANE-TA matching of a presented chain against TLSA records, as a DANE sender
+/// does it (RFC 7672 §3, RFC 7671). Private to src/tls_client; never throws except
+/// std::bad_alloc.
+///
+/// Matching is done with GnuTLS primitives rather than gnutls-dane: libgnutls-dane treats usage
+/// 0 like 2 and does not apply RFC 7672 §3.2.2's name rule to DANE-TA.
+
+#include <cstdint>
+#include <vector>
+
+#include "handles.hpp"
+#include "starttls_exporter/dane.hpp"
+#include "starttls_exporter/probe_result.hpp"
+
+namespace starttls_exporter::tls {
+
+/// The records a sender uses: usage 2 or 3, selector 0 or 1, matching type 0, 1 or 2
+/// (RFC 7672 §3.1.3: PKIX-TA and PKIX-EE are unusable for SMTP), and of those, for each usage
+/// and selector, only the strongest matching type published (RFC 7671 §9 digest agility:
+/// SHA2-512 over SHA2-256 over exact, OpenSSL's default order, which Postfix uses).
+std::vector<dane::TlsaRecord> usable_records(const std::vector<dane::TlsaRecord>& records);
+
+/// The DER forms a TLSA record is computed over, for one certificate.
+struct CertificateMaterial {
+  std::vector<std::uint8_t> certificate;  ///< selector 0
+  std::vector<std::uint8_t> spki;         ///< selector 1: SubjectPublicKeyInfo
+};
+CertificateMaterial material_of(gnutls_x509_crt_t certificate);
+
+/// Whether `record`'s association data is `material`'s for its selector and matching type.
+bool association_matches(const dane::TlsaRecord& record, const CertificateMaterial& material);
+
+/// True when `certificate` carries a signature made by the key in `spki` (DER
+/// SubjectPublicKeyInfo): how a "2 1 0" trust anchor that the server did not send is found.
+bool signed_by_key(gnutls_x509_crt_t certificate, const std::vector<std::uint8_t>& spki);
+
+/// DANE's verdict for `chain` (as sent, leaf first) under `expectation`, at `now`.
+dane::DaneCheck check_dane(const std::vector<CrtPtr>& chain,
+                           const dane::DaneExpectation& expectation, SystemTime now);
+
+}  // namespace starttls_exporter::tls

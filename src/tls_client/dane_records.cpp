@@ -1,0 +1,136 @@
+// The record side of DANE matching: which TLSA records are usable, what a record is computed
+// over, and the signature check for a trust-anchor key the server did not send.
+#include <gnutls/crypto.h>
+
+#include <algorithm>
+#include <array>
+#include <map>
+#include <optional>
+
+#include "dane_match.hpp"
+
+namespace starttls_exporter::tls {
+namespace {
+
+using Bytes = std::vector<std::uint8_t>;
+
+/// RFC 7671 §9: the client's order of preference among matching types.
+int preference(std::uint8_t matching_type) {
+  return matching_type == 2 ? 2 : matching_type == 1 ? 1 : 0;
+}
+
+bool known_parameters(const dane::TlsaRecord& r) {
+  return (r.usage == 2 || r.usage == 3) && r.selector <= 1 && r.matching_type <= 2;
+}
+
+Bytes bytes_of(const gnutls_datum_t& datum) {
+  return Bytes(datum.data, datum.data + datum.size);
+}
+
+std::optional<Bytes> digest(gnutls_digest_algorithm_t algorithm, const Bytes& input) {
+  std::array<std::uint8_t, 64> out{};
+  if (gnutls_hash_fast(algorithm, input.data(), input.size(), out.data()) != 0) return {};
+  return Bytes(out.begin(), out.begin() + gnutls_hash_get_len(algorithm));
+}
+
+/// The tbsCertificate element of a DER certificate (its header included): the bytes the
+/// issuer signed. Certificate ::= SEQUENCE { tbsCertificate SEQUENCE, ... } (RFC 5280 §4.1).
+std::optional<gnutls_datum_t> tbs_of(const gnutls_datum_t& der) {
+  // Reads one DER header at `at`: returns the content length and moves `at` past the header.
+  const auto header = [&](std::size_t& at) -> std::optional<std::size_t> {
+    if (at + 2 > der.size || der.data[at] != 0x30) return std::nullopt;
+    std::size_t length = der.data[at + 1];
+    at += 2;
+    if (length & 0x80) {
+      const std::size_t octets = length & 0x7f;
+      if (octets == 0 || octets > 4 || at + octets > der.size) return std::nullopt;
+      length = 0;
+      for (std::size_t i = 0; i < octets; ++i) length = (length << 8) | der.data[at++];
+    }
+    if (length > der.size - at) return std::nullopt;
+    return length;
+  };
+  std::size_t at = 0;
+  if (!header(at)) return std::nullopt;
+  const std::size_t tbs_start = at;
+  const auto tbs_length = header(at);
+  if (!tbs_length) return std::nullopt;
+  return gnutls_datum_t{der.data + tbs_start, static_cast<unsigned>(at - tbs_start + *tbs_length)};
+}
+
+}  // namespace
+
+std::vector<dane::TlsaRecord> usable_records(const std::vector<dane::TlsaRecord>& records) {
+  std::map<std::pair<int, int>, int> strongest;  // (usage, selector) -> best preference
+  for (const auto& r : records) {
+    if (!known_parameters(r)) continue;
+    auto& best = strongest.try_emplace({r.usage, r.selector}, -1).first->second;
+    best = std::max(best, preference(r.matching_type));
+  }
+  std::vector<dane::TlsaRecord> out;
+  for (const auto& r : records) {
+    if (known_parameters(r) && preference(r.matching_type) == strongest[{r.usage, r.selector}]) {
+      out.push_back(r);
+    }
+  }
+  return out;
+}
+
+CertificateMaterial material_of(gnutls_x509_crt_t certificate) {
+  CertificateMaterial out;
+  gnutls_datum_t der{};
+  if (gnutls_x509_crt_export2(certificate, GNUTLS_X509_FMT_DER, &der) == 0) {
+    const GnutlsBytes owned(der.data);
+    out.certificate = bytes_of(der);
+  }
+  gnutls_pubkey_t raw = nullptr;
+  if (gnutls_pubkey_init(&raw) != 0) return out;
+  const PubkeyPtr key(raw);
+  gnutls_datum_t spki{};
+  if (gnutls_pubkey_import_x509(key.get(), certificate, 0) == 0 &&
+      gnutls_pubkey_export2(key.get(), GNUTLS_X509_FMT_DER, &spki) == 0) {
+    const GnutlsBytes owned(spki.data);
+    out.spki = bytes_of(spki);
+  }
+  return out;
+}
+
+bool association_matches(const dane::TlsaRecord& record, const CertificateMaterial& material) {
+  const Bytes& input = record.selector == 0 ? material.certificate : material.spki;
+  if (input.empty()) return false;
+  switch (record.matching_type) {
+    case 0:
+      return record.data == input;
+    case 1:
+      return digest(GNUTLS_DIG_SHA256, input) == record.data;
+    case 2:
+      return digest(GNUTLS_DIG_SHA512, input) == record.data;
+    default:
+      return false;
+  }
+}
+
+bool signed_by_key(gnutls_x509_crt_t certificate, const std::vector<std::uint8_t>& spki) {
+  gnutls_pubkey_t raw = nullptr;
+  if (gnutls_pubkey_init(&raw) != 0) return false;
+  const PubkeyPtr key(raw);
+  const gnutls_datum_t key_der{const_cast<unsigned char*>(spki.data()),
+                               static_cast<unsigned>(spki.size())};
+  if (gnutls_pubkey_import(key.get(), &key_der, GNUTLS_X509_FMT_DER) != 0) return false;
+  gnutls_datum_t der{};
+  if (gnutls_x509_crt_export2(certificate, GNUTLS_X509_FMT_DER, &der) != 0) return false;
+  const GnutlsBytes owned(der.data);
+  const auto tbs = tbs_of(der);
+  std::array<char, 1024> signature{};
+  std::size_t signature_size = signature.size();
+  if (!tbs || gnutls_x509_crt_get_signature(certificate, signature.data(), &signature_size) != 0) {
+    return false;
+  }
+  const int algorithm = gnutls_x509_crt_get_signature_algorithm(certificate);
+  const gnutls_datum_t signature_datum{reinterpret_cast<unsigned char*>(signature.data()),
+                                       static_cast<unsigned>(signature_size)};
+  return gnutls_pubkey_verify_data2(key.get(), static_cast<gnutls_sign_algorithm_t>(algorithm), 0,
+                                    &*tbs, &signature_datum) >= 0;
+}
+
+}  // namespace starttls_exporter::tls

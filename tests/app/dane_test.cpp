@@ -1,0 +1,122 @@
+// DANE end to end: TLSA records computed at test time from the test certificates are added to
+// the signed zone tree of tests/dns/with_dns_zone.sh (secure.sxt., re-signed), one domain per
+// case, each MX host on its own loopback address with its own SMTP server. app::Exporter
+// resolves them, probes each address and judges it as a DANE sender would (RFC 7672). The
+// module's CA is unrelated to every certificate, so PKIX never passes: success comes from
+// DANE or not at all. Loopback only.
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <string>
+
+#include "dane_cases.hpp"
+#include "env.hpp"
+#include "exporter.hpp"
+#include "exporter_options.hpp"
+#include "http_client.hpp"
+
+using namespace starttls_exporter;
+using namespace starttls_exporter::testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string env(const char* name) {
+  return testing::required_env(name, "tests/dns/with_dns_zone.sh");
+}
+
+std::string config_text(const TempDir& dir, const DaneCases& cases) {
+  std::string text =
+      "global:\n  interval: 1h\n  timeout: 3s\n"
+      "modules:\n  m:\n    tls: {ca_file: " +
+      dir.file("unrelated-ca.pem", TestCa("Unrelated CA").cert_pem()) +
+      "}\n"
+      "dns:\n  resolver: 127.0.0.1:" +
+      env("DNS_TEST_PORT") + "\n  trust_anchor_file: " + env("DNS_TEST_TRUST_ANCHOR") +
+      "\n  allowed_reserved_cidrs: [127.0.0.0/8]\n  address_family: ipv4\n"
+      "  min_refresh: 1s\n  max_refresh: 2s\n"
+      "domains:\n";
+  for (const auto& c : cases.all()) {
+    text +=
+        "  - {domain: " + c.domain + ", module: m, port: " + std::to_string(cases.port()) + "}\n";
+  }
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("DANE: TLSA records judged as a DANE sender would, every case against real DNS") {
+  DaneCases cases;
+  cases.publish(env("DNS_TEST_ZONE_DIR"), env("DNS_ZONE_INSTANCE"));
+  TempDir dir;
+  app::Exporter exporter(local_exporter(dir.file("exporter.yml", config_text(dir, cases))));
+  std::string page;
+  REQUIRE(eventually(
+      [&] {
+        page = get(exporter.port(), "/metrics").body;
+        for (const auto& c : cases.all()) {
+          if (!sample(page, "probe_success" + cases.labels(c))) return false;
+        }
+        return true;
+      },
+      20s));
+  for (const auto& c : cases.all()) {
+    CAPTURE(c.domain);
+    const std::string at = cases.labels(c);
+    CHECK(sample(page, "probe_success" + at) == (c.expect_success ? 1.0 : 0.0));
+    CHECK(sample(page, "probe_ssl_cert_verified" + at) == 0.0);  // PKIX never passes here
+    CHECK(sample(page, "probe_dane_tlsa_records" + at) == static_cast<double>(c.usable));
+    CHECK(sample(page, "probe_dane_dnssec_secure" + at) == 1.0);
+    if (c.usable == 0) {
+      CHECK_FALSE(sample(page, "probe_dane_match" + at));
+      CHECK(sample(page, "probe_verification_policy_info" + at.substr(0, at.size() - 1) +
+                             ",policy=\"pkix\"}") == 1.0);
+      continue;
+    }
+    CHECK(sample(page, "probe_verification_policy_info" + at.substr(0, at.size() - 1) +
+                           ",policy=\"dane\"}") == 1.0);
+    CHECK(sample(page, "probe_dane_match" + at) == (c.expect_success ? 1.0 : 0.0));
+    if (!c.expect_failure.empty()) {
+      CHECK(sample(page, "probe_dane_failure_info" + at.substr(0, at.size() - 1) + ",reason=\"" +
+                             c.expect_failure + "\"}") == 1.0);
+      CHECK(sample(page, "probe_failure_info" + at.substr(0, at.size() - 1) +
+                             ",phase=\"verify\",reason=\"dane_failed\"}") == 1.0);
+      CHECK(sample(page, "probe_domain_failure_info{domain=\"" + c.domain +
+                             "\",module=\"m\",reason=\"dane_failed\"}") == 1.0);
+    }
+    if (c.expect_rollover) {
+      CHECK(sample(page, "probe_dane_rollover_ready" + at) == (*c.expect_rollover ? 1.0 : 0.0));
+    }
+    if (c.expect_unmatched) {
+      CHECK(sample(page, "probe_dane_tlsa_records_unmatched" + at) ==
+            static_cast<double>(*c.expect_unmatched));
+    }
+    CHECK(sample(page, "probe_domain_success{domain=\"" + c.domain + "\",module=\"m\"}") ==
+          (c.expect_success ? 1.0 : 0.0));
+  }
+  // A matched record names its parameters; DANE-EE's data is never shown.
+  CHECK(sample(page, "probe_dane_matched_record_info" +
+                         cases.labels(cases.get("c-u3s1m1"))
+                             .substr(0, cases.labels(cases.get("c-u3s1m1")).size() - 1) +
+                         ",usage=\"3\",selector=\"1\",matching_type=\"1\"}") == 1.0);
+  // The TLSA RRsets' signatures count in the domain's earliest signature expiry.
+  CHECK(sample(page,
+               "probe_dnssec_signature_expiry_timestamp_seconds{domain=\"c-u3s1m1.secure."
+               "sxt\",module=\"m\"}") > 0);
+
+  // The independent oracle: Postfix's own DANE client must reach the same verdict.
+  if (const char* oracle = std::getenv("DANE_ORACLE")) {
+    for (const auto& c : cases.all()) {
+      CAPTURE(c.domain);
+      const std::string command = std::string(oracle) + " " + c.domain + " " +
+                                  std::to_string(cases.port()) + " >/dev/null 2>&1";
+      const int status = std::system(command.c_str());
+      REQUIRE(WIFEXITED(status));
+      const int verdict = WEXITSTATUS(status);  // 0 verified by DANE, 1 not, 2 oracle broken
+      REQUIRE(verdict != 2);
+      CHECK((verdict == 0) == (c.usable > 0 && c.expect_success));
+    }
+  }
+}
