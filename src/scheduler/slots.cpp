@@ -9,12 +9,17 @@
 namespace starttls_exporter::scheduler {
 namespace {
 
+/// Equal DANE expectations, by value: domain refreshes build new ones each time.
+bool same_dane(const prober::ProbeSpec& a, const prober::ProbeSpec& b) noexcept {
+  return a.dane && b.dane ? *a.dane == *b.dane : a.dane == b.dane;
+}
+
 bool same_spec(const prober::ProbeSpec& a, const prober::ProbeSpec& b) noexcept {
-  return a.address == b.address && a.port == b.port && a.server_name == b.server_name &&
-         a.ehlo_name == b.ehlo_name && a.trust == b.trust && a.protocol == b.protocol &&
-         a.tls_mode == b.tls_mode && a.source_address == b.source_address &&
-         a.min_version == b.min_version && a.legacy_probe == b.legacy_probe &&
-         a.versions == b.versions;
+  return same_dane(a, b) && a.address == b.address && a.port == b.port &&
+         a.server_name == b.server_name && a.ehlo_name == b.ehlo_name && a.trust == b.trust &&
+         a.protocol == b.protocol && a.tls_mode == b.tls_mode &&
+         a.source_address == b.source_address && a.min_version == b.min_version &&
+         a.legacy_probe == b.legacy_probe && a.versions == b.versions;
 }
 
 }  // namespace

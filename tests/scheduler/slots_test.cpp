@@ -90,3 +90,23 @@ TEST_CASE("same_schedule compares spec, interval and timeout but not labels") {
   f.spec.ehlo_name = "probe.example";
   CHECK_FALSE(same_schedule(a, f));
 }
+
+TEST_CASE("same_schedule compares the DANE expectation by value: a TLSA change re-probes") {
+  ScheduledTarget a;
+  a.info.key = "k";
+  auto expectation = std::make_shared<dane::DaneExpectation>();
+  expectation->tlsa.status = dane::TlsaStatus::secure;
+  expectation->tlsa.records = {{3, 1, 1, {1, 2, 3}}};
+  a.spec.dane = expectation;
+  auto same = a;
+  same.spec.dane = std::make_shared<dane::DaneExpectation>(*expectation);  // equal, not shared
+  CHECK(same_schedule(a, same));
+  auto republished = a;
+  auto changed = std::make_shared<dane::DaneExpectation>(*expectation);
+  changed->tlsa.records[0].data = {4, 5, 6};
+  republished.spec.dane = changed;
+  CHECK_FALSE(same_schedule(a, republished));
+  auto none = a;
+  none.spec.dane.reset();
+  CHECK_FALSE(same_schedule(a, none));
+}
