@@ -23,8 +23,6 @@ struct TlsaRecord {
   std::vector<std::uint8_t> data;  ///< the certificate association data
   friend bool operator==(const TlsaRecord&, const TlsaRecord&) = default;
 };
-/// "3 1 1": the record's parameters as usage, selector and matching type.
-std::string parameters(const TlsaRecord& record);
 
 /// How an MX host's TLSA lookup ended, as a DANE sender sees it (RFC 7672 §2.2).
 enum class TlsaStatus {
@@ -35,7 +33,6 @@ enum class TlsaStatus {
   bogus,           ///< validation failed: a DANE sender defers delivery
   failed,          ///< SERVFAIL, timeout or resolver error: a DANE sender defers too
 };
-std::string_view to_string(TlsaStatus status) noexcept;
 
 /// One MX host's TLSA RRset at _PORT._tcp.NAME.
 struct TlsaLookup {
@@ -68,7 +65,6 @@ enum class DaneFailure {
   ta_expired,          ///< a DANE-TA record matched, but a certificate up to it is out of date
 };
 std::string_view to_string(DaneFailure failure) noexcept;
-const std::vector<DaneFailure>& all_dane_failures();
 
 /// DANE's verdict for one handshake.
 struct DaneCheck {

@@ -52,15 +52,11 @@ bool same_job(const DomainJob& a, const DomainJob& b) {
          a.domain.labels == b.domain.labels && a.port == b.port && scheduler::same_schedule(x, y);
 }
 
-/// The same probes: keys (address, port, module, MX host) and what each checks. The rest of
-/// each spec comes from the domain's job, which a run never changes.
+/// The same probes, by the scheduler's own rule (key, spec with its DANE expectation,
+/// interval, timeout), in the same order.
 bool same_targets(const std::vector<scheduler::ScheduledTarget>& a,
                   const std::vector<scheduler::ScheduledTarget>& b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const auto& x, const auto& y) {
-    const bool same_dane =
-        x.spec.dane && y.spec.dane ? *x.spec.dane == *y.spec.dane : x.spec.dane == y.spec.dane;
-    return x.info.key == y.info.key && x.spec.server_name == y.spec.server_name && same_dane;
-  });
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), scheduler::same_schedule);
 }
 
 /// An MX lookup that failed (not a definitive answer): keep probing the last good set.

@@ -145,9 +145,11 @@ VerifyVerdict ClientSession::verify() const {
 
 dane::DaneCheck ClientSession::check_dane(const dane::DaneExpectation& expectation,
                                           SystemTime now) const {
-  return tls::check_dane(
-      impl_->handshake_done ? peer_certificates(impl_->session.get()) : std::vector<CrtPtr>{},
-      expectation, now);
+  // Only secure records are matched, so the chain is parsed again only for them.
+  const bool matching =
+      impl_->handshake_done && expectation.tlsa.status == dane::TlsaStatus::secure;
+  return tls::check_dane(matching ? peer_certificates(impl_->session.get()) : std::vector<CrtPtr>{},
+                         expectation, now);
 }
 
 }  // namespace starttls_exporter::tls

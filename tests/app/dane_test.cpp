@@ -23,10 +23,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string env(const char* name) {
-  return testing::required_env(name, "tests/dns/with_dns_zone.sh");
-}
-
 std::string config_text(const TempDir& dir, const DaneCases& cases) {
   std::string text =
       "global:\n  interval: 1h\n  timeout: 3s\n"
@@ -34,7 +30,8 @@ std::string config_text(const TempDir& dir, const DaneCases& cases) {
       dir.file("unrelated-ca.pem", TestCa("Unrelated CA").cert_pem()) +
       "}\n"
       "dns:\n  resolver: 127.0.0.1:" +
-      env("DNS_TEST_PORT") + "\n  trust_anchor_file: " + env("DNS_TEST_TRUST_ANCHOR") +
+      dns_zone_env("DNS_TEST_PORT") +
+      "\n  trust_anchor_file: " + dns_zone_env("DNS_TEST_TRUST_ANCHOR") +
       "\n  allowed_reserved_cidrs: [127.0.0.0/8]\n  address_family: ipv4\n"
       "  min_refresh: 1s\n  max_refresh: 2s\n"
       "domains:\n";
@@ -49,7 +46,7 @@ std::string config_text(const TempDir& dir, const DaneCases& cases) {
 
 TEST_CASE("DANE: TLSA records judged as a DANE sender would, every case against real DNS") {
   DaneCases cases;
-  cases.publish(env("DNS_TEST_ZONE_DIR"), env("DNS_ZONE_INSTANCE"));
+  cases.publish(dns_zone_env("DNS_TEST_ZONE_DIR"), dns_zone_env("DNS_ZONE_INSTANCE"));
   TempDir dir;
   app::Exporter exporter(local_exporter(dir.file("exporter.yml", config_text(dir, cases))));
   std::string page;

@@ -29,10 +29,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string env(const char* name) {
-  return testing::required_env(name, "tests/dns/with_dns_zone.sh");
-}
-
 /// SMTP servers on the addresses the zone tree's MX hosts point at, all on one port.
 struct MailServers {
   TestCa ca;
@@ -60,7 +56,8 @@ std::string config_text(const TempDir& dir, const MailServers& mail, const std::
          dir.file("ca.pem", mail.ca.cert_pem()) +
          "}\n"
          "dns:\n  resolver: 127.0.0.1:" +
-         env("DNS_TEST_PORT") + "\n  trust_anchor_file: " + env("DNS_TEST_TRUST_ANCHOR") +
+         dns_zone_env("DNS_TEST_PORT") +
+         "\n  trust_anchor_file: " + dns_zone_env("DNS_TEST_TRUST_ANCHOR") +
          "\n  allowed_reserved_cidrs: [127.0.0.0/8]\n  address_family: ipv4\n"
          "domains:\n" +
          domains;
@@ -197,9 +194,9 @@ TEST_CASE("domains: a trust anchor libunbound refuses is a config error with its
   TempDir dir;
   MailServers mail;
   const auto bad = dir.file("bad.key", "sxt. IN DS 1 2 3 not-hex\n");
-  const auto text = "modules:\n  m: {}\ndns:\n  resolver: 127.0.0.1:" + env("DNS_TEST_PORT") +
-                    "\n  trust_anchor_file: " + bad + "\ndomains:\n" +
-                    domain_entry("secure.sxt", mail);
+  const auto text =
+      "modules:\n  m: {}\ndns:\n  resolver: 127.0.0.1:" + dns_zone_env("DNS_TEST_PORT") +
+      "\n  trust_anchor_file: " + bad + "\ndomains:\n" + domain_entry("secure.sxt", mail);
   CHECK_THROWS_WITH_AS(app::Exporter(local_exporter(dir.file("exporter.yml", text))),
                        doctest::Contains("exporter.yml:5:22: dns: trust anchor"),
                        config::ConfigError);
@@ -214,9 +211,9 @@ TEST_CASE("domains: the probe command resolves any domain and probes each MX add
                                   "--ca-file",
                                   ca,
                                   "--dns.resolver",
-                                  "127.0.0.1:" + env("DNS_TEST_PORT"),
+                                  "127.0.0.1:" + dns_zone_env("DNS_TEST_PORT"),
                                   "--dns.trust-anchor-file",
-                                  env("DNS_TEST_TRUST_ANCHOR"),
+                                  dns_zone_env("DNS_TEST_TRUST_ANCHOR"),
                                   "--dns.allowed-reserved-cidr",
                                   "127.0.0.0/8",
                                   "--dns.allowed-reserved-cidr",
@@ -265,9 +262,10 @@ TEST_CASE("domains: the zone changes and is re-served; addresses come and go wit
   };
   REQUIRE(eventually([&] { return has("127.0.0.21"); }, 10s));
   // mx.insecure.sxt moves from 127.0.0.21 to 127.0.0.22.
-  const std::string zone = env("DNS_TEST_ZONE_DIR") + "/zones/insecure.sxt.zone";
+  const std::string zone = dns_zone_env("DNS_TEST_ZONE_DIR") + "/zones/insecure.sxt.zone";
   std::string edit = "sed -i 's/^mx IN A 127.0.0.21$/mx IN A 127.0.0.22/' " + zone + " && " +
-                     env("DNS_ZONE_INSTANCE") + " reload " + env("DNS_TEST_ZONE_DIR");
+                     dns_zone_env("DNS_ZONE_INSTANCE") + " reload " +
+                     dns_zone_env("DNS_TEST_ZONE_DIR");
   REQUIRE(std::system(edit.c_str()) == 0);
   CHECK(eventually([&] { return has("127.0.0.22") && !has("127.0.0.21"); }, 15s));
 }
@@ -277,7 +275,8 @@ TEST_CASE("domains: a DNS server that never answers costs the domain, not the ot
   MailServers mail;
   const testing::SilentUdpSocket silent;
   std::string text = config_text(dir, mail, domain_entry("secure.sxt", mail));
-  text.replace(text.find("127.0.0.1:" + env("DNS_TEST_PORT")), 10 + env("DNS_TEST_PORT").size(),
+  text.replace(text.find("127.0.0.1:" + dns_zone_env("DNS_TEST_PORT")),
+               10 + dns_zone_env("DNS_TEST_PORT").size(),
                "127.0.0.1:" + std::to_string(silent.port));
   text.replace(text.find("  address_family"), 0, "  timeout: 500ms\n");
   text += "targets:\n  - {address: 127.0.0.11, port: " + std::to_string(mail.port) +

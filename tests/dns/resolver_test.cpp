@@ -27,12 +27,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string env(const char* name) {
-  return testing::required_env(name, "tests/dns/with_dns_zone.sh");
-}
-
 dns::ResolverSettings settings(std::uint16_t port, std::chrono::milliseconds timeout = 5s) {
-  std::ifstream in(env("DNS_TEST_TRUST_ANCHOR"));
+  std::ifstream in(testing::dns_zone_env("DNS_TEST_TRUST_ANCHOR"));
   REQUIRE(in.is_open());
   dns::ResolverSettings s;
   s.forwarders = {{"127.0.0.1", port}};
@@ -43,7 +39,7 @@ dns::ResolverSettings settings(std::uint16_t port, std::chrono::milliseconds tim
 }
 
 std::uint16_t nsd_port() {
-  return static_cast<std::uint16_t>(std::stoi(env("DNS_TEST_PORT")));
+  return static_cast<std::uint16_t>(std::stoi(testing::dns_zone_env("DNS_TEST_PORT")));
 }
 
 /// Runs `body(resolver)` as a coroutine on a fresh io_context and returns its value.

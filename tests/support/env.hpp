@@ -16,4 +16,9 @@ inline std::string required_env(const char* name, const char* wrapper) {
   return value;
 }
 
+/// A variable set by tests/dns/with_dns_zone.sh (DNS_TEST_PORT, DNS_TEST_TRUST_ANCHOR, ...).
+inline std::string dns_zone_env(const char* name) {
+  return required_env(name, "tests/dns/with_dns_zone.sh");
+}
+
 }  // namespace starttls_exporter::testing
