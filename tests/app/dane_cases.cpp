@@ -87,6 +87,7 @@ std::string host_of(const std::string& name) {
 }  // namespace
 
 DaneCases::DaneCases() {
+  const TestCa other_ca("Other DANE Root");
   // Every usage x selector x matching type that a sender uses, matching.
   for (int u : {2, 3}) {
     for (int s : {0, 1}) {
@@ -95,12 +96,24 @@ DaneCases::DaneCases() {
             "u" + std::to_string(u) + "s" + std::to_string(s) + "m" + std::to_string(m);
         const std::string host = host_of(name);
         DaneCase c{"c-" + name + ".secure.sxt", host, "", 1, true, "", u == 2, 0};
+        // Not matching: the same parameters over a certificate the server does not have.
+        DaneCase bad{"c-" + name + "bad.secure.sxt",
+                     host_of(name + "bad"),
+                     "",
+                     1,
+                     false,
+                     u == 3 ? "no_match" : "ta_not_presented",
+                     false,
+                     1};
         if (u == 3) {  // DANE-EE ignores dates and names: an expired self-signed leaf
           const auto cert = make_self_signed(expired(named(host)));
           add(c, cert, {tlsa(3, s, m, cert.cert_pem)});
+          add(bad, make_self_signed(named(bad.mx)), {tlsa(3, s, m, cert.cert_pem)});
         } else {  // DANE-TA: the intermediate the server sends is the anchor
           const auto cert = ca_.issue_with_intermediates(named(host), 1);
           add(c, cert, {tlsa(2, s, m, split_pem(cert.chain_pem).at(1))});
+          add(bad, other_ca.issue_with_intermediates(named(bad.mx), 1),
+              {tlsa(2, s, m, split_pem(cert.chain_pem).at(1))});
         }
       }
     }
@@ -108,10 +121,10 @@ DaneCases::DaneCases() {
   const auto self = [](const std::string& name) { return make_self_signed(named(host_of(name))); };
   const auto other = make_self_signed(named("other.test"));
   const auto named_case = [&](const std::string& name, DaneCase c, const IssuedCert& cert,
-                              const std::vector<std::string>& records) {
+                              const std::vector<std::string>& records, TlsServerOptions tls = {}) {
     c.domain = "c-" + name + ".secure.sxt";
     c.mx = host_of(name);
-    add(c, cert, records);
+    add(c, cert, records, std::move(tls));
   };
   // A renewal with a new key while the TLSA record stayed: the commonest DANE outage.
   named_case("eebad", {"", "", "", 1, false, "no_match", false, 1}, self("eebad"),
@@ -148,23 +161,59 @@ DaneCases::DaneCases() {
     named_case("taexpired", {"", "", "", 1, false, "ta_expired", std::nullopt, 0}, cert,
                {tlsa(2, 0, 1, split_pem(cert.chain_pem).at(1))});
   }
+  {  // the anchor is sent, but the leaf was not issued under it: the chain must verify
+    const auto cert = ca_.issue_with_intermediates(named(host_of("tachain")), 1);
+    const auto foreign = other_ca.issue_with_intermediates(named("other.test"), 1);
+    IssuedCert sent = cert;
+    sent.chain_pem = cert.cert_pem + split_pem(foreign.chain_pem).at(1);
+    TlsServerOptions verbatim;
+    verbatim.chain_verbatim = true;
+    named_case("tachain", {"", "", "", 1, false, "ta_chain_invalid", std::nullopt, 0}, sent,
+               {tlsa(2, 0, 1, split_pem(foreign.chain_pem).at(1))}, verbatim);
+  }
+  {  // TLSA records a sender cannot authenticate: ignored when insecure, fatal when bogus
+    const auto cert = self("tlsainsecure");
+    add_tlsa_in("insecure.sxt",
+                {"c-tlsainsecure.secure.sxt", host_of("tlsainsecure"), "", 0, false, "",
+                 std::nullopt, std::nullopt, false},
+                cert, tlsa(3, 1, 1, cert.cert_pem));
+    const auto bogus = self("tlsabogus");
+    add_tlsa_in("bogus.sxt",
+                {"c-tlsabogus.secure.sxt", host_of("tlsabogus"), "", 0, false, "tlsa_bogus",
+                 std::nullopt, std::nullopt, false},
+                bogus, tlsa(3, 1, 1, bogus.cert_pem));
+  }
   add_alias("cname", "u2s0m1");
 }
 
-void DaneCases::add(DaneCase c, const IssuedCert& cert, const std::vector<std::string>& tlsa) {
+std::string DaneCases::tlsa_owner(const std::string& host_label) const {
+  return "_" + std::to_string(port_) + "._tcp." + host_label;
+}
+
+void DaneCases::add_tlsa_in(const std::string& zone, DaneCase c, const IssuedCert& cert,
+                            const std::string& record) {
+  add(c, cert, {});
+  const std::string label = c.mx.substr(0, c.mx.find('.'));
+  zone_lines_["secure.sxt"].push_back(tlsa_owner(label) + " IN CNAME " + tlsa_owner(label) + "." +
+                                      zone + ".");
+  zone_lines_[zone].push_back(tlsa_owner(label) + " IN TLSA " + record);
+}
+
+void DaneCases::add(DaneCase c, const IssuedCert& cert, const std::vector<std::string>& tlsa,
+                    TlsServerOptions tls) {
   c.address = "127.0.3." + std::to_string(next_address_++);
   SmtpServerOptions options;
   options.cert = cert;
+  options.tls = std::move(tls);
   options.address = c.address;
   options.port = port_;
   servers_.push_back(std::make_unique<SmtpTestServer>(options));
   port_ = servers_.back()->port();
   const std::string label = c.mx.substr(0, c.mx.find('.'));
-  zone_lines_.push_back(c.domain.substr(0, c.domain.find('.')) + " IN MX 10 " + label);
-  zone_lines_.push_back(label + " IN A " + c.address);
-  for (const auto& record : tlsa) {
-    zone_lines_.push_back("_" + std::to_string(port_) + "._tcp." + label + " IN TLSA " + record);
-  }
+  auto& lines = zone_lines_["secure.sxt"];
+  lines.push_back(c.domain.substr(0, c.domain.find('.')) + " IN MX 10 " + label);
+  lines.push_back(label + " IN A " + c.address);
+  for (const auto& record : tlsa) lines.push_back(tlsa_owner(label) + " IN TLSA " + record);
   cases_.push_back(std::move(c));
 }
 
@@ -173,8 +222,8 @@ void DaneCases::add_alias(const std::string& name, const std::string& target_cas
   DaneCase c = get("c-" + target_case);
   c.domain = "c-" + name + ".secure.sxt";
   c.mx = host_of(name);
-  zone_lines_.push_back("c-" + name + " IN MX 10 h-" + name);
-  zone_lines_.push_back("h-" + name + " IN CNAME h-" + target_case);
+  zone_lines_["secure.sxt"].push_back("c-" + name + " IN MX 10 h-" + name);
+  zone_lines_["secure.sxt"].push_back("h-" + name + " IN CNAME h-" + target_case);
   cases_.push_back(std::move(c));
 }
 
@@ -191,10 +240,10 @@ std::string DaneCases::labels(const DaneCase& c) const {
 }
 
 void DaneCases::publish(const std::string& zone_dir, const std::string& instance) const {
-  {
-    std::ofstream zone(zone_dir + "/zones/secure.sxt.zone", std::ios::app);
-    for (const auto& line : zone_lines_) zone << line << "\n";
-    if (!zone) throw std::runtime_error("cannot extend the test zone");
+  for (const auto& [name, lines] : zone_lines_) {
+    std::ofstream zone(zone_dir + "/zones/" + name + ".zone", std::ios::app);
+    for (const auto& line : lines) zone << line << "\n";
+    if (!zone) throw std::runtime_error("cannot extend the test zone " + name);
   }
   const std::string reload = instance + " reload " + zone_dir;
   if (std::system(reload.c_str()) != 0) throw std::runtime_error("cannot reload the test zone");

@@ -2,8 +2,10 @@
 /// \file
 /// The DANE test cases of dane_test.cpp: certificates, the TLSA records computed from them,
 /// one SMTP server per MX host (all on one port, each on its own 127.0.3.x address), and the
-/// zone lines that publish them under secure.sxt.
+/// zone lines that publish them under secure.sxt (and, for TLSA CNAMEs, insecure.sxt and
+/// bogus.sxt).
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,12 +25,13 @@ struct DaneCase {
   std::string expect_failure;  ///< probe_dane_failure_info reason, "" for none
   std::optional<bool> expect_rollover;
   std::optional<std::size_t> expect_unmatched;
+  bool tlsa_secure = true;  ///< the TLSA answer validates (false: insecure or bogus)
 };
 
 class DaneCases {
  public:
   DaneCases();
-  /// Appends the cases' records to ZONE_DIR/zones/secure.sxt.zone and re-signs and reloads
+  /// Appends the cases' records to ZONE_DIR/zones/*.zone and re-signs and reloads
   /// it with INSTANCE (tests/dns/dns_zone_instance.sh).
   void publish(const std::string& zone_dir, const std::string& instance) const;
   const std::vector<DaneCase>& all() const { return cases_; }
@@ -38,14 +41,19 @@ class DaneCases {
   std::string labels(const DaneCase& c) const;
 
  private:
-  void add(DaneCase c, const IssuedCert& cert, const std::vector<std::string>& tlsa);
+  void add(DaneCase c, const IssuedCert& cert, const std::vector<std::string>& tlsa,
+           TlsServerOptions tls = {});
   void add_alias(const std::string& name, const std::string& target_case);
+  /// c-NAME's TLSA RRset is a CNAME into ZONE (insecure.sxt or bogus.sxt), which holds RECORD.
+  void add_tlsa_in(const std::string& zone, DaneCase c, const IssuedCert& cert,
+                   const std::string& record);
+  std::string tlsa_owner(const std::string& host_label) const;
 
   TestCa ca_{"DANE Test Root"};
   std::uint16_t port_ = 0;
   int next_address_ = 1;
   std::vector<DaneCase> cases_;
-  std::vector<std::string> zone_lines_;
+  std::map<std::string, std::vector<std::string>> zone_lines_;  ///< by zone, e.g. secure.sxt
   std::vector<std::unique_ptr<SmtpTestServer>> servers_;
 };
 

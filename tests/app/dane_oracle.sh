@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# The independent DANE oracle of the dane test: Postfix's own DANE client, posttls-finger
+# (OpenSSL's DANE matching), asked through a validating resolver of its own, Debian's unbound
+# daemon, which knows only the test zone tree (stub zones to the harness's nsd, its trust
+# anchor). Loopback only: unbound listens on a free 127.0.53.N:53 and forwards nothing beyond
+# the nsd of tests/dns/with_dns_zone.sh (the root is stubbed to it too, so no root priming).
+#
+#   dane_oracle.sh run TEST_BINARY [ARGS...]
+#       Under with_dns_zone.sh (DNS_TEST_PORT, DNS_TEST_TRUST_ANCHOR): starts unbound, runs the
+#       test with DANE_ORACLE="dane_oracle.sh check DIR", stops unbound.
+#   dane_oracle.sh check DIR DOMAIN PORT
+#       posttls-finger -l dane DOMAIN:PORT in a private mount namespace whose /etc/resolv.conf
+#       names that unbound (the machine's own resolv.conf is never touched). Exits 0 when the
+#       connection was verified (DANE matched), 1 when it was not, 2 when the oracle is broken.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+
+die() { echo "dane_oracle: $*" >&2; exit 2; }
+
+free_address() {  # the first 127.0.53.N on which UDP and TCP port 53 are free
+  python3 - <<'PY'
+import socket, sys
+for n in range(1, 255):
+    address = f"127.0.53.{n}"
+    try:
+        for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+            s = socket.socket(socket.AF_INET, kind)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((address, 53))
+            s.close()
+    except OSError:
+        continue
+    print(address)
+    sys.exit(0)
+sys.exit(1)
+PY
+}
+
+write_unbound_conf() {  # DIR ADDRESS
+  local dir=$1 address=$2 zone
+  {
+    cat <<CONF
+server:
+  interface: $address
+  port: 53
+  do-ip6: no
+  username: ""
+  chroot: ""
+  directory: "$dir"
+  pidfile: "$dir/unbound.pid"
+  logfile: "$dir/unbound.log"
+  use-syslog: no
+  num-threads: 1
+  do-not-query-localhost: no
+  access-control: 127.0.0.0/8 allow
+  trust-anchor-file: "$DNS_TEST_TRUST_ANCHOR"
+  module-config: "validator iterator"
+  val-permissive-mode: no
+  cache-max-ttl: 1
+  cache-max-negative-ttl: 1
+remote-control:
+  control-enable: no
+CONF
+    for zone in sxt. test. .; do
+      printf 'stub-zone:\n  name: "%s"\n  stub-addr: 127.0.0.1@%s\n  stub-prime: no\n' \
+        "$zone" "$DNS_TEST_PORT"
+    done
+  } >"$dir/unbound.conf"
+}
+
+run() {
+  command -v unbound >/dev/null || die "unbound not installed (script/bootstrap installs it)"
+  command -v posttls-finger >/dev/null || die "posttls-finger not installed (postfix)"
+  : "${DNS_TEST_PORT:?run under tests/dns/with_dns_zone.sh}" "${DNS_TEST_TRUST_ANCHOR:?}"
+  local dir address
+  dir=$(mktemp -d "${TMPDIR:-/tmp}/starttls_exporter_dane_oracle.XXXXXX")
+  address=$(free_address) || die "no free 127.0.53.N:53"
+  write_unbound_conf "$dir" "$address"
+  printf 'nameserver %s\noptions trust-ad\n' "$address" >"$dir/resolv.conf"
+  mkdir -p "$dir/postfix"
+  printf 'compatibility_level = 3.6\nsmtp_dns_support_level = dnssec\n' >"$dir/postfix/main.cf"
+  unbound -c "$dir/unbound.conf" || die "unbound did not start: $(cat "$dir/unbound.log")"
+  # shellcheck disable=SC2064  # expand now: the directory is fixed
+  trap "kill \$(cat '$dir/unbound.pid' 2>/dev/null) 2>/dev/null; rm -rf -- '$dir'" EXIT
+  DANE_ORACLE="$here/dane_oracle.sh check $dir" "$@"
+}
+
+check() {
+  local dir=${1:?dir} domain=${2:?domain} port=${3:?port} out
+  # posttls-finger resolves through /etc/resolv.conf only: give it a private one. unshare -m
+  # makes the namespace's mounts private, so the bind mount is never seen outside it.
+  # shellcheck disable=SC2016  # $1 and $@ are the inner shell's
+  out=$(MAIL_CONFIG=$dir/postfix unshare -m sh -c \
+    'mount --bind "$1/resolv.conf" /etc/resolv.conf && shift && exec posttls-finger "$@"' \
+    oracle "$dir" -c -t 5 -T 5 -l dane "$domain:$port" 2>&1)
+  printf '%s\n' "$out"
+  if grep -q "Verified TLS connection established" <<<"$out"; then
+    exit 0
+  fi
+  # Anything else it reached a verdict on is "not verified"; no verdict at all is a broken oracle.
+  grep -qE "TLS connection established|TLSA lookup error|certificate verification failed|\
+Server certificate not (verified|trusted)|no MX host|Host or domain name not found" <<<"$out" \
+    && exit 1
+  exit 2
+}
+
+case ${1:-} in
+  run) shift; run "$@" ;;
+  check) shift; check "$@" ;;
+  *) die "usage: $0 run TEST_BINARY [ARGS...] | check DIR DOMAIN PORT" ;;
+esac
