@@ -74,6 +74,9 @@ struct TlsSettings {
   /// tls.legacy_probe: after each probe that completed a handshake, one more connection offers
   /// only TLS 1.0/1.1 and reports whether the server accepts it.
   bool legacy_probe = false;
+  /// tls.handshake_per_key_type: after each probe that completed a handshake, one more
+  /// connection per key type (ECDSA, RSA) offering only that type, each judged by DANE.
+  bool handshake_per_key_type = false;
 };
 
 struct Module {

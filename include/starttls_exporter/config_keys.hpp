@@ -16,8 +16,8 @@ inline constexpr std::array<std::string_view, 4> kGlobal{"interval", "timeout", 
                                                          "scrape_timeout_margin"};
 inline constexpr std::array<std::string_view, 5> kModule{"protocol", "timeout", "ehlo_name", "tls",
                                                          "source_address"};
-inline constexpr std::array<std::string_view, 4> kModuleTls{"ca_file", "mode", "min_version",
-                                                            "legacy_probe"};
+inline constexpr std::array<std::string_view, 5> kModuleTls{
+    "ca_file", "mode", "min_version", "legacy_probe", "handshake_per_key_type"};
 inline constexpr std::array<std::string_view, 6> kTarget{"address",     "port",     "module",
                                                          "server_name", "interval", "labels"};
 

@@ -63,6 +63,9 @@ enum class DaneFailure {
   ta_chain_invalid,    ///< a DANE-TA record matched, but the chain up to it does not verify
   ta_name_mismatch,    ///< a DANE-TA record matched, but the leaf names none of the names
   ta_expired,          ///< a DANE-TA record matched, but a certificate up to it is out of date
+  /// The main handshake matched, but one restricted to a key type (tls.handshake_per_key_type)
+  /// got a certificate that no usable record matches: senders preferring it defer.
+  key_type_no_match,
 };
 std::string_view to_string(DaneFailure failure) noexcept;
 
@@ -77,7 +80,13 @@ struct DaneCheck {
   std::vector<TlsaRecord> matched_records;  ///< those that did (association data dropped)
   std::size_t unmatched_records = 0;        ///< usable records matching no presented certificate
   bool rollover_ready = false;              ///< see README "DANE": would survive a key change
-  std::optional<DaneFailure> failure;       ///< set when applies and not matched
+  /// Set when applies and not matched, or (key_type_no_match) when a key type's handshake
+  /// was not matched.
+  std::optional<DaneFailure> failure;
+  /// "3 1 1 HEX": the DANE-EE record for the presented leaf's key, what a domain publishes to
+  /// authenticate it (next to the current records before a key change). Empty without a chain.
+  std::string leaf_record;
+  std::optional<SystemTime> tlsa_signature_expiry;  ///< earliest RRSIG expiry of the TLSA RRset
 };
 
 }  // namespace starttls_exporter::dane

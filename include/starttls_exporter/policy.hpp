@@ -21,4 +21,11 @@ struct Verdict {
 /// first certificate reason fails (phase verify), all of them in the detail.
 Verdict judge(const VerifyVerdict& pkix, const std::optional<dane::DaneCheck>& dane);
 
+/// tls.handshake_per_key_type: a DANE match on the main handshake holds only when every key
+/// type the server presented when asked for it matches too, since a sender preferring that
+/// type gets that certificate. Returns the failure when one does not (and then sets
+/// `main.failure` to key_type_no_match); nullopt when all match or DANE does not apply.
+std::optional<Failure> judge_key_types(dane::DaneCheck& main,
+                                       const std::vector<KeyTypeHandshake>& key_types);
+
 }  // namespace starttls_exporter::policy

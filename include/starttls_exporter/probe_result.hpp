@@ -157,7 +157,22 @@ struct LegacyProbe {
   std::optional<Failure> failure;  ///< why no handshake completed; unset when accepted
 };
 
-/// One probe's complete outcome. Built by the prober, then never modified.
+/// The key types a dual-certificate server chooses between by the client's signature
+/// algorithms (module tls.handshake_per_key_type): the `key_type` label.
+enum class KeyType { ecdsa, rsa };
+std::string_view to_string(KeyType key_type) noexcept;  ///< "ecdsa", "rsa"
+
+/// One extra handshake of tls.handshake_per_key_type: a connection running the same dialogue
+/// whose handshake offers only one key type's signature algorithms, so a server holding
+/// certificates of both types has to present that one.
+struct KeyTypeHandshake {
+  KeyType key_type = KeyType::ecdsa;
+  bool completed = false;               ///< the server presented a certificate of this type
+  std::optional<dane::DaneCheck> dane;  ///< its DANE check (domain mode), when completed
+  std::optional<Failure> failure;       ///< why no handshake completed; unset when completed
+  double duration_seconds = 0;          ///< the extra connection's own duration
+};
+
 /// The rules a sender would apply to one address (the mail policy, src/policy): DANE where the
 /// MX host has usable TLSA records (RFC 7672), MTA-STS in enforce mode (RFC 8461), else PKIX.
 struct AppliedPolicies {
@@ -166,6 +181,7 @@ struct AppliedPolicies {
   bool pkix = false;
 };
 
+/// One probe's complete outcome. Built by the prober, then never modified.
 struct ProbeResult {
   SystemTime started{};
   double duration_seconds = 0;
@@ -183,6 +199,8 @@ struct ProbeResult {
   std::optional<LegacyProbe> legacy;
   /// Domain mode, after a completed handshake: DANE's verdict for the MX host's TLSA records.
   std::optional<dane::DaneCheck> dane;
+  /// With tls.handshake_per_key_type, after a completed handshake: ECDSA's, then RSA's.
+  std::vector<KeyTypeHandshake> key_types;
   /// Which verification rules decided `success` (probe_verification_policy_info); set when a
   /// handshake completed.
   std::optional<AppliedPolicies> policies;

@@ -37,13 +37,19 @@ struct ProbeSpec {
   /// offers only TLS 1.0/1.1 (ProbeResult::legacy), within the same deadline.
   bool legacy_probe = false;
   tls::VersionOffer versions = tls::VersionOffer::all;  ///< what the handshake offers
+  /// After a probe that completed a handshake, one more connection per key type (ECDSA, then
+  /// RSA) whose handshake offers only that type (ProbeResult::key_types), within the same
+  /// deadline; each is judged by DANE like the main one.
+  bool handshake_per_key_type = false;
+  std::optional<KeyType> key_type;  ///< set: this handshake offers only that key type
   /// Domain mode: the MX host's TLSA lookup; the handshake is then judged as a DANE sender
   /// would (ProbeResult::dane, policies). Null for `targets:` entries: PKIX as configured.
   std::shared_ptr<const dane::DaneExpectation> dane;
 };
 
 /// Copies `module`'s probe settings into `spec` (ehlo_name, protocol, TLS mode, source_address,
-/// min_version, legacy_probe); address, port, server_name and trust stay the caller's.
+/// min_version, legacy_probe, handshake_per_key_type); address, port, server_name and trust stay
+/// the caller's.
 void apply_module(ProbeSpec& spec, const config::Module& module);
 
 /// Bounds on what a server may send us; a reply over them fails with reply_too_long and costs at

@@ -31,6 +31,9 @@ struct ClientSettings {
   std::shared_ptr<const TrustStore> trust;  ///< required
   std::string server_name;  ///< SNI and the name checked against the certificate; never an IP
   VersionOffer versions = VersionOffer::all;
+  /// Set: offer only this key type's signature algorithms (and TLS 1.2 key exchanges), so a
+  /// server with certificates of several types has to present one of this type.
+  std::optional<KeyType> key_type = std::nullopt;
 };
 
 /// How a handshake ended. `completed` or one of: timeout (socket closed under us by the

@@ -63,6 +63,9 @@ TlsSettings parse_tls(const Entry& entry, const Reader& reader) {
   const Fields fields = reader.fields(entry.value, entry.path, keys::kModuleTls);
   if (const Entry* e = fields.find("min_version")) tls.min_version = parse_min_version(*e, reader);
   if (const Entry* e = fields.find("legacy_probe")) tls.legacy_probe = parse_bool(*e, reader);
+  if (const Entry* e = fields.find("handshake_per_key_type")) {
+    tls.handshake_per_key_type = parse_bool(*e, reader);
+  }
   if (const Entry* e = fields.find("mode")) {
     const std::string mode = reader.scalar(*e, "starttls or implicit");
     if (mode != "starttls" && mode != "implicit") {

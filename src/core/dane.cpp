@@ -15,6 +15,7 @@ constexpr std::pair<DaneFailure, const char*> kFailureNames[] = {
     {DaneFailure::ta_chain_invalid, "ta_chain_invalid"},
     {DaneFailure::ta_name_mismatch, "ta_name_mismatch"},
     {DaneFailure::ta_expired, "ta_expired"},
+    {DaneFailure::key_type_no_match, "key_type_no_match"},
 };
 
 template <typename Table, typename Key>

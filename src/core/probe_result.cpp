@@ -69,6 +69,9 @@ std::string_view to_string(Phase phase) noexcept {
 std::string_view to_string(FailureReason reason) noexcept {
   return lookup(kReasonNames, reason);
 }
+std::string_view to_string(KeyType key_type) noexcept {
+  return key_type == KeyType::rsa ? "rsa" : "ecdsa";
+}
 
 const std::vector<FailureReason>& all_failure_reasons() {
   static const std::vector<FailureReason> all = [] {

@@ -111,6 +111,13 @@ constexpr std::array<Spec, static_cast<std::size_t>(Fam::count_)> kSpecs{{
      "1 when the published TLSA records would still match after a routine certificate change "
      "(a matching DANE-TA record, or a matching DANE-EE record plus a pre-published one); "
      "absent when DANE does not apply."},
+    {Fam::dane_leaf_tlsa_info, "probe_dane_leaf_tlsa_info", MetricType::Gauge, Kind::handshake,
+     "1; record is the DANE-EE TLSA record (3 1 1, SHA-256 of the key) that would match the "
+     "leaf the server presented: what to publish for it. Domain mode, signed MX hosts only."},
+    {Fam::dane_tlsa_signature_expiry, "probe_dane_tlsa_signature_expiry_timestamp_seconds",
+     MetricType::Gauge, Kind::handshake,
+     "Earliest RRSIG expiration of the MX host's TLSA RRset, in Unix seconds; absent without "
+     "a signed TLSA RRset."},
     {Fam::dane_tlsa_records_unmatched, "probe_dane_tlsa_records_unmatched", MetricType::Gauge,
      Kind::handshake,
      "Usable TLSA records that match no certificate the server presented (a next key, or a "
@@ -124,6 +131,17 @@ constexpr std::array<Spec, static_cast<std::size_t>(Fam::count_)> kSpecs{{
      Kind::latest,
      "Duration of the extra legacy-version connection in seconds (not part of "
      "probe_duration_seconds)."},
+    {Fam::tls_key_type_handshake_success, "probe_tls_key_type_handshake_success", MetricType::Gauge,
+     Kind::latest,
+     "With tls.handshake_per_key_type: 1 when a handshake offering only key_type's signature "
+     "algorithms completed (the server holds such a certificate), else 0."},
+    {Fam::dane_key_type_match, "probe_dane_key_type_match", MetricType::Gauge, Kind::latest,
+     "With tls.handshake_per_key_type: 1 when the certificate presented for key_type matched a "
+     "usable TLSA record, else 0; absent when that handshake failed or DANE does not apply."},
+    {Fam::dane_key_type_leaf_tlsa_info, "probe_dane_key_type_leaf_tlsa_info", MetricType::Gauge,
+     Kind::latest,
+     "With tls.handshake_per_key_type: 1; record is the DANE-EE TLSA record (3 1 1) that would "
+     "match the leaf presented for key_type."},
     {Fam::ssl_last_handshake_timestamp, "probe_ssl_last_handshake_timestamp_seconds",
      MetricType::Gauge, Kind::history,
      "Start of the probe whose TLS handshake the probe_tls_* and probe_ssl_* values come from, "

@@ -25,6 +25,23 @@ void append_legacy(SeriesSink& sink, const LegacyProbe& legacy) {
   }
 }
 
+void append_key_types(SeriesSink& sink, const std::vector<KeyTypeHandshake>& key_types) {
+  if (!sink.wants(Fam::tls_key_type_handshake_success, Fam::dane_key_type_leaf_tlsa_info)) return;
+  for (const auto& handshake : key_types) {
+    const std::string_view key_type = to_string(handshake.key_type);
+    sink.add(Fam::tls_key_type_handshake_success, handshake.completed ? 1 : 0,
+             {{"key_type", key_type}});
+    if (!handshake.dane) continue;
+    if (handshake.dane->applies) {
+      sink.add(Fam::dane_key_type_match, handshake.dane->matched ? 1 : 0, {{"key_type", key_type}});
+    }
+    if (!handshake.dane->leaf_record.empty()) {
+      sink.add(Fam::dane_key_type_leaf_tlsa_info, 1,
+               {{"key_type", key_type}, {"record", handshake.dane->leaf_record}});
+    }
+  }
+}
+
 void append_phases(SeriesSink& sink, const ProbeResult& r) {
   if (!sink.wants(Fam::phase_duration, Fam::phase_duration)) return;
   std::bitset<32> seen;  // a phase listed twice would make duplicate series
@@ -52,6 +69,7 @@ void append_latest(SeriesSink& sink, const ProbeResult& r, bool with_history) {
     sink.add(Fam::plaintext_auth_offered, *r.plaintext_auth_offered ? 1 : 0, {});
   }
   if (r.legacy) append_legacy(sink, *r.legacy);
+  if (!r.key_types.empty()) append_key_types(sink, r.key_types);
   if (with_history && sink.wants(Fam::last_run_timestamp, Fam::last_run_timestamp)) {
     sink.add(Fam::last_run_timestamp, unix_seconds(r.started), {});
   }
@@ -131,6 +149,11 @@ void append_policies(SeriesSink& sink, const AppliedPolicies& applied) {
 void append_dane(SeriesSink& sink, const dane::DaneCheck& dane) {
   sink.add(Fam::dane_tlsa_records, static_cast<double>(dane.usable_records), {});
   sink.add(Fam::dane_dnssec_secure, dane.tlsa_secure ? 1 : 0, {});
+  if (!dane.leaf_record.empty())
+    sink.add(Fam::dane_leaf_tlsa_info, 1, {{"record", dane.leaf_record}});
+  if (dane.tlsa_signature_expiry) {
+    sink.add(Fam::dane_tlsa_signature_expiry, unix_seconds(*dane.tlsa_signature_expiry), {});
+  }
   if (!dane.applies) return;
   sink.add(Fam::dane_match, dane.matched ? 1 : 0, {});
   for (const auto& record : dane.matched_records) {

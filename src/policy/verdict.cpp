@@ -35,4 +35,19 @@ Verdict judge(const VerifyVerdict& pkix, const std::optional<dane::DaneCheck>& d
   return out;
 }
 
+std::optional<Failure> judge_key_types(dane::DaneCheck& main,
+                                       const std::vector<KeyTypeHandshake>& key_types) {
+  if (!main.applies || !main.matched) return std::nullopt;
+  std::string unmatched;
+  for (const auto& handshake : key_types) {
+    if (!handshake.dane || !handshake.dane->applies || handshake.dane->matched) continue;
+    unmatched += (unmatched.empty() ? "" : ", ") + std::string(to_string(handshake.key_type));
+  }
+  if (unmatched.empty()) return std::nullopt;
+  main.failure = dane::DaneFailure::key_type_no_match;
+  return Failure{
+      Phase::verify, FailureReason::dane_failed, 0,
+      "DANE: key_type_no_match (the " + unmatched + " certificate matches no usable TLSA record)"};
+}
+
 }  // namespace starttls_exporter::policy

@@ -57,7 +57,7 @@ asio::awaitable<ProbeResult> with_legacy_probe(ProbeResult main, ProbeSpec spec,
       legacy.accepted = true;
       legacy.version = main.tls->version;
       note("legacy probe: not needed, the probe itself negotiated " + main.tls->version);
-    } else if (deadline - Clock::now() < kMinLegacyBudget) {
+    } else if (deadline - Clock::now() < kMinExtraConnectionBudget) {
       legacy.failure = Failure{Phase::connect, FailureReason::timeout, 0,
                                "no time left before the deadline for the legacy probe"};
       note("legacy probe: skipped, no time left before the deadline");

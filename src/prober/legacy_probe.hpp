@@ -12,8 +12,9 @@
 
 namespace starttls_exporter::prober {
 
-/// Less time than this left before the deadline: the legacy probe is not attempted.
-inline constexpr std::chrono::milliseconds kMinLegacyBudget{100};
+/// Less time than this left before the deadline: an extra connection (the legacy probe, a key
+/// type's handshake) is not attempted.
+inline constexpr std::chrono::milliseconds kMinExtraConnectionBudget{100};
 
 /// Returns `main` with ProbeResult::legacy filled when spec.legacy_probe is set and `main`
 /// completed a handshake; otherwise `main` unchanged. Shares `deadline` with the main probe

@@ -7,6 +7,7 @@
 
 #include "connection.hpp"
 #include "dialogue.hpp"
+#include "key_type_probe.hpp"
 #include "legacy_probe.hpp"
 #include "starttls_exporter/log.hpp"
 #include "starttls_exporter/policy.hpp"
@@ -204,8 +205,9 @@ asio::awaitable<void> ProbeRun::polite_quit(Connection& connection, Dialogue& di
 asio::awaitable<void> ProbeRun::tls_phases(Connection& connection, Dialogue& dialogue) {
   begin(Phase::tls_handshake);
   if (!spec_.trust) throw std::logic_error("ProbeSpec::trust is not set");
-  tls::ClientSession session(connection.socket(),
-                             tls::ClientSettings{spec_.trust, spec_.server_name, spec_.versions});
+  tls::ClientSession session(
+      connection.socket(),
+      tls::ClientSettings{spec_.trust, spec_.server_name, spec_.versions, spec_.key_type});
   transcript_.add("TLS: handshake, SNI ",
                   spec_.server_name.empty() ? std::string("(none)") : spec_.server_name);
   const tls::HandshakeOutcome outcome = co_await session.handshake();
@@ -275,7 +277,8 @@ asio::awaitable<ProbeResult> run_probe(ProbeSpec spec, Clock::time_point deadlin
       co_return run->finish(started);
     }
     if (!internal_error.empty()) run->fail_internal(internal_error);
-    co_return co_await with_legacy_probe(run->finish(started), std::move(spec), deadline);
+    ProbeResult main = co_await with_legacy_probe(run->finish(started), spec, deadline);
+    co_return co_await with_key_type_handshakes(std::move(main), std::move(spec), deadline);
   } catch (...) {
     // Out of memory while reporting: a minimal result still keeps the promise never to throw.
   }

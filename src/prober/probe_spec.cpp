@@ -10,6 +10,7 @@ void apply_module(ProbeSpec& spec, const config::Module& module) {
   spec.source_address = module.source_address;
   spec.min_version = module.tls.min_version;
   spec.legacy_probe = module.tls.legacy_probe;
+  spec.handshake_per_key_type = module.tls.handshake_per_key_type;
 }
 
 }  // namespace starttls_exporter::prober

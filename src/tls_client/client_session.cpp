@@ -22,8 +22,20 @@ constexpr const char* kPriorities = "NORMAL:+VERS-TLS1.1:+VERS-TLS1.0:%COMPAT";
 // Offers nothing newer than TLS 1.1: completing this handshake proves the server accepts it.
 constexpr const char* kLegacyPriorities = "NORMAL:-VERS-ALL:+VERS-TLS1.1:+VERS-TLS1.0:%COMPAT";
 
-const char* priorities_for(VersionOffer versions) {
-  return versions == VersionOffer::legacy_only ? kLegacyPriorities : kPriorities;
+// One key type's signature algorithms (TLS 1.3 and 1.2) and TLS 1.2 key exchanges: a server
+// holding certificates of several types must then present one of this type, or fail.
+constexpr const char* kEcdsaOnly =
+    ":-SIGN-ALL:+SIGN-ECDSA-SECP256R1-SHA256:+SIGN-ECDSA-SECP384R1-SHA384"
+    ":+SIGN-ECDSA-SECP521R1-SHA512:+SIGN-ECDSA-SHA256:+SIGN-ECDSA-SHA384:+SIGN-ECDSA-SHA512"
+    ":-KX-ALL:+ECDHE-ECDSA";
+constexpr const char* kRsaOnly =
+    ":-SIGN-ALL:+SIGN-RSA-PSS-RSAE-SHA256:+SIGN-RSA-PSS-RSAE-SHA384:+SIGN-RSA-PSS-RSAE-SHA512"
+    ":+SIGN-RSA-SHA256:+SIGN-RSA-SHA384:+SIGN-RSA-SHA512:-KX-ALL:+ECDHE-RSA:+DHE-RSA:+RSA";
+
+std::string priorities_for(VersionOffer versions, std::optional<KeyType> key_type) {
+  std::string priorities = versions == VersionOffer::legacy_only ? kLegacyPriorities : kPriorities;
+  if (key_type) priorities += *key_type == KeyType::rsa ? kRsaOnly : kEcdsaOnly;
+  return priorities;
 }
 
 using Impl = SessionState;
@@ -134,7 +146,8 @@ asio::awaitable<HandshakeOutcome> ClientSession::handshake() {
     const char* bad = nullptr;
     // The OCSP status request asks the server to staple its response (facts() reports it,
     // verify() judges it).
-    if ((rc = gnutls_priority_set_direct(raw, priorities_for(impl.versions), &bad)) < 0 ||
+    if ((rc = gnutls_priority_set_direct(raw, priorities_for(impl.versions, impl.key_type).c_str(),
+                                         &bad)) < 0 ||
         (rc = gnutls_credentials_set(raw, GNUTLS_CRD_CERTIFICATE,
                                      impl.trust->impl().credentials.get())) < 0 ||
         (rc = gnutls_ocsp_status_request_enable_client(raw, nullptr, 0, nullptr)) < 0) {

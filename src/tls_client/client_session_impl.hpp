@@ -17,12 +17,14 @@ struct SessionState {
       : socket(s),
         trust(settings.trust),
         server_name(settings.server_name),
-        versions(settings.versions) {}
+        versions(settings.versions),
+        key_type(settings.key_type) {}
 
   asio::ip::tcp::socket& socket;            // not owned; its descriptor is re-read at every I/O
   std::shared_ptr<const TrustStore> trust;  // keeps the credentials alive for `session`
   std::string server_name;
   VersionOffer versions;
+  std::optional<KeyType> key_type;
   SessionPtr session;     // declared after `trust`: destroyed before the credentials
   int last_errno = 0;     // errno of the last failed recv/send, 0 when none
   bool peer_eof = false;  // recv returned 0

@@ -1,7 +1,11 @@
 // check_dane: a presented chain judged against an MX host's TLSA records (RFC 7672 §3).
 #include "dane_match.hpp"
 
+#include <gnutls/crypto.h>
+
 #include <algorithm>
+
+#include "starttls_exporter/text.hpp"
 
 namespace starttls_exporter::tls {
 namespace {
@@ -89,6 +93,16 @@ RecordOutcome judge_record(const TlsaRecord& record, const std::vector<CrtPtr>& 
   return out;
 }
 
+/// "3 1 1 HEX" for `leaf`: DANE-EE, SPKI, SHA2-256, the form RFC 7671 §5.1 recommends.
+std::string leaf_record(gnutls_x509_crt_t leaf) {
+  const CertificateMaterial material = material_of(leaf);
+  if (material.spki.empty()) return {};
+  unsigned char digest[32];
+  if (gnutls_hash_fast(GNUTLS_DIG_SHA256, material.spki.data(), material.spki.size(), digest) != 0)
+    return {};
+  return "3 1 1 " + text::to_hex(digest);
+}
+
 }  // namespace
 
 dane::DaneCheck check_dane(const std::vector<CrtPtr>& chain,
@@ -96,6 +110,8 @@ dane::DaneCheck check_dane(const std::vector<CrtPtr>& chain,
   dane::DaneCheck out;
   out.status = expectation.tlsa.status;
   out.tlsa_secure = expectation.tlsa.secure;
+  out.tlsa_signature_expiry = expectation.tlsa.signature_expiry;
+  if (!chain.empty()) out.leaf_record = leaf_record(chain.front().get());
   if (out.status == dane::TlsaStatus::bogus || out.status == dane::TlsaStatus::failed) {
     out.applies = true;  // RFC 7672 §2.2: the sender defers; never "no DANE"
     out.failure = out.status == dane::TlsaStatus::bogus ? DaneFailure::tlsa_bogus

@@ -145,9 +145,11 @@ VerifyVerdict ClientSession::verify() const {
 
 dane::DaneCheck ClientSession::check_dane(const dane::DaneExpectation& expectation,
                                           SystemTime now) const {
-  // Only secure records are matched, so the chain is parsed again only for them.
-  const bool matching =
-      impl_->handshake_done && expectation.tlsa.status == dane::TlsaStatus::secure;
+  // The chain is parsed again only where DANE can apply: secure records to match, or none in
+  // a signed zone (the leaf's record is then what the domain would publish).
+  const auto status = expectation.tlsa.status;
+  const bool matching = impl_->handshake_done &&
+                        (status == dane::TlsaStatus::secure || status == dane::TlsaStatus::none);
   return tls::check_dane(matching ? peer_certificates(impl_->session.get()) : std::vector<CrtPtr>{},
                          expectation, now);
 }

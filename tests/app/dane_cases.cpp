@@ -183,6 +183,28 @@ DaneCases::DaneCases() {
                  std::nullopt, std::nullopt, false},
                 bogus, tlsa(3, 1, 1, bogus.cert_pem));
   }
+  {  // a server with an ECDSA and an RSA certificate, and TLSA records for one or both
+    CertSpec rsa_spec = named(host_of("dualone"));
+    rsa_spec.rsa_key = true;
+    const auto ecdsa = self("dualone");
+    const auto rsa = make_self_signed(rsa_spec);
+    TlsServerOptions dual;
+    dual.second_cert = rsa;
+    DaneCase one{"", "", "", 1, false, "key_type_no_match", false, 0};
+    one.expect_ecdsa_match = true;
+    one.expect_rsa_match = false;
+    named_case("dualone", one, ecdsa, {tlsa(3, 1, 1, ecdsa.cert_pem)}, dual);
+    rsa_spec = named(host_of("dualboth"));
+    rsa_spec.rsa_key = true;
+    const auto ecdsa_both = self("dualboth");
+    dual.second_cert = make_self_signed(rsa_spec);
+    DaneCase both{"", "", "", 2, true, "", true, 1};  // the RSA record: unmatched by ECDSA
+    both.expect_ecdsa_match = true;
+    both.expect_rsa_match = true;
+    named_case("dualboth", both, ecdsa_both,
+               {tlsa(3, 1, 1, ecdsa_both.cert_pem), tlsa(3, 1, 1, dual.second_cert->cert_pem)},
+               dual);
+  }
   add_alias("cname", "u2s0m1");
 }
 
@@ -199,9 +221,10 @@ void DaneCases::add_tlsa_in(const std::string& zone, DaneCase c, const IssuedCer
   zone_lines_[zone].push_back(tlsa_owner(label) + " IN TLSA " + record);
 }
 
-void DaneCases::add(DaneCase c, const IssuedCert& cert, const std::vector<std::string>& tlsa,
+void DaneCases::add(DaneCase c, const IssuedCert& cert, const std::vector<std::string>& records,
                     TlsServerOptions tls) {
   c.address = "127.0.3." + std::to_string(next_address_++);
+  c.leaf_record = tlsa(3, 1, 1, cert.cert_pem);
   SmtpServerOptions options;
   options.cert = cert;
   options.tls = std::move(tls);
@@ -213,7 +236,7 @@ void DaneCases::add(DaneCase c, const IssuedCert& cert, const std::vector<std::s
   auto& lines = zone_lines_["secure.sxt"];
   lines.push_back(c.domain.substr(0, c.domain.find('.')) + " IN MX 10 " + label);
   lines.push_back(label + " IN A " + c.address);
-  for (const auto& record : tlsa) lines.push_back(tlsa_owner(label) + " IN TLSA " + record);
+  for (const auto& record : records) lines.push_back(tlsa_owner(label) + " IN TLSA " + record);
   cases_.push_back(std::move(c));
 }
 
@@ -235,8 +258,8 @@ const DaneCase& DaneCases::get(const std::string& name) const {
 }
 
 std::string DaneCases::labels(const DaneCase& c) const {
-  return "{target=\"" + c.address + ":" + std::to_string(port_) + "\",module=\"m\",mx=\"" + c.mx +
-         "\"}";
+  return "{target=\"" + c.address + ":" + std::to_string(port_) + "\",module=\"" + c.module() +
+         "\",mx=\"" + c.mx + "\"}";
 }
 
 void DaneCases::publish(const std::string& zone_dir, const std::string& instance) const {

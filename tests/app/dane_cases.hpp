@@ -26,6 +26,12 @@ struct DaneCase {
   std::optional<bool> expect_rollover;
   std::optional<std::size_t> expect_unmatched;
   bool tlsa_secure = true;  ///< the TLSA answer validates (false: insecure or bogus)
+  /// Probed with module "k" (tls.handshake_per_key_type) instead of "m": the server holds an
+  /// ECDSA and an RSA certificate; these are what each key type's DANE match must be.
+  std::optional<bool> expect_ecdsa_match = std::nullopt;
+  std::optional<bool> expect_rsa_match = std::nullopt;
+  std::string leaf_record = {};  ///< "3 1 1 HEX" of the (ECDSA) leaf its server presents
+  std::string module() const { return expect_ecdsa_match ? "k" : "m"; }
 };
 
 class DaneCases {
@@ -41,7 +47,7 @@ class DaneCases {
   std::string labels(const DaneCase& c) const;
 
  private:
-  void add(DaneCase c, const IssuedCert& cert, const std::vector<std::string>& tlsa,
+  void add(DaneCase c, const IssuedCert& cert, const std::vector<std::string>& records,
            TlsServerOptions tls = {});
   void add_alias(const std::string& name, const std::string& target_case);
   /// c-NAME's TLSA RRset is a CNAME into ZONE (insecure.sxt or bogus.sxt), which holds RECORD.

@@ -116,7 +116,7 @@ const InvalidCase kInvalid[] = {
     {"invalid-unknown-target-key.yaml",
      R"x(6:5: targets[0].sni: unknown key (expected one of: address, port, module, server_name, interval, labels))x"},
     {"invalid-unknown-tls-key.yaml",
-     R"x(4:7: modules.smtp_starttls.tls.ca: unknown key (expected one of: ca_file, mode, min_version, legacy_probe))x"},
+     R"x(4:7: modules.smtp_starttls.tls.ca: unknown key (expected one of: ca_file, mode, min_version, legacy_probe, handshake_per_key_type))x"},
     {"invalid-unknown-tls-mode.yaml",
      R"x(5:13: modules.imaps.tls.mode: unknown TLS mode "ssl" (supported: starttls, implicit: TLS right after connect))x"},
     {"invalid-unknown-top-key.yaml",

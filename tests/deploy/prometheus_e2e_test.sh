@@ -12,7 +12,9 @@
 #      1 s) fires StartTLSCertificateExpiringCritical for the ok target, with the certificate's
 #      subject and serial; StartTLSCertificateVerificationFailing for wrong_name with reason
 #      cert_hostname_mismatch; StartTLSProbeFailing for refused, its description naming phase
-#      connect and reason connection_refused; and neither ExpiringSoon nor ExporterDown;
+#      connect and reason connection_refused; DaneTlsaMismatch for the domain
+#      loopback.secure.sxt (its TLSA record matches nothing) with the record to publish; and
+#      neither ExpiringSoon nor ExporterDown;
 #   3. every dashboard query runs on that Prometheus without error.
 # The rules are a test-only copy in which every `for:` is 0s (a firing critical alert would
 # otherwise take 15 minutes); the copy is checked to differ from alerts.yml in `for` only.
@@ -74,8 +76,12 @@ for s in socks: s.bind(("127.0.0.1", 0))
 print(*(s.getsockname()[1] for s in socks))')
 dns_port=$("$python" "$repo/tests/dns/dns_port.py" "$pf_port" "$dead_port" "$web_port" "$prom_port")
 
-# --- A signed zone tree on nsd: the mail domain loopback.secure.sxt has its MX on 127.0.0.1.
+# --- A signed zone tree on nsd: the mail domain loopback.secure.sxt has its MX on 127.0.0.1,
+# with a TLSA record that matches no certificate (the DANE series and DaneTlsaMismatch).
 "$repo/tests/dns/dns_zone_instance.sh" start "$work/dns" "$dns_port" || exit 1
+printf '_%s._tcp.lo IN TLSA 3 1 1 %s\n' "$pf_port" "$(printf '0%.0s' {1..64})" \
+  >>"$work/dns/zones/secure.sxt.zone"
+"$repo/tests/dns/dns_zone_instance.sh" reload "$work/dns" || exit 1
 
 # --- Postfix with a certificate that expires in 3 days.
 "$harness/make_test_pki.sh" "$work/pki" 3 mx.test || exit 1
@@ -96,6 +102,11 @@ modules:
     ehlo_name: probe.test
     tls:
       ca_file: $work/pki/ca.pem
+  smtp_domain:
+    ehlo_name: probe.test
+    tls:
+      ca_file: $work/pki/ca.pem
+      handshake_per_key_type: true
 targets:
   - {address: 127.0.0.1, port: $pf_port, module: smtp_test, server_name: mx.test}
   - {address: 127.0.0.1, port: $pf_port, module: wrong_name, server_name: other.test}
@@ -106,7 +117,7 @@ dns:
   allowed_reserved_cidrs: [127.0.0.0/8]
   address_family: ipv4
 domains:
-  - {domain: loopback.secure.sxt, module: smtp_test, port: $pf_port}
+  - {domain: loopback.secure.sxt, module: smtp_domain, port: $pf_port}
 YAML
 "$exporter" --config.file="$work/config.yaml" --web.listen-address="127.0.0.1:$web_port" \
   >"$work/exporter.log" 2>&1 &
@@ -234,6 +245,8 @@ check "its description names phase connect, reason connection_refused" bash -c \
 check "StartTLSProbeFailing does not fire for wrong_name (its own alert covers it)" state_is "" \
   StartTLSProbeFailing module=wrong_name
 check "StartTLSExporterDown does not fire" state_is "" StartTLSExporterDown
+check "DaneTlsaMismatch fires for the domain's MX address, with the record to publish" bash -c \
+  "$(declare -f alert_state); work=$work python=$python; alert_state DaneTlsaMismatch module=smtp_domain mx=lo.secure.sxt | grep -E '^firing|IN TLSA 3 1 1 [0-9a-f]{64} ' | wc -l | grep -qx 2"
 
 # --- 3. The dashboard's queries on this Prometheus.
 dashboard_queries_run() {

@@ -37,12 +37,13 @@ std::string take_datum(gnutls_datum_t& d) {
   return out;
 }
 
-Key make_key() {
+Key make_key(bool rsa = false) {
   gnutls_x509_privkey_t raw = nullptr;
   check(gnutls_x509_privkey_init(&raw), "privkey_init");
   Key key(raw);
-  check(gnutls_x509_privkey_generate(raw, GNUTLS_PK_ECDSA,
-                                     GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0),
+  check(rsa ? gnutls_x509_privkey_generate(raw, GNUTLS_PK_RSA, 2048, 0)
+            : gnutls_x509_privkey_generate(raw, GNUTLS_PK_ECDSA,
+                                           GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0),
         "privkey_generate");
   return key;
 }
@@ -225,7 +226,7 @@ IssuedCert TestCa::issue_with_intermediates(const CertSpec& spec, int intermedia
     issuer_key = key.get();
     cas.emplace_back(std::move(key), std::move(crt));
   }
-  Key key = make_key();
+  Key key = make_key(spec.rsa_key);
   std::string serial;
   Crt leaf = make_cert(spec, key.get(), false, issuer, issuer_key, &serial);
   IssuedCert out{crt_pem(leaf.get()), key_pem(key.get()), {}, serial};
@@ -235,7 +236,7 @@ IssuedCert TestCa::issue_with_intermediates(const CertSpec& spec, int intermedia
 }
 
 IssuedCert make_self_signed(const CertSpec& spec) {
-  Key key = make_key();
+  Key key = make_key(spec.rsa_key);
   std::string serial;
   Crt crt = make_cert(spec, key.get(), false, nullptr, nullptr, &serial);
   IssuedCert out{crt_pem(crt.get()), key_pem(key.get()), {}, serial};

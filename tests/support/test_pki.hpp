@@ -1,8 +1,9 @@
 #pragma once
 /// \file
 /// A throw-away PKI for tests: certificates made in-process with GnuTLS' x509 API (ECDSA P-256
-/// keys, SHA-256 signatures). Every object is immutable after construction and may be shared
-/// across threads. Failures inside GnuTLS throw std::runtime_error (a test bug, not a case).
+/// keys unless CertSpec::rsa_key, SHA-256 signatures). Every object is immutable after construction
+/// and may be shared across threads. Failures inside GnuTLS throw std::runtime_error (a test bug,
+/// not a case).
 
 #include <chrono>
 #include <cstddef>
@@ -24,6 +25,8 @@ struct CertSpec {
   std::size_t padding_extension_bytes = 0;
   /// Sign with SHA-1 instead of SHA-256 (an algorithm verifiers reject as insecure).
   bool sha1_signature = false;
+  /// The certificate's own key is RSA 2048 instead of ECDSA P-256 (its issuer's is unchanged).
+  bool rsa_key = false;
 };
 
 struct IssuedCert {

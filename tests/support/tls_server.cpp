@@ -167,6 +167,7 @@ TlsServerSession::TlsServerSession(int fd, const IssuedCert& cert, TlsServerOpti
     load_verbatim(*impl_, cert, options.ocsp_response);
   } else {
     load_key_and_chain(impl_->creds, cert);
+    if (options.second_cert) load_key_and_chain(impl_->creds, *options.second_cert);
   }
   check(gnutls_init(&impl_->session, GNUTLS_SERVER | GNUTLS_NONBLOCK), "gnutls_init");
   const char* err_pos = nullptr;

@@ -23,6 +23,10 @@ struct TlsServerOptions {
   /// Sends IssuedCert::chain_pem exactly as written (order, gaps, extras). By default GnuTLS
   /// sorts a server's chain and drops certificates that do not belong; this bypasses that.
   bool chain_verbatim = false;
+  /// A second certificate of another key type (an RSA one beside an ECDSA one): GnuTLS then
+  /// picks per handshake by the client's signature algorithms, as dual-certificate MTAs do.
+  /// Not combined with chain_verbatim or ocsp_response.
+  std::optional<IssuedCert> second_cert = std::nullopt;
 };
 
 class TlsServerSession {

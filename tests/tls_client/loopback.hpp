@@ -54,6 +54,7 @@ struct ClientOptions {
   std::optional<std::chrono::milliseconds> close_after;
   bool close_before_handshake = false;
   tls::VersionOffer versions = tls::VersionOffer::all;
+  std::optional<KeyType> key_type;
 };
 
 /// Connects to 127.0.0.1:`port`, handshakes, records facts and verdict, sends QUIT and reads

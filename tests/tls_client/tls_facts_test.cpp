@@ -183,3 +183,39 @@ TEST_CASE("a legacy-only client completes only with servers that still accept TL
     }
   }
 }
+
+TEST_CASE("a key-type-restricted client gets that key type's certificate, or no handshake") {
+  CertSpec rsa_spec;
+  rsa_spec.rsa_key = true;
+  const auto ecdsa = facts_ca().issue({});
+  const auto rsa = facts_ca().issue(rsa_spec);
+  TlsServerOptions dual;
+  dual.second_cert = rsa;
+  struct Case {
+    const char* name;
+    TlsServerOptions server;
+    std::optional<KeyType> offer;
+    const char* presented;  // the leaf's key algorithm; nullptr: no handshake
+  };
+  for (const auto& priorities : {"NORMAL", "NORMAL:-VERS-ALL:+VERS-TLS1.2"}) {
+    TlsServerOptions only_ecdsa{priorities};
+    dual.priorities = priorities;
+    for (const Case& c : {Case{"dual, ECDSA asked", dual, KeyType::ecdsa, "ECDSA"},
+                          Case{"dual, RSA asked", dual, KeyType::rsa, "RSA"},
+                          Case{"ECDSA only, RSA asked", only_ecdsa, KeyType::rsa, nullptr},
+                          Case{"ECDSA only, ECDSA asked", only_ecdsa, KeyType::ecdsa, "ECDSA"}}) {
+      CAPTURE(priorities);
+      CAPTURE(c.name);
+      ClientOptions options;
+      options.key_type = c.offer;
+      const auto run = handshake_with(ecdsa, c.server, options);
+      REQUIRE(run.outcome.completed == (c.presented != nullptr));
+      if (!c.presented) {
+        CHECK(run.outcome.reason != FailureReason::timeout);
+        continue;
+      }
+      REQUIRE_FALSE(run.facts.chain.empty());
+      CHECK(run.facts.chain[0].public_key_algorithm == c.presented);
+    }
+  }
+}
