@@ -3,7 +3,7 @@
 # A private nsd on 127.0.0.1:$nsd_port serves bench.sxt., signed at each run (ldns-keygen,
 # ldns-signzone) and used as the exporter's trust anchor: d0 … d999.bench.sxt, each with one MX
 # host mx<i>.bench.sxt holding three addresses in 127.10/16 (DNAT to the bench's Postfix, whose
-# certificate also names *.bench.sxt). The exporter's resolver is bench/dns_proxy.py on
+# certificate also names *.bench.sxt). The exporter's resolver is tests/dns/dns_drop_relay.py on
 # $proxy_port, which relays to nsd and never answers names under silent.bench.sxt. TTLs are
 # 30 s. Loopback only.
 
@@ -49,7 +49,7 @@ zone:
   zonefile: "bench.sxt.signed"
 CONF
   nsd -c "$d/nsd.conf" || die "nsd did not start: $(cat "$d/nsd.log" 2>/dev/null)"
-  python3 "$bench/dns_proxy.py" "$proxy_port" "$nsd_port" silent.bench.sxt >"$d/proxy.log" 2>&1 &
+  python3 "$bench/../tests/dns/dns_drop_relay.py" "$proxy_port" "$nsd_port" silent.bench.sxt >"$d/proxy.log" 2>&1 &
   pids+=("$!")
   for ((i = 0; i < 50; i++)); do grep -q ready "$d/proxy.log" && break; sleep 0.2; done
   dns_started=1

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""A UDP DNS relay for bench/run's domain scenarios: it passes queries on to the bench's nsd
-and answers, except those for names under DROP_SUFFIX, which it never answers (a DNS server
-that is gone, as the exporter's resolver sees it). Loopback only.
+"""A UDP DNS relay for the resolver test and bench/run's domain scenarios: it passes queries
+on to nsd and answers, except those for names under DROP_SUFFIX, which it never answers (a DNS
+server that is gone, as the exporter's resolver sees it). Loopback only.
 
 Usage: dns_proxy.py LISTEN_PORT UPSTREAM_PORT DROP_SUFFIX   (prints "ready" when listening)
 """
