@@ -55,6 +55,15 @@ struct MxHost {
   dane::TlsaLookup tlsa;
 };
 
+/// A TXT RRset as a sender reads it: the MTA-STS record at `_mta-sts.DOMAIN` (RFC 8461 §3.1)
+/// or the TLS-RPT record at `_smtp._tls.DOMAIN` (RFC 8460 §3).
+struct TxtLookup {
+  Outcome outcome = Outcome::error;
+  bool secure = false;
+  std::vector<std::string> texts;  ///< each record's strings concatenated, in answer order
+  friend bool operator==(const TxtLookup&, const TxtLookup&) = default;
+};
+
 struct MailPath {
   std::string domain;
   bool resolved = false;     ///< the MX answer was usable (data, or nodata for implicit MX)
@@ -65,6 +74,11 @@ struct MailPath {
   std::set<DomainFailure> failures;
   std::optional<SystemTime> signature_expiry;  ///< earliest RRSIG expiration relied on
   std::chrono::seconds ttl{0};                 ///< the smallest TTL of the answers (0 when none)
+  /// Looked up once the MX answer was usable and is not a null MX. Neither counts in
+  /// `secure`, `failures` or `signature_expiry`: MTA-STS and TLS-RPT do not need DNSSEC, and
+  /// a sender delivers without them.
+  std::optional<TxtLookup> mta_sts_txt;
+  std::optional<TxtLookup> tlsrpt_txt;
   std::size_t address_count() const;
 };
 

@@ -18,6 +18,9 @@ enum class RecordFailure {
   no_record,         ///< no TXT record begins with the version tag
   multiple_records,  ///< more than one does (RFC 8461 §3.1, RFC 8460 §3: then there is none)
   record_invalid,    ///< the one that does breaks the record grammar
+  /// (metrics) the TXT lookup itself failed: SERVFAIL, bogus, timeout. A sender then acts as
+  /// if there were no record, unless it holds a cached policy (RFC 8461 §3.1).
+  lookup_failed,
 };
 std::string_view to_string(RecordFailure failure) noexcept;
 

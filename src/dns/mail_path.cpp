@@ -153,6 +153,11 @@ bool choose_hosts(MailPath& path, const Answer& mx, const config::DnsSettings& s
   return true;
 }
 
+asio::awaitable<TxtLookup> lookup_txt(LookupFunction& lookup, std::string name) {
+  const Answer answer = co_await lookup(std::move(name), RecordType::txt);
+  co_return TxtLookup{answer.outcome, answer.secure, answer.texts};
+}
+
 }  // namespace
 
 std::size_t MailPath::address_count() const {
@@ -194,6 +199,8 @@ asio::awaitable<MailPath> resolve_mail_path(LookupFunction lookup, std::string d
   }
   path.secure = secure;
   if (path.address_count() == 0) path.failures.insert(DomainFailure::no_addresses);
+  path.mta_sts_txt = co_await lookup_txt(lookup, "_mta-sts." + path.domain);
+  path.tlsrpt_txt = co_await lookup_txt(lookup, "_smtp._tls." + path.domain);
   co_return path;
 }
 

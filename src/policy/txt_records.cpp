@@ -104,6 +104,7 @@ std::string_view to_string(RecordFailure failure) noexcept {
       {RecordFailure::no_record, "no_record"},
       {RecordFailure::multiple_records, "multiple_records"},
       {RecordFailure::record_invalid, "record_invalid"},
+      {RecordFailure::lookup_failed, "lookup_failed"},
   };
   return name_in(kNames, failure);
 }

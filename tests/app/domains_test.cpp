@@ -142,6 +142,27 @@ TEST_CASE("domains: MX hosts resolved with DNSSEC, every address probed with its
         0.0);
   CHECK(sample(page, "starttls_exporter_dns_lookups_total{result=\"bogus\"}") > 0);
 
+  // The MTA-STS and TLS-RPT records (RFC 8461 §3.1, RFC 8460 §3), as a sender reads them.
+  const auto of = [&](const std::string& family, const std::string& domain,
+                      const std::string& extra = "") {
+    return sample(page,
+                  family + "{domain=\"" + domain + "\",module=\"m\",team=\"mail\"" + extra + "}");
+  };
+  CHECK(of("probe_mta_sts_record_info", "secure.sxt", ",id=\"2026120201\"") == 1.0);
+  CHECK(of("probe_mta_sts_record_dnssec_secure", "secure.sxt") == 1.0);
+  CHECK_FALSE(page.find("probe_mta_sts_failure_info{domain=\"secure.sxt\"") != std::string::npos);
+  CHECK(of("probe_tlsrpt_record_valid", "secure.sxt") == 1.0);
+  CHECK(of("probe_mta_sts_record_info", "shared-b.secure.sxt", ",id=\"split1\"") == 1.0);
+  CHECK(of("probe_mta_sts_failure_info", "shared-a.secure.sxt", ",reason=\"no_record\"") == 1.0);
+  CHECK(of("probe_tlsrpt_record_valid", "shared-a.secure.sxt") == 0.0);
+  CHECK(of("probe_tlsrpt_failure_info", "shared-a.secure.sxt", ",reason=\"no_record\"") == 1.0);
+  CHECK(of("probe_mta_sts_failure_info", "insecure.sxt", ",reason=\"multiple_records\"") == 1.0);
+  CHECK(of("probe_mta_sts_record_dnssec_secure", "insecure.sxt") == 0.0);
+  CHECK(of("probe_tlsrpt_failure_info", "insecure.sxt", ",reason=\"record_invalid\"") == 1.0);
+  // No MTA-STS lookup for a domain that accepts no mail (null MX) or did not resolve.
+  CHECK_FALSE(of("probe_tlsrpt_record_valid", "nullmx.secure.sxt"));
+  CHECK_FALSE(of("probe_tlsrpt_record_valid", "bogus.sxt"));
+
   // /probe?domain=: a configured domain now, its series and its addresses'; others refused.
   const HttpReply now = get(exporter.port(), "/probe?domain=secure.sxt&module=m");
   CHECK(now.status == 200);

@@ -14,8 +14,11 @@
 # The tree (sxt. is the signed parent and the trust anchor):
 #   secure.sxt.    signed, DS in sxt.: MX hosts, null MX, no MX, CNAME MX, reserved, many
 #                  MX hosts, an A RRset too large for UDP; loopback.secure.sxt's MX is on
-#                  127.0.0.1 (where the harnesses' Postfix listens)
-#   insecure.sxt.  unsigned, no DS: a valid but unauthenticated delegation
+#                  127.0.0.1 (where the harnesses' Postfix listens); valid MTA-STS and
+#                  TLS-RPT records for secure.sxt, an MTA-STS record in two strings for
+#                  shared-b.secure.sxt
+#   insecure.sxt.  unsigned, no DS: a valid but unauthenticated delegation; two MTA-STS
+#                  records and an invalid TLS-RPT record (an http: rua)
 #   bogus.sxt.     signed with a key whose DS is not the one in sxt.
 #   expired.sxt.   signed with signatures that expired in 2020
 #   mail.test.     unsigned, under the special-use test. (must not be shadowed by the resolver)
@@ -54,12 +57,18 @@ lo       IN A 127.0.0.1
 reserved IN MX 10 mxr
 mxr      IN A 10.0.0.5
 mxr      IN A 127.0.0.14
+_mta-sts IN TXT "v=STSv1; id=2026120201"
+_smtp._tls IN TXT "v=TLSRPTv1; rua=mailto:tls-reports@secure.sxt"
+_mta-sts.shared-b IN TXT "v=STSv1; " "id=split1"
 ZONE
     for i in $(seq 1 12); do echo "many IN MX $i m$i"; echo "m$i IN A 127.0.1.$i"; done
     echo "big IN MX 10 bighost"
     for i in $(seq 1 120); do echo "bighost IN A 127.0.2.$i"; done
   } >"$z/secure.sxt.zone"
-  { soa insecure.sxt.; echo "@ IN MX 10 mx"; echo "mx IN A 127.0.0.21"; } >"$z/insecure.sxt.zone"
+  { soa insecure.sxt.; echo "@ IN MX 10 mx"; echo "mx IN A 127.0.0.21"
+    echo '_mta-sts IN TXT "v=STSv1; id=a1"'; echo '_mta-sts IN TXT "v=STSv1; id=b2"'
+    echo '_smtp._tls IN TXT "v=TLSRPTv1; rua=http://reports.insecure.sxt/"'
+  } >"$z/insecure.sxt.zone"
   { soa bogus.sxt.; echo "@ IN MX 10 mx"; echo "mx IN A 127.0.0.31"; } >"$z/bogus.sxt.zone"
   { soa expired.sxt.; echo "@ IN MX 10 mx"; echo "mx IN A 127.0.0.41"; } >"$z/expired.sxt.zone"
   { soa mail.test.; echo "@ IN MX 10 mx"; echo "mx IN A 127.0.0.51"; } >"$z/mail.test.zone"
