@@ -43,6 +43,9 @@ struct TrustListDeleter {
     gnutls_x509_trust_list_deinit(l, 0);
   }
 };
+struct PriorityDeleter {
+  void operator()(gnutls_priority_t p) const noexcept { gnutls_priority_deinit(p); }
+};
 /// Memory GnuTLS allocated for us (gnutls_datum_t::data from *_get_*3 / export2 calls).
 struct GnutlsFree {
   void operator()(unsigned char* p) const noexcept { gnutls_free(p); }
@@ -54,6 +57,7 @@ using CredentialsPtr =
 using CrtPtr = std::unique_ptr<std::remove_pointer_t<gnutls_x509_crt_t>, CrtDeleter>;
 using SanPtr = std::unique_ptr<std::remove_pointer_t<gnutls_subject_alt_names_t>, SanDeleter>;
 using OcspRespPtr = std::unique_ptr<std::remove_pointer_t<gnutls_ocsp_resp_t>, OcspRespDeleter>;
+using PriorityPtr = std::unique_ptr<std::remove_pointer_t<gnutls_priority_t>, PriorityDeleter>;
 using PubkeyPtr = std::unique_ptr<std::remove_pointer_t<gnutls_pubkey_t>, PubkeyDeleter>;
 using TrustListPtr =
     std::unique_ptr<std::remove_pointer_t<gnutls_x509_trust_list_t>, TrustListDeleter>;
