@@ -154,6 +154,13 @@ struct DnsSettings {
   int max_addresses_per_host = 10;  ///< per MX host and family; more are reported, not probed
 };
 
+/// mta_sts: how each domain's MTA-STS policy is fetched (RFC 8461 §3.3).
+struct MtaStsSettings {
+  TlsSettings tls;  ///< only the CA file: the policy hosts' trust store (default: the system's)
+  Duration refresh = std::chrono::hours(1);     ///< refetched this often, and when the id changes
+  Duration timeout = std::chrono::seconds(10);  ///< the whole fetch: resolve, connect, TLS, HTTP
+};
+
 /// One mail domain (domains[]): its MX hosts and their addresses are found by DNS and probed.
 struct Domain {
   std::string name;  ///< lower case, no trailing dot ("example.com")
@@ -176,6 +183,7 @@ struct Config {
   std::vector<IpNetwork> probe_allowed_cidrs;
   DnsSettings dns;
   std::vector<Domain> domains;
+  MtaStsSettings mta_sts;
 };
 
 /// Parses "ADDRESS/PREFIX" or a bare address. Returns nullopt and sets `problem` when `text` is

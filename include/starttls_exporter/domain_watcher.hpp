@@ -54,6 +54,13 @@ asio::awaitable<DomainProbe> probe_domain(asio::io_context& io,
                                           DomainJob job,
                                           std::chrono::steady_clock::time_point deadline);
 
+/// How domains' MTA-STS policies are fetched (config mta_sts).
+struct MtaStsOptions {
+  std::shared_ptr<const tls::TrustStore> trust;  ///< null: policies are not fetched
+  Duration refresh = std::chrono::hours(1);
+  Duration timeout = std::chrono::seconds(10);
+};
+
 class DomainWatcher {
  public:
   DomainWatcher(asio::io_context& io, store::ResultStore& store, scheduler::Scheduler& scheduler);
@@ -65,7 +72,7 @@ class DomainWatcher {
   /// state and schedule; a changed dns section restarts every domain with a new resolver.
   /// The settings must have passed dns::check_settings (prepare() does that at load).
   void apply(std::vector<scheduler::ScheduledTarget> targets, std::vector<DomainJob> domains,
-             const config::DnsSettings& dns);
+             const config::DnsSettings& dns, MtaStsOptions mta_sts = {});
   /// Cancels every lookup and refresh; the scheduler keeps what it was last given.
   void stop();
 

@@ -29,6 +29,9 @@ class TrustCache {
   /// the TLS error as problem.
   std::shared_ptr<const tls::TrustStore> get(const config::Module& module,
                                              const std::string& config_file);
+  /// The same for any TLS settings; errors name `key` ("mta_sts.ca_file").
+  std::shared_ptr<const tls::TrustStore> get(const config::TlsSettings& tls, const std::string& key,
+                                             const std::string& config_file);
 
   /// Forgets the stores of every CA file not in `ca_files`.
   void keep_only(const std::vector<std::string>& ca_files);
@@ -51,6 +54,8 @@ struct LoadedConfig {
   std::vector<scheduler::ScheduledTarget> targets;
   /// The domains `shard` owns (sharded by domain: each replica resolves only its own).
   std::vector<DomainJob> domains;
+  /// The MTA-STS policy hosts' trust store (mta_sts.ca_file); set when domains are configured.
+  std::shared_ptr<const tls::TrustStore> mta_sts_trust;
 };
 
 /// Builds (or reuses from `trust`) every module's trust store, the scheduled targets and the

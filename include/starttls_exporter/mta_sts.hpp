@@ -5,6 +5,7 @@
 /// a domain publishes, so every input is untrusted: nothing here throws on bad input, and each
 /// way an input breaks a rule has its own reason.
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -85,6 +86,31 @@ struct PolicyParse {
   std::optional<Policy> policy;         ///< set exactly when `problems` is empty
   std::vector<PolicyProblem> problems;  ///< each problem once, in the order found
   std::size_t first_bad_line = 0;       ///< 1-based line of the first line_invalid, else 0
+};
+
+/// Why a policy fetch gave no policy body (RFC 8461 §3.3). A fixed set of label values.
+enum class FetchFailure {
+  fetch_failed,  ///< no address, connect, TLS handshake, timeout, or not an HTTP response
+  cert_invalid,  ///< the certificate does not verify for mta-sts.DOMAIN (trust, name, dates)
+  redirect,      ///< a 3xx answer: senders never follow it
+  http_status,   ///< any other status than 200
+  content_type,  ///< not text/plain
+  too_large,     ///< a body (or headers) over the bound
+};
+std::string_view to_string(FetchFailure failure) noexcept;
+
+/// A domain's MTA-STS policy as last fetched, for the metrics. Immutable once stored.
+struct PolicyState {
+  std::string record_id;                ///< the TXT id it was fetched under
+  std::optional<FetchFailure> failure;  ///< unset: a body was fetched (see `parse`)
+  std::string detail;                   ///< the fetch failure in words
+  PolicyParse parse;                    ///< of the body, when one was fetched
+  std::optional<std::chrono::system_clock::time_point> cert_not_after;  ///< policy host's leaf
+  double fetch_seconds = 0;
+  /// The body changed between two fetches under the same id: senders that cached the old
+  /// policy keep it for up to max_age. Stays set until the id changes.
+  bool changed_without_new_id = false;
+  std::string body;  ///< the last body fetched, to compare with the next one
 };
 
 /// Parses a policy body (RFC 8461 §3.2) with LF or CRLF line ends. Choices where the RFC

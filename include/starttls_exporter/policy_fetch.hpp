@@ -18,6 +18,7 @@
 #include <string>
 #include <string_view>
 
+#include "starttls_exporter/mta_sts.hpp"
 #include "starttls_exporter/probe_result.hpp"
 #include "starttls_exporter/trust_store.hpp"
 
@@ -26,16 +27,7 @@ namespace starttls_exporter::prober {
 /// The policy body bound of RFC 8461 §3.3's advice (64 KiB).
 inline constexpr std::size_t kMaxPolicyBytes = 64 * 1024;
 
-/// Why a fetch gave no policy body. A fixed set of label values (probe_mta_sts_failure_info).
-enum class FetchFailure {
-  fetch_failed,  ///< connect, TLS handshake, timeout, or not an HTTP response
-  cert_invalid,  ///< the certificate does not verify for mta-sts.DOMAIN (trust, name, dates)
-  redirect,      ///< a 3xx answer: senders never follow it
-  http_status,   ///< any other status than 200
-  content_type,  ///< not text/plain
-  too_large,     ///< a body (or headers) over the bound
-};
-std::string_view to_string(FetchFailure failure) noexcept;
+using mta_sts::FetchFailure;
 
 struct PolicyFetchSpec {
   std::string address;  ///< IP literal of mta-sts.DOMAIN, resolved by the caller

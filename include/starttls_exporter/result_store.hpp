@@ -15,6 +15,7 @@
 
 #include "starttls_exporter/config.hpp"
 #include "starttls_exporter/mail_path.hpp"
+#include "starttls_exporter/mta_sts.hpp"
 #include "starttls_exporter/probe_result.hpp"
 
 namespace starttls_exporter::store {
@@ -49,6 +50,8 @@ struct DomainState {
   double resolve_seconds = 0;
   /// The probed targets: (MX host, target key), in preference order.
   std::vector<std::pair<std::string, std::string>> targets;
+  /// The MTA-STS policy as last fetched; null without a usable MTA-STS record.
+  std::shared_ptr<const mta_sts::PolicyState> mta_sts;
 };
 
 struct ProbeCounters {

@@ -84,6 +84,28 @@ TlsSettings parse_tls(const Entry& entry, const Reader& reader) {
   return tls;
 }
 
+MtaStsSettings parse_mta_sts(const Entry* entry, const Reader& reader) {
+  MtaStsSettings out;
+  if (entry == nullptr || entry->value.IsNull()) return out;
+  const Fields fields = reader.fields(entry->value, "mta_sts", keys::kMtaSts);
+  if (const Entry* e = fields.find("refresh")) {
+    out.refresh = reader.duration(*e);
+    if (out.refresh < std::chrono::seconds(1)) reader.fail(*e, "must be at least 1s");
+  }
+  if (const Entry* e = fields.find("timeout")) {
+    out.timeout = reader.duration(*e);
+    if (out.timeout <= Duration::zero()) reader.fail(*e, "must be above 0");
+  }
+  if (const Entry* ca = fields.find("ca_file")) {
+    LoadedFile file = reader.named_file(
+        *ca, "must not be empty (leave it out for the system trust store)", kMaxCaFileBytes);
+    out.tls.ca_file = std::move(file.path);
+    out.tls.ca_pem = std::move(file.bytes);
+    out.tls.ca_file_location = reader.location(*ca);
+  }
+  return out;
+}
+
 Module parse_module(const Entry& entry, const Global& global, OwnTimeouts& own_timeouts,
                     const Reader& reader) {
   if (const auto problem = module_name_problem(entry.name)) {
@@ -172,6 +194,7 @@ Config build_config(const YAML::Node& root, const Reader& reader) {
   config.domains = parse_domains(top.find("domains"), config, own_timeouts, reader);
   config.dns =
       parse_dns(top.find("dns"), config.domains.empty() ? nullptr : top.find("domains"), reader);
+  config.mta_sts = parse_mta_sts(top.find("mta_sts"), reader);
   return config;
 }
 

@@ -1,22 +1,18 @@
 #include "domain_series.hpp"
 
-#include "histogram.hpp"
-
+#include <algorithm>
 #include <map>
 #include <set>
 #include <string>
 
-#include "starttls_exporter/mta_sts.hpp"
+#include "family_parts.hpp"
+#include "histogram.hpp"
+#include "mail_policy_series.hpp"
 
 namespace starttls_exporter::metrics {
 namespace {
 
-using Labels = std::vector<prometheus::ClientMetric::Label>;
-
-struct Spec {
-  const char* name;
-  const char* help;
-};
+using namespace parts;
 
 // Names are the interface (README "Mail domains").
 constexpr Spec kSuccess{"probe_domain_success",
@@ -48,54 +44,14 @@ constexpr Spec kResolved{"probe_domain_last_resolve_timestamp_seconds",
                          "When the domain was last resolved, Unix seconds."};
 constexpr Spec kResolveDuration{"probe_domain_resolve_duration_seconds",
                                 "How long the last resolution took, seconds."};
-constexpr Spec kStsFailure{"probe_mta_sts_failure_info",
-                           "1 for the reason the domain has no usable MTA-STS record at "
-                           "_mta-sts.DOMAIN (no_record, multiple_records, record_invalid, "
-                           "lookup_failed); absent when it has one."};
-constexpr Spec kStsRecord{"probe_mta_sts_record_info",
-                          "1, with the id of the domain's MTA-STS record (a new id tells "
-                          "senders to fetch the policy again)."};
-constexpr Spec kStsSecure{"probe_mta_sts_record_dnssec_secure",
-                          "1 when the _mta-sts TXT answer validated secure (MTA-STS does not "
-                          "need it), else 0."};
-constexpr Spec kRptValid{"probe_tlsrpt_record_valid",
-                         "1 when _smtp._tls.DOMAIN holds exactly one valid TLS-RPT record with "
-                         "a mailto: or https: rua, else 0."};
-constexpr Spec kRptFailure{"probe_tlsrpt_failure_info",
-                           "1 for the reason the TLS-RPT record is not valid (no_record, "
-                           "multiple_records, record_invalid, lookup_failed)."};
 constexpr Spec kLookups{"starttls_exporter_dns_lookups_total",
                         "DNS lookups since start, by result."};
 constexpr Spec kLatency{"starttls_exporter_dns_lookup_duration_seconds",
                         "How long DNS lookups took."};
 
-prometheus::MetricFamily family(const Spec& spec, prometheus::MetricType type) {
-  prometheus::MetricFamily f;
-  f.name = spec.name;
-  f.help = spec.help;
-  f.type = type;
-  return f;
-}
-
-void add(prometheus::MetricFamily& f, Labels labels, double value) {
-  prometheus::ClientMetric m;
-  m.label = std::move(labels);
-  m.gauge.value = value;
-  f.metric.push_back(std::move(m));
-}
-
-double seconds(SystemTime t) {
-  return std::chrono::duration<double>(t.time_since_epoch()).count();
-}
-
 Labels domain_labels(const config::Domain& domain) {
   Labels labels{{"domain", domain.name}, {"module", domain.module}};
   for (const auto& [name, value] : domain.labels) labels.push_back({name, value});
-  return labels;
-}
-
-Labels with(Labels labels, std::string name, std::string value) {
-  labels.push_back({std::move(name), std::move(value)});
   return labels;
 }
 
@@ -105,8 +61,7 @@ struct Families {
   Families() {
     for (const Spec* spec :
          {&kSuccess, &kHosts, &kAddresses, &kFailing, &kMxInfo, &kCname, &kSecure, &kFailure,
-          &kEarliest, &kDistinct, &kSignature, &kResolved, &kResolveDuration, &kStsFailure,
-          &kStsRecord, &kStsSecure, &kRptValid, &kRptFailure}) {
+          &kEarliest, &kDistinct, &kSignature, &kResolved, &kResolveDuration}) {
       all.push_back(family(*spec, prometheus::MetricType::Gauge));
     }
   }
@@ -118,41 +73,7 @@ struct Families {
   }
 };
 
-/// The record failure a TXT answer gives before parsing: none when it holds records.
-std::optional<mta_sts::RecordFailure> lookup_failure(const dns::TxtLookup& txt) {
-  switch (txt.outcome) {
-    case dns::Outcome::data:
-      return std::nullopt;
-    case dns::Outcome::nodata:
-    case dns::Outcome::nxdomain:
-      return mta_sts::RecordFailure::no_record;
-    default:
-      return mta_sts::RecordFailure::lookup_failed;
-  }
-}
-
-/// MTA-STS's and TLS-RPT's TXT records (RFC 8461 §3.1, RFC 8460 §3), parsed at each scrape:
-/// a few hundred bytes per domain.
-void append_policy_records(Families& out, const Labels& base, const dns::MailPath& path) {
-  if (path.mta_sts_txt) {
-    auto failure = lookup_failure(*path.mta_sts_txt);
-    if (!failure) {
-      const auto parsed = mta_sts::parse_sts_records(path.mta_sts_txt->texts);
-      failure = parsed.failure;
-      if (parsed.record) add(out[kStsRecord], with(base, "id", parsed.record->id), 1);
-    }
-    if (failure) add(out[kStsFailure], with(base, "reason", std::string(to_string(*failure))), 1);
-    add(out[kStsSecure], base, path.mta_sts_txt->secure ? 1 : 0);
-  }
-  if (path.tlsrpt_txt) {
-    auto failure = lookup_failure(*path.tlsrpt_txt);
-    if (!failure) failure = mta_sts::parse_tlsrpt_records(path.tlsrpt_txt->texts).failure;
-    add(out[kRptValid], base, failure ? 0 : 1);
-    if (failure) add(out[kRptFailure], with(base, "reason", std::string(to_string(*failure))), 1);
-  }
-}
-
-void append_domain(Families& out, const store::DomainState& state,
+void append_domain(Families& out, MailPolicySeries& policy, const store::DomainState& state,
                    const std::map<std::string, const store::TargetSnapshot*>& by_key) {
   const Labels base = domain_labels(state.domain);
   const dns::MailPath* path = state.path.get();
@@ -202,7 +123,7 @@ void append_domain(Families& out, const store::DomainState& state,
   if (path && path->signature_expiry) add(out[kSignature], base, seconds(*path->signature_expiry));
   if (state.resolved_at) add(out[kResolved], base, seconds(*state.resolved_at));
   add(out[kResolveDuration], base, state.resolve_seconds);
-  if (path) append_policy_records(out, base, *path);
+  policy.append(base, path, state.mta_sts.get(), state.probed.get());
 }
 
 }  // namespace
@@ -214,11 +135,13 @@ std::vector<prometheus::MetricFamily> domain_families(
   std::map<std::string, const store::TargetSnapshot*> by_key;
   for (const auto& t : targets) by_key.emplace(t.target->key, &t);
   Families out;
-  for (const auto& state : domains) append_domain(out, *state, by_key);
+  MailPolicySeries policy;
+  for (const auto& state : domains) append_domain(out, policy, *state, by_key);
   std::vector<prometheus::MetricFamily> emitted;
   for (auto& f : out.all) {
     if (!f.metric.empty()) emitted.push_back(std::move(f));
   }
+  for (auto& f : policy.take()) emitted.push_back(std::move(f));
   return emitted;
 }
 
@@ -239,12 +162,12 @@ std::vector<prometheus::MetricFamily> dns_self_families(const dns::ResolverStats
 
 std::vector<std::string> domain_family_names() {
   std::vector<std::string> out;
-  for (const Spec* spec : {&kSuccess,   &kHosts,    &kAddresses,       &kFailing,    &kMxInfo,
-                           &kCname,     &kSecure,   &kFailure,         &kEarliest,   &kDistinct,
-                           &kSignature, &kResolved, &kResolveDuration, &kStsFailure, &kStsRecord,
-                           &kStsSecure, &kRptValid, &kRptFailure,      &kLookups,    &kLatency}) {
+  for (const Spec* spec :
+       {&kSuccess, &kHosts, &kAddresses, &kFailing, &kMxInfo, &kCname, &kSecure, &kFailure,
+        &kEarliest, &kDistinct, &kSignature, &kResolved, &kResolveDuration, &kLookups, &kLatency}) {
     out.emplace_back(spec->name);
   }
+  for (auto& name : MailPolicySeries::names()) out.push_back(std::move(name));
   return out;
 }
 

@@ -147,6 +147,15 @@ std::string_view to_string(PolicyProblem problem) noexcept {
   return name_in(kNames, problem);
 }
 
+std::string_view to_string(FetchFailure failure) noexcept {
+  static constexpr std::pair<FetchFailure, const char*> kNames[] = {
+      {FetchFailure::fetch_failed, "fetch_failed"}, {FetchFailure::cert_invalid, "cert_invalid"},
+      {FetchFailure::redirect, "redirect"},         {FetchFailure::http_status, "http_status"},
+      {FetchFailure::content_type, "content_type"}, {FetchFailure::too_large, "too_large"},
+  };
+  return name_in(kNames, failure);
+}
+
 PolicyParse parse_policy(std::string_view body) {
   PolicyReader reader;
   std::size_t number = 0;

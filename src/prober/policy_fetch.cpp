@@ -106,18 +106,6 @@ asio::awaitable<void> fetch(const PolicyFetchSpec& spec, Clock::time_point deadl
 
 }  // namespace
 
-std::string_view to_string(FetchFailure failure) noexcept {
-  static constexpr std::pair<FetchFailure, const char*> kNames[] = {
-      {FetchFailure::fetch_failed, "fetch_failed"}, {FetchFailure::cert_invalid, "cert_invalid"},
-      {FetchFailure::redirect, "redirect"},         {FetchFailure::http_status, "http_status"},
-      {FetchFailure::content_type, "content_type"}, {FetchFailure::too_large, "too_large"},
-  };
-  for (const auto& [key, name] : kNames) {
-    if (key == failure) return name;
-  }
-  return "unknown";
-}
-
 asio::awaitable<PolicyFetch> fetch_policy(PolicyFetchSpec spec, Clock::time_point deadline) {
   const auto started = Clock::now();
   PolicyFetch out;

@@ -15,6 +15,7 @@
 #include <map>
 #include <mutex>
 
+#include "mta_sts_refresh.hpp"
 #include "starttls_exporter/log.hpp"
 
 namespace starttls_exporter::runtime {
@@ -76,6 +77,8 @@ struct DomainRun {
   std::vector<scheduler::ScheduledTarget> targets;  ///< what is probed for it now
   std::shared_ptr<const dns::MailPath> probed;
   Clock::time_point probed_at{};
+  std::shared_ptr<const mta_sts::PolicyState> policy;  ///< the MTA-STS policy, when any
+  Clock::time_point policy_fetched_at{};
 };
 
 struct DomainWatcher::State : std::enable_shared_from_this<DomainWatcher::State> {
@@ -91,6 +94,7 @@ struct DomainWatcher::State : std::enable_shared_from_this<DomainWatcher::State>
   std::map<std::string, std::shared_ptr<DomainRun>> runs;  ///< by domain_key, config order kept
   std::vector<std::string> order;
   config::DnsSettings dns;
+  MtaStsOptions mta_sts;
   std::shared_ptr<dns::Resolver> resolver;
   mutable std::mutex resolver_mutex;  ///< guards `resolver` for resolver_stats()
   bool recompose_pending = false;
@@ -115,6 +119,7 @@ struct DomainWatcher::State : std::enable_shared_from_this<DomainWatcher::State>
     state->probed = run.probed;
     state->resolved_at = std::chrono::system_clock::now();
     state->resolve_seconds = seconds;
+    state->mta_sts = run.policy;
     for (const auto& t : run.targets)
       state->targets.emplace_back(t.info.labels.at("mx"), t.info.key);
     store.record_domain(domain_key(run.job.domain), std::move(state));
@@ -165,6 +170,9 @@ struct DomainWatcher::State : std::enable_shared_from_this<DomainWatcher::State>
           co_await dns::resolve_mail_path(lookup, run->job.domain.name, dns, run->job.port);
       if (run->stopped) break;
       const Duration next = settle(*run, path);
+      run->policy =
+          co_await refresh_policy(lookup, path, dns, mta_sts, run->policy, run->policy_fetched_at);
+      if (run->stopped) break;
       publish(*run, std::make_shared<const dns::MailPath>(path),
               std::chrono::duration<double>(Clock::now() - started).count());
       timer.expires_after(next);
@@ -187,9 +195,10 @@ struct DomainWatcher::State : std::enable_shared_from_this<DomainWatcher::State>
   }
 
   void apply_now(std::vector<scheduler::ScheduledTarget> targets, std::vector<DomainJob> jobs,
-                 const config::DnsSettings& settings,
-                 const dns::ResolverSettings& resolver_config) {
+                 const config::DnsSettings& settings, const dns::ResolverSettings& resolver_config,
+                 MtaStsOptions policy_options) {
     if (stopped) return;
+    mta_sts = std::move(policy_options);
     static_targets = std::move(targets);
     const bool new_resolver = !resolver || !same_dns(dns, settings);
     dns = settings;
@@ -232,13 +241,16 @@ DomainWatcher::~DomainWatcher() {
 }
 
 void DomainWatcher::apply(std::vector<scheduler::ScheduledTarget> targets,
-                          std::vector<DomainJob> domains, const config::DnsSettings& dns) {
+                          std::vector<DomainJob> domains, const config::DnsSettings& dns,
+                          MtaStsOptions mta_sts) {
   dns::ResolverSettings resolver_config;
   if (!domains.empty()) resolver_config = resolver_settings(dns);  // checked by prepare()
-  asio::dispatch(state_->io, [state = state_, targets = std::move(targets),
-                              domains = std::move(domains), dns, resolver_config]() mutable {
-    state->apply_now(std::move(targets), std::move(domains), dns, resolver_config);
-  });
+  asio::dispatch(state_->io,
+                 [state = state_, targets = std::move(targets), domains = std::move(domains), dns,
+                  resolver_config, mta_sts = std::move(mta_sts)]() mutable {
+                   state->apply_now(std::move(targets), std::move(domains), dns, resolver_config,
+                                    std::move(mta_sts));
+                 });
 }
 
 void DomainWatcher::stop() {

@@ -39,7 +39,12 @@ void check_resolver(const config::Config& config) {
 
 std::shared_ptr<const tls::TrustStore> TrustCache::get(const config::Module& module,
                                                        const std::string& config_file) {
-  const config::TlsSettings& tls = module.tls;
+  return get(module.tls, "modules." + module.name + ".tls.ca_file", config_file);
+}
+
+std::shared_ptr<const tls::TrustStore> TrustCache::get(const config::TlsSettings& tls,
+                                                       const std::string& key,
+                                                       const std::string& config_file) {
   try {
     if (tls.ca_file.empty()) {
       if (!system_) system_ = tls::TrustStore::system();
@@ -55,7 +60,7 @@ std::shared_ptr<const tls::TrustStore> TrustCache::get(const config::Module& mod
   } catch (const tls::TlsError& e) {
     auto where = tls.ca_file_location;
     if (where.file.empty()) where = config::SourceLocation{config_file, 0, 0};
-    throw config::ConfigError(where, "modules." + module.name + ".tls.ca_file", e.what());
+    throw config::ConfigError(where, key, e.what());
   }
 }
 
@@ -82,6 +87,10 @@ LoadedConfig prepare(config::Config config, TrustCache& trust, const Shard& shar
   for (const auto& [name, module] : config.modules) {
     loaded.trust_by_module[name] = trust.get(module, config.source_file);
     ca_files.push_back(module.tls.ca_file);
+  }
+  if (!config.domains.empty()) {  // the system store is not read for a config without domains
+    loaded.mta_sts_trust = trust.get(config.mta_sts.tls, "mta_sts.ca_file", config.source_file);
+    ca_files.push_back(config.mta_sts.tls.ca_file);
   }
   trust.keep_only(ca_files);
   loaded.targets.reserve(config.targets.size());

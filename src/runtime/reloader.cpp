@@ -26,7 +26,9 @@ void Reloader::publish(LoadedConfig& loaded) {
   auto live = std::make_shared<LiveConfig>();
   live->config = std::move(loaded.config);
   live->trust_by_module = std::move(loaded.trust_by_module);
-  watcher_.apply(std::move(loaded.targets), std::move(loaded.domains), live->config.dns);
+  const auto& policy = live->config.mta_sts;
+  watcher_.apply(std::move(loaded.targets), std::move(loaded.domains), live->config.dns,
+                 MtaStsOptions{loaded.mta_sts_trust, policy.refresh, policy.timeout});
   {
     std::lock_guard lock(current_mutex_);
     current_ = std::move(live);

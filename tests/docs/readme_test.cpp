@@ -87,8 +87,9 @@ TEST_CASE("README's configuration tables list exactly the keys the loader accept
   const std::set<std::string> code(paths.begin(), paths.end());
   const std::string readme = slurp(README_PATH);
   check_same(
-      first_cells(readme,
-                  std::regex(R"((global|modules|targets|dns|domains)[.\[].*|probe_allowed_cidrs)")),
+      first_cells(
+          readme,
+          std::regex(R"((global|modules|targets|dns|domains|mta_sts)[.\[].*|probe_allowed_cidrs)")),
       code, "config key");
   // config.example.yaml, which the quick start runs, shows every key (set or commented out).
   const std::string example = slurp(EXAMPLE_CONFIG);
