@@ -37,8 +37,10 @@ std::string domain_key(const config::Domain& domain);
 
 /// The scheduled targets of a resolved mail path: one per (MX host, address), keyed
 /// "ENDPOINT|MODULE|MXHOST" and labelled mx=MXHOST, so an address shared by several domains
-/// (or MX names) is probed once per name it is known by.
-std::vector<scheduler::ScheduledTarget> targets_of(const dns::MailPath& path, const DomainJob& job);
+/// (or MX names) is probed once per name it is known by. With a valid enforce-mode `policy`,
+/// each carries its MTA-STS requirement (RFC 8461 §4).
+std::vector<scheduler::ScheduledTarget> targets_of(const dns::MailPath& path, const DomainJob& job,
+                                                   const mta_sts::PolicyState* policy = nullptr);
 
 /// One domain probed now (/probe?domain=): its fresh mail path and every address's result.
 struct DomainProbe {

@@ -21,6 +21,18 @@ struct Verdict {
 /// first certificate reason fails (phase verify), all of them in the detail.
 Verdict judge(const VerifyVerdict& pkix, const std::optional<dane::DaneCheck>& dane);
 
+/// What a valid MTA-STS policy in enforce mode asks of one address (RFC 8461 §4): its MX host
+/// matches a pattern, and its certificate verifies (PKIX) for the MX host name.
+struct MtaStsRequirement {
+  bool mx_matches = false;
+  friend bool operator==(const MtaStsRequirement&, const MtaStsRequirement&) = default;
+};
+
+/// judge() plus the MTA-STS rule where `mta_sts` is set: DANE, where it applies, is still
+/// required (RFC 8461 §2), and the MX host must match and PKIX verify.
+Verdict judge(const VerifyVerdict& pkix, const std::optional<dane::DaneCheck>& dane,
+              const std::optional<MtaStsRequirement>& mta_sts);
+
 /// tls.handshake_per_key_type: a DANE match on the main handshake holds only when every key
 /// type the server presented when asked for it matches too, since a sender preferring that
 /// type gets that certificate. Returns the failure when one does not (and then sets

@@ -74,7 +74,10 @@ enum class FailureReason {
   tls_version_too_old,  ///< the negotiated version is below the module's tls.min_version
   dane_failed,          ///< DANE applies to the MX host and did not authenticate the server (why:
                         ///< DaneCheck)
-  internal_error,       ///< a bug in the exporter; logged with detail
+  /// The domain's MTA-STS policy is in enforce mode and the MX host matches none of its mx
+  /// patterns (RFC 8461 §4.1): senders that honour it refuse to deliver here.
+  mta_sts_mx_mismatch,
+  internal_error,  ///< a bug in the exporter; logged with detail
 };
 
 /// Stable snake_case name used as the `reason` label ("response_injection").

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "starttls_exporter/config.hpp"
+#include "starttls_exporter/policy.hpp"
 #include "starttls_exporter/probe_result.hpp"
 #include "starttls_exporter/tls_client.hpp"
 
@@ -45,6 +46,8 @@ struct ProbeSpec {
   /// Domain mode: the MX host's TLSA lookup; the handshake is then judged as a DANE sender
   /// would (ProbeResult::dane, policies). Null for `targets:` entries: PKIX as configured.
   std::shared_ptr<const dane::DaneExpectation> dane;
+  /// Domain mode, a valid MTA-STS policy in enforce mode: its rule joins the verdict.
+  std::optional<policy::MtaStsRequirement> mta_sts;
 };
 
 /// Copies `module`'s probe settings into `spec` (ehlo_name, protocol, TLS mode, source_address,

@@ -50,6 +50,7 @@ constexpr std::array kReasonNames{
     std::pair{R::cert_invalid, "cert_invalid"},
     std::pair{R::tls_version_too_old, "tls_version_too_old"},
     std::pair{R::dane_failed, "dane_failed"},
+    std::pair{R::mta_sts_mx_mismatch, "mta_sts_mx_mismatch"},
     std::pair{R::internal_error, "internal_error"},
 };
 

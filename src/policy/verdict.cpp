@@ -23,6 +23,25 @@ Failure dane_failure(const dane::DaneCheck& dane) {
 
 }  // namespace
 
+Verdict judge(const VerifyVerdict& pkix, const std::optional<dane::DaneCheck>& dane,
+              const std::optional<MtaStsRequirement>& mta_sts) {
+  if (!mta_sts) return judge(pkix, dane);
+  Verdict out;
+  if (dane && dane->applies) {
+    out.applied.dane = true;
+    if (!dane->matched) out.failure = dane_failure(*dane);
+  }
+  out.applied.mta_sts = true;
+  if (out.failure) return out;
+  if (!mta_sts->mx_matches) {
+    out.failure = Failure{Phase::verify, FailureReason::mta_sts_mx_mismatch, 0,
+                          "MTA-STS: the MX host matches no mx pattern of the enforce policy"};
+  } else if (!pkix.verified) {
+    out.failure = pkix_failure(pkix);
+  }
+  return out;
+}
+
 Verdict judge(const VerifyVerdict& pkix, const std::optional<dane::DaneCheck>& dane) {
   Verdict out;
   if (dane && dane->applies) {

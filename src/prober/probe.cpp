@@ -229,7 +229,7 @@ asio::awaitable<void> ProbeRun::tls_phases(Connection& connection, Dialogue& dia
   if (spec_.dane) result_.dane = session.check_dane(*spec_.dane, std::chrono::system_clock::now());
   end();
   check_min_version();  // first: a too-old version outranks the certificate's verdict
-  const policy::Verdict verdict = policy::judge(*result_.verify, result_.dane);
+  const policy::Verdict verdict = policy::judge(*result_.verify, result_.dane, spec_.mta_sts);
   result_.policies = verdict.applied;
   if (verdict.failure) {
     fail(*verdict.failure);

@@ -36,11 +36,24 @@ std::shared_ptr<const dane::DaneExpectation> dane_expectation(const dns::MxHost&
   return out;
 }
 
-std::vector<scheduler::ScheduledTarget> targets_of(const dns::MailPath& path,
-                                                   const DomainJob& job) {
+/// What a valid enforce-mode policy asks of `host`'s addresses; nullopt without one.
+std::optional<policy::MtaStsRequirement> mta_sts_requirement(const mta_sts::PolicyState* state,
+                                                             const dns::MxHost& host) {
+  if (!state || state->failure || !state->parse.policy) return std::nullopt;
+  const mta_sts::Policy& policy = *state->parse.policy;
+  if (policy.mode != mta_sts::Mode::enforce) return std::nullopt;  // testing, none: no rule
+  const bool matches = std::any_of(policy.mx.begin(), policy.mx.end(), [&](const auto& pattern) {
+    return mta_sts::mx_matches(pattern, host.name);
+  });
+  return policy::MtaStsRequirement{matches};
+}
+
+std::vector<scheduler::ScheduledTarget> targets_of(const dns::MailPath& path, const DomainJob& job,
+                                                   const mta_sts::PolicyState* policy) {
   std::vector<scheduler::ScheduledTarget> out;
   for (const auto& host : path.hosts) {
     const auto dane = dane_expectation(host);
+    const auto mta_sts = mta_sts_requirement(policy, host);
     for (const auto& address : host.addresses) {
       scheduler::ScheduledTarget target;
       target.info.endpoint = net::format_endpoint(address, job.port);
@@ -52,6 +65,7 @@ std::vector<scheduler::ScheduledTarget> targets_of(const dns::MailPath& path,
       target.spec.port = job.port;
       target.spec.server_name = host.name;  // SNI and the name verified: the MX host
       target.spec.dane = dane;
+      target.spec.mta_sts = mta_sts;
       target.interval = job.interval;
       target.timeout = job.timeout;
       out.push_back(std::move(target));

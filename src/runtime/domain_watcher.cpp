@@ -133,7 +133,7 @@ struct DomainWatcher::State : std::enable_shared_from_this<DomainWatcher::State>
     if (!refresh_failed(path)) {
       run.probed = std::make_shared<const dns::MailPath>(path);
       run.probed_at = now;
-      auto targets = targets_of(path, run.job);
+      auto targets = targets_of(path, run.job, run.policy.get());
       if (!same_targets(targets, run.targets)) {
         run.targets = std::move(targets);
         request_recompose();
@@ -169,10 +169,10 @@ struct DomainWatcher::State : std::enable_shared_from_this<DomainWatcher::State>
       const dns::MailPath path =
           co_await dns::resolve_mail_path(lookup, run->job.domain.name, dns, run->job.port);
       if (run->stopped) break;
-      const Duration next = settle(*run, path);
       run->policy =
           co_await refresh_policy(lookup, path, dns, mta_sts, run->policy, run->policy_fetched_at);
       if (run->stopped) break;
+      const Duration next = settle(*run, path);  // after the policy: its rule is in the specs
       publish(*run, std::make_shared<const dns::MailPath>(path),
               std::chrono::duration<double>(Clock::now() - started).count());
       timer.expires_after(next);

@@ -99,7 +99,24 @@ class PolicyServers {
     REQUIRE(std::system((instance + " reload " + zone_dir).c_str()) == 0);
   }
 
+  /// The MX hosts' one SMTP server, on 127.0.4.200: its certificate names every MX host but
+  /// h-s-enforcename's, so PKIX passes for all others.
+  void start_mail(const std::vector<Case>& cases) {
+    CertSpec spec;
+    spec.common_name = "h-s-enforce.secure.sxt";
+    spec.dns_names.clear();
+    for (const auto& c : cases) {
+      if (c.name != "s-enforcename") spec.dns_names.push_back("h-" + c.name + ".secure.sxt");
+    }
+    SmtpServerOptions options;
+    options.cert = mail_ca.issue(spec);
+    options.address = "127.0.4.200";
+    mail = std::make_unique<SmtpTestServer>(options);
+  }
+
   TestCa ca{"Policy Host CA"};
+  TestCa mail_ca{"Mail CA"};
+  std::unique_ptr<SmtpTestServer> mail;
   std::atomic<int> fetches{0};
   std::vector<std::string> lines;
   std::vector<std::unique_ptr<SmtpTestServer>> servers;
@@ -129,6 +146,7 @@ std::vector<Case> cases() {
       {"s-expired", ok, "cert_invalid", "", 0, true},
       {"s-wrongname", ok, "cert_invalid", "", 0, false, true},
       {"s-silent", "", "fetch_failed"},
+      {"s-enforcename", ok, "", "enforce"},
       {"changed", ok, "", "enforce"},
   };
 }
@@ -137,7 +155,9 @@ std::string config_text(const TempDir& dir, const PolicyServers& servers,
                         const std::vector<Case>& all) {
   std::string text =
       "global:\n  interval: 1h\n  timeout: 2s\n"
-      "modules:\n  m: {}\n"
+      "modules:\n  m:\n    tls: {ca_file: " +
+      dir.file("mail-ca.pem", servers.mail_ca.cert_pem()) +
+      "}\n"
       "dns:\n  resolver: 127.0.0.1:" +
       dns_zone_env("DNS_TEST_PORT") +
       "\n  trust_anchor_file: " + dns_zone_env("DNS_TEST_TRUST_ANCHOR") +
@@ -147,8 +167,20 @@ std::string config_text(const TempDir& dir, const PolicyServers& servers,
       dir.file("policy-ca.pem", servers.ca.cert_pem()) +
       "\n  refresh: 1s\n  timeout: 1s\n"
       "domains:\n";
-  for (const auto& c : all) text += "  - {domain: " + c.name + ".secure.sxt, module: m}\n";
+  for (const auto& c : all) {
+    text += "  - {domain: " + c.name +
+            ".secure.sxt, module: m, port: " + std::to_string(servers.mail->port()) + "}\n";
+  }
   return text;
+}
+
+std::string address_labels(const PolicyServers& servers, const Case& c) {
+  return "{target=\"127.0.4.200:" + std::to_string(servers.mail->port()) +
+         "\",module=\"m\",mx=\"h-" + c.name + ".secure.sxt\"}";
+}
+
+std::string with_label(const std::string& labels, const std::string& extra) {
+  return labels.substr(0, labels.size() - 1) + "," + extra + "}";
 }
 
 }  // namespace
@@ -156,6 +188,7 @@ std::string config_text(const TempDir& dir, const PolicyServers& servers,
 TEST_CASE("MTA-STS: each domain's policy fetched over HTTPS and judged as a sender would") {
   const auto all = cases();
   PolicyServers servers(all);
+  servers.start_mail(all);
   servers.publish(dns_zone_env("DNS_TEST_ZONE_DIR"), dns_zone_env("DNS_ZONE_INSTANCE"));
   TempDir dir;
   app::Exporter exporter(local_exporter(dir.file("exporter.yml", config_text(dir, servers, all))));
@@ -201,4 +234,36 @@ TEST_CASE("MTA-STS: each domain's policy fetched over HTTPS and judged as a send
   CHECK(sample(page, "probe_mta_sts_policy_changed_without_new_id" + labels(all[0])) == 0.0);
   // The silent policy server cost its fetch the 1 s deadline, not more.
   CHECK(sample(page, "probe_mta_sts_policy_fetch_duration_seconds" + labels(all[11])) < 5.0);
+
+  // The sender's view: an enforce policy adds its rule (the MX host matches a pattern, PKIX
+  // for its name); testing, none and unusable policies add none, and PKIX decides alone.
+  std::string probes;
+  REQUIRE(eventually(
+      [&] {
+        probes = get(exporter.port(), "/metrics").body;
+        for (const auto& c : all) {
+          if (!sample(probes, "probe_success" + address_labels(servers, c))) return false;
+        }
+        return true;
+      },
+      20s));
+  for (const auto& c : all) {
+    CAPTURE(c.name);
+    const std::string at = address_labels(servers, c);
+    const bool enforced = c.mode == "enforce";
+    const bool expect = c.name != "s-mismatch" && c.name != "s-enforcename";
+    CHECK(sample(probes, "probe_success" + at) == (expect ? 1.0 : 0.0));
+    CHECK(sample(probes, "probe_verification_policy_info" +
+                             with_label(at, enforced ? "policy=\"mta_sts\"" : "policy=\"pkix\"")) ==
+          1.0);
+    CHECK(sample(probes, "probe_domain_success{domain=\"" + c.name +
+                             ".secure.sxt\",module=\"m\"}") == (expect ? 1.0 : 0.0));
+  }
+  CHECK(sample(probes, "probe_failure_info" +
+                           with_label(address_labels(servers, all[3]),
+                                      "phase=\"verify\",reason=\"mta_sts_mx_mismatch\"")) == 1.0);
+  CHECK(sample(probes, "probe_failure_info" +
+                           with_label(address_labels(servers, all[12]),
+                                      "phase=\"verify\",reason=\"cert_hostname_mismatch\"")) ==
+        1.0);
 }

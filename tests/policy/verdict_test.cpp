@@ -84,3 +84,30 @@ TEST_CASE("a key type whose certificate matches no record fails a main DANE matc
   CHECK_FALSE(policy::judge_key_types(none, rsa_unmatched));
   CHECK_FALSE(none.failure);
 }
+
+TEST_CASE("an enforce MTA-STS policy: the MX host must match and PKIX verify; DANE still counts") {
+  const policy::MtaStsRequirement matching{true}, mismatching{false};
+  auto verdict = policy::judge(pkix(true), std::nullopt, matching);
+  CHECK(verdict.applied.mta_sts);
+  CHECK_FALSE(verdict.applied.pkix);
+  CHECK_FALSE(verdict.failure);
+  verdict = policy::judge(pkix(true), std::nullopt, mismatching);
+  REQUIRE(verdict.failure);
+  CHECK(verdict.failure->reason == FailureReason::mta_sts_mx_mismatch);
+  verdict = policy::judge(pkix(false), std::nullopt, matching);
+  REQUIRE(verdict.failure);
+  CHECK(verdict.failure->reason == FailureReason::cert_self_signed);
+  // RFC 8461 §2: DANE, where it applies, is required as well; a DANE match does not replace
+  // the policy's PKIX requirement.
+  verdict = policy::judge(pkix(false), dane_check(true, true), matching);
+  CHECK(verdict.applied.dane);
+  CHECK(verdict.applied.mta_sts);
+  REQUIRE(verdict.failure);
+  CHECK(verdict.failure->reason == FailureReason::cert_self_signed);
+  verdict = policy::judge(pkix(true), dane_check(true, false), matching);
+  REQUIRE(verdict.failure);
+  CHECK(verdict.failure->reason == FailureReason::dane_failed);
+  // Without a requirement, the two-argument rule.
+  verdict = policy::judge(pkix(false), dane_check(true, true), std::nullopt);
+  CHECK_FALSE(verdict.failure);
+}
