@@ -61,7 +61,7 @@ def exprs(panel):
 
 for panel in panels:
     for expr in exprs(panel):
-        if re.search(r"\bprobe_(domain|dnssec)_", expr):  # a per-domain series
+        if re.search(r"\bprobe_(domain|dnssec|mta_sts|tlsrpt)_", expr):  # a per-domain series
             check("'%s' filters by $domain" % panel["title"], 'domain=~"$domain"' in expr, expr)
         elif re.search(r"\bprobe_", expr):  # a per-target series
             check("'%s' filters by $target" % panel["title"], 'target=~"$target"' in expr, expr)

@@ -54,6 +54,7 @@ cleanup() {
   local status=$?
   stop "$prometheus_pid"
   stop "$exporter_pid"
+  stop "${policy_pid:-}"
   "$harness/postfix_instance.sh" stop "$work/postfix"
   "$repo/tests/dns/dns_zone_instance.sh" stop "$work/dns"
   if [[ $status != 0 ]]; then
@@ -81,6 +82,10 @@ dns_port=$("$python" "$repo/tests/dns/dns_port.py" "$pf_port" "$dead_port" "$web
 "$repo/tests/dns/dns_zone_instance.sh" start "$work/dns" "$dns_port" || exit 1
 printf '_%s._tcp.lo IN TLSA 3 1 1 %s\n' "$pf_port" "$(printf '0%.0s' {1..64})" \
   >>"$work/dns/zones/secure.sxt.zone"
+# ... and an MTA-STS policy in enforce mode that names another MX host (the MTA-STS series and
+# MtaStsEnforceMxMismatch), served by a Python HTTPS server on 127.0.5.1:443.
+printf '%s\n' '_mta-sts.loopback IN TXT "v=STSv1; id=1"' 'mta-sts.loopback IN A 127.0.5.1' \
+  >>"$work/dns/zones/secure.sxt.zone"
 "$repo/tests/dns/dns_zone_instance.sh" reload "$work/dns" || exit 1
 
 # --- Postfix with a certificate that expires in 3 days.
@@ -88,6 +93,31 @@ printf '_%s._tcp.lo IN TLSA 3 1 1 %s\n' "$pf_port" "$(printf '0%.0s' {1..64})" \
 "$harness/postfix_instance.sh" start "$work/postfix" "$pf_port" \
   "$work/pki/server-chain.pem" "$work/pki/server-key.pem" || exit 1
 serial=$(certtool -i --infile "$work/pki/server.pem" | sed -n 's/^[[:space:]]*Serial Number (hex): //p')
+"$harness/make_test_pki.sh" "$work/policy-pki" 30 mta-sts.loopback.secure.sxt >/dev/null || exit 1
+"$python" - "$work/policy-pki" >"$work/policy.log" 2>&1 <<'PY' &
+import http.server, ssl, sys
+pki = sys.argv[1]
+class Policy(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = b"version: STSv1\nmode: enforce\nmx: other.test\nmax_age: 86400\n"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+server = http.server.HTTPServer(("127.0.5.1", 443), Policy)
+context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+context.load_cert_chain(pki + "/server-chain.pem", pki + "/server-key.pem")
+server.socket = context.wrap_socket(server.socket, server_side=True)
+server.serve_forever()
+PY
+policy_pid=$!
+for ((i = 0; i < 50; i++)); do  # the exporter fetches the policy at its first resolution
+  (exec 3<>/dev/tcp/127.0.5.1/443) 2>/dev/null && break
+  sleep 0.1
+done
 
 cat >"$work/config.yaml" <<YAML
 global:
@@ -118,6 +148,9 @@ dns:
   address_family: ipv4
 domains:
   - {domain: loopback.secure.sxt, module: smtp_domain, port: $pf_port}
+mta_sts:
+  ca_file: $work/policy-pki/ca.pem
+  refresh: 2s
 YAML
 "$exporter" --config.file="$work/config.yaml" --web.listen-address="127.0.0.1:$web_port" \
   >"$work/exporter.log" 2>&1 &
@@ -245,6 +278,8 @@ check "its description names phase connect, reason connection_refused" bash -c \
 check "StartTLSProbeFailing does not fire for wrong_name (its own alert covers it)" state_is "" \
   StartTLSProbeFailing module=wrong_name
 check "StartTLSExporterDown does not fire" state_is "" StartTLSExporterDown
+check "MtaStsEnforceMxMismatch fires for the domain whose policy misses its MX host" state_is \
+  firing MtaStsEnforceMxMismatch domain=loopback.secure.sxt
 check "DaneTlsaMismatch fires for the domain's MX address, with the record to publish" bash -c \
   "$(declare -f alert_state); work=$work python=$python; alert_state DaneTlsaMismatch module=smtp_domain mx=lo.secure.sxt | grep -E '^firing|IN TLSA 3 1 1 [0-9a-f]{64} ' | wc -l | grep -qx 2"
 
