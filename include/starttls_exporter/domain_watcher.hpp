@@ -42,26 +42,28 @@ std::string domain_key(const config::Domain& domain);
 std::vector<scheduler::ScheduledTarget> targets_of(const dns::MailPath& path, const DomainJob& job,
                                                    const mta_sts::PolicyState* policy = nullptr);
 
-/// One domain probed now (/probe?domain=): its fresh mail path and every address's result.
-struct DomainProbe {
-  std::shared_ptr<const store::DomainState> state;
-  std::vector<std::pair<store::TargetInfo, ProbeResult>> results;  ///< in preference order
-};
-
-/// Resolves `job`'s domain with `resolver` and probes each address through `scheduler`'s
-/// permits, all by `deadline`. Engine thread. A null resolver gives a state without a path.
-asio::awaitable<DomainProbe> probe_domain(asio::io_context& io,
-                                          std::shared_ptr<dns::Resolver> resolver,
-                                          scheduler::Scheduler& scheduler, config::DnsSettings dns,
-                                          DomainJob job,
-                                          std::chrono::steady_clock::time_point deadline);
-
 /// How domains' MTA-STS policies are fetched (config mta_sts).
 struct MtaStsOptions {
   std::shared_ptr<const tls::TrustStore> trust;  ///< null: policies are not fetched
   Duration refresh = std::chrono::hours(1);
   Duration timeout = std::chrono::seconds(10);
 };
+
+/// One domain probed now (/probe?domain=): its fresh mail path and every address's result.
+struct DomainProbe {
+  std::shared_ptr<const store::DomainState> state;
+  std::vector<std::pair<store::TargetInfo, ProbeResult>> results;  ///< in preference order
+};
+
+/// Resolves `job`'s domain with `resolver`, fetches its MTA-STS policy (when it has a usable
+/// record and `mta_sts` a trust store), and probes each address through `scheduler`'s
+/// permits, all by `deadline`. Engine thread. A null resolver gives a state without a path.
+asio::awaitable<DomainProbe> probe_domain(asio::io_context& io,
+                                          std::shared_ptr<dns::Resolver> resolver,
+                                          scheduler::Scheduler& scheduler, config::DnsSettings dns,
+                                          DomainJob job,
+                                          std::chrono::steady_clock::time_point deadline,
+                                          MtaStsOptions mta_sts = {});
 
 class DomainWatcher {
  public:

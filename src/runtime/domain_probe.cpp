@@ -7,6 +7,7 @@
 
 #include <algorithm>
 
+#include "mta_sts_refresh.hpp"
 #include "starttls_exporter/domain_watcher.hpp"
 #include "starttls_exporter/net.hpp"
 
@@ -87,7 +88,8 @@ dns::ResolverSettings resolver_settings(const config::DnsSettings& dns) {
 asio::awaitable<DomainProbe> probe_domain(asio::io_context& io,
                                           std::shared_ptr<dns::Resolver> resolver,
                                           scheduler::Scheduler& scheduler, config::DnsSettings dns,
-                                          DomainJob job, Clock::time_point deadline) {
+                                          DomainJob job, Clock::time_point deadline,
+                                          MtaStsOptions mta_sts) {
   auto state = std::make_shared<store::DomainState>();
   state->domain = job.domain;
   DomainProbe out;
@@ -105,7 +107,13 @@ asio::awaitable<DomainProbe> probe_domain(asio::io_context& io,
   state->resolved_at = std::chrono::system_clock::now();
   state->path = path;
   state->probed = path;
-  const auto targets = targets_of(*path, job);
+  // The policy is fetched afresh, within what is left of the deadline.
+  mta_sts.timeout = std::min<Duration>(
+      mta_sts.timeout,
+      std::chrono::duration_cast<Duration>(std::max(deadline - Clock::now(), Clock::duration{})));
+  Clock::time_point fetched_at{};
+  state->mta_sts = co_await refresh_policy(lookup, *path, dns, mta_sts, nullptr, fetched_at);
+  const auto targets = targets_of(*path, job, state->mta_sts.get());
   for (const auto& t : targets) state->targets.emplace_back(t.info.labels.at("mx"), t.info.key);
   out.results.resize(targets.size());
   auto remaining = std::make_shared<std::size_t>(targets.size());

@@ -270,16 +270,16 @@ std::future<DomainProbe> DomainWatcher::probe_now(DomainJob job, Clock::time_poi
       std::lock_guard lock(state->resolver_mutex);
       resolver = state->resolver;
     }
-    asio::co_spawn(
-        state->io,
-        probe_domain(state->io, resolver, state->scheduler, state->dns, std::move(job), deadline),
-        [promise](std::exception_ptr e, DomainProbe probe) {
-          if (e) {
-            promise->set_exception(e);
-          } else {
-            promise->set_value(std::move(probe));
-          }
-        });
+    asio::co_spawn(state->io,
+                   probe_domain(state->io, resolver, state->scheduler, state->dns, std::move(job),
+                                deadline, state->mta_sts),
+                   [promise](std::exception_ptr e, DomainProbe probe) {
+                     if (e) {
+                       promise->set_exception(e);
+                     } else {
+                       promise->set_value(std::move(probe));
+                     }
+                   });
   });
   return future;
 }

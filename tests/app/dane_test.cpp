@@ -18,6 +18,7 @@
 #include "exporter.hpp"
 #include "exporter_options.hpp"
 #include "http_client.hpp"
+#include "oracle.hpp"
 
 using namespace starttls_exporter;
 using namespace starttls_exporter::testing;
@@ -43,25 +44,6 @@ std::string config_text(const TempDir& dir, const DaneCases& cases) {
             ", port: " + std::to_string(cases.port()) + "}\n";
   }
   return text;
-}
-
-struct OracleAnswer {
-  int verdict = 2;
-  std::string output;
-};
-
-/// Runs `ORACLE DOMAIN PORT` (tests/app/dane_oracle.sh check) and keeps what it printed.
-OracleAnswer ask_oracle(const std::string& oracle, const std::string& domain, std::uint16_t port) {
-  OracleAnswer answer;
-  const std::string command = oracle + " " + domain + " " + std::to_string(port) + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  if (!pipe) return answer;
-  char buffer[4096];
-  for (std::size_t n; (n = fread(buffer, 1, sizeof buffer, pipe)) > 0;)
-    answer.output.append(buffer, n);
-  const int status = pclose(pipe);
-  answer.verdict = WIFEXITED(status) ? WEXITSTATUS(status) : 2;
-  return answer;
 }
 
 /// LABELS ("{a=\"b\"}") with `extra` ("c=\"d\"") added.
@@ -158,7 +140,7 @@ TEST_CASE("DANE: TLSA records judged as a DANE sender would, every case against 
   if (const char* oracle = std::getenv("DANE_ORACLE")) {
     for (const auto& c : cases.all()) {
       CAPTURE(c.domain);
-      const OracleAnswer answer = ask_oracle(oracle, c.domain, cases.port());
+      const OracleAnswer answer = ask_oracle(oracle, c.domain + " " + std::to_string(cases.port()));
       CAPTURE(answer.output);
       REQUIRE(answer.verdict != 2);  // 0 verified by DANE, 1 not, 2 oracle broken
       // It gets one certificate of a dual-key server: the one matched record suffices for it.

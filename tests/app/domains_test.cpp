@@ -160,6 +160,8 @@ TEST_CASE("domains: MX hosts resolved with DNSSEC, every address probed with its
   CHECK(of("probe_tlsrpt_record_valid", "shared-a.secure.sxt") == 0.0);
   CHECK(of("probe_tlsrpt_failure_info", "shared-a.secure.sxt", ",reason=\"no_record\"") == 1.0);
   CHECK(of("probe_mta_sts_failure_info", "insecure.sxt", ",reason=\"multiple_records\"") == 1.0);
+  CHECK(of("probe_mta_sts_failure_info", "reserved.secure.sxt", ",reason=\"record_invalid\"") ==
+        1.0);  // "v=STSv1;" without an id
   CHECK(of("probe_mta_sts_record_dnssec_secure", "insecure.sxt") == 0.0);
   CHECK(of("probe_tlsrpt_failure_info", "insecure.sxt", ",reason=\"record_invalid\"") == 1.0);
   // No MTA-STS lookup for a domain that accepts no mail (null MX) or did not resolve.

@@ -15,6 +15,7 @@
 #include "exporter.hpp"
 #include "exporter_options.hpp"
 #include "http_client.hpp"
+#include "oracle.hpp"
 #include "smtp_test_server.hpp"
 #include "test_pki.hpp"
 
@@ -266,4 +267,27 @@ TEST_CASE("MTA-STS: each domain's policy fetched over HTTPS and judged as a send
                            with_label(address_labels(servers, all[12]),
                                       "phase=\"verify\",reason=\"cert_hostname_mismatch\"")) ==
         1.0);
+
+  // /probe?domain= fetches the policy afresh and applies it the same way.
+  const HttpReply now = get(exporter.port(), "/probe?domain=s-mismatch.secure.sxt&module=m");
+  REQUIRE(now.status == 200);
+  CHECK(sample(now.body, "probe_mta_sts_policy_valid" + labels(all[3])) == 1.0);
+  CHECK(sample(now.body, "probe_mta_sts_mx_mismatch" + labels(all[3])) == 1.0);
+  CHECK(sample(now.body, "probe_failure_info" +
+                             with_label(address_labels(servers, all[3]),
+                                        "phase=\"verify\",reason=\"mta_sts_mx_mismatch\"")) == 1.0);
+
+  // The independent oracle: mta-sts-query (postfix-mta-sts-resolver) must find a valid policy,
+  // with the same mode, exactly where the exporter does.
+  if (const char* oracle = std::getenv("MTA_STS_ORACLE")) {
+    const std::string ca = dir.file("policy-ca.pem", servers.ca.cert_pem());
+    for (const auto& c : all) {
+      CAPTURE(c.name);
+      const OracleAnswer answer = ask_oracle(oracle, c.name + ".secure.sxt " + ca);
+      CAPTURE(answer.output);
+      REQUIRE(answer.verdict != 2);
+      CHECK((answer.verdict == 0) == !c.mode.empty());
+      if (!c.mode.empty()) CHECK(answer.output.find("mode=" + c.mode) != std::string::npos);
+    }
+  }
 }

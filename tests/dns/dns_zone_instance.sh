@@ -16,7 +16,7 @@
 #                  MX hosts, an A RRset too large for UDP; loopback.secure.sxt's MX is on
 #                  127.0.0.1 (where the harnesses' Postfix listens); valid MTA-STS and
 #                  TLS-RPT records for secure.sxt, an MTA-STS record in two strings for
-#                  shared-b.secure.sxt
+#                  shared-b.secure.sxt and one without an id for reserved.secure.sxt
 #   insecure.sxt.  unsigned, no DS: a valid but unauthenticated delegation; two MTA-STS
 #                  records and an invalid TLS-RPT record (an http: rua)
 #   bogus.sxt.     signed with a key whose DS is not the one in sxt.
@@ -60,6 +60,7 @@ mxr      IN A 127.0.0.14
 _mta-sts IN TXT "v=STSv1; id=2026120201"
 _smtp._tls IN TXT "v=TLSRPTv1; rua=mailto:tls-reports@secure.sxt"
 _mta-sts.shared-b IN TXT "v=STSv1; " "id=split1"
+_mta-sts.reserved IN TXT "v=STSv1;"
 ZONE
     for i in $(seq 1 12); do echo "many IN MX $i m$i"; echo "m$i IN A 127.0.1.$i"; done
     echo "big IN MX 10 bighost"

@@ -1,21 +1,28 @@
 #!/usr/bin/env bash
-# The independent DANE oracle of the dane test: Postfix's own DANE client, posttls-finger
-# (OpenSSL's DANE matching), asked through a validating resolver of its own, Debian's unbound
-# daemon, which knows only the test zone tree (stub zones to the harness's nsd, its trust
-# anchor). Loopback only: unbound listens on a free 127.0.53.N:53 and forwards nothing beyond
-# the nsd of tests/dns/with_dns_zone.sh (the root is stubbed to it too, so no root priming).
+# The independent oracles of the dane and mta-sts tests, asked through a validating resolver of
+# their own, Debian's unbound daemon, which knows only the test zone tree (stub zones to the
+# harness's nsd, its trust anchor). Loopback only: unbound listens on a free 127.0.53.N:53 and
+# forwards nothing beyond the nsd of tests/dns/with_dns_zone.sh (the root is stubbed to it
+# too, so no root priming).
+#   - DANE: Postfix's own DANE client, posttls-finger (OpenSSL's DANE matching);
+#   - MTA-STS: mta-sts-query of Debian's postfix-mta-sts-resolver (aiodns, aiohttp).
+# Both read /etc/resolv.conf only, so each runs in a private mount namespace whose
+# /etc/resolv.conf names that unbound; the machine's own resolv.conf is never touched.
 #
-#   dane_oracle.sh run TEST_BINARY [ARGS...]
+#   oracles.sh run TEST_BINARY [ARGS...]
 #       Under with_dns_zone.sh (DNS_TEST_PORT, DNS_TEST_TRUST_ANCHOR): starts unbound, runs the
-#       test with DANE_ORACLE="dane_oracle.sh check DIR", stops unbound.
-#   dane_oracle.sh check DIR DOMAIN PORT
-#       posttls-finger -l dane DOMAIN:PORT in a private mount namespace whose /etc/resolv.conf
-#       names that unbound (the machine's own resolv.conf is never touched). Exits 0 when the
-#       connection was verified (DANE matched), 1 when it was not, 2 when the oracle is broken.
+#       test with DANE_ORACLE="oracles.sh check DIR" and MTA_STS_ORACLE="oracles.sh
+#       mta-sts DIR", stops unbound.
+#   oracles.sh check DIR DOMAIN PORT
+#       posttls-finger -l dane DOMAIN:PORT. Exits 0 when the connection was verified (DANE
+#       matched), 1 when it was not, 2 when the oracle is broken.
+#   oracles.sh mta-sts DIR DOMAIN CA_FILE
+#       mta-sts-query DOMAIN, trusting CA_FILE for the policy host. Exits 0 when it found a
+#       valid policy (and prints its mode), 1 when it did not, 2 when the oracle is broken.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
-die() { echo "dane_oracle: $*" >&2; exit 2; }
+die() { echo "oracles: $*" >&2; exit 2; }
 
 free_address() {  # the first 127.0.53.N on which UDP and TCP port 53 are free
   python3 - <<'PY'
@@ -71,9 +78,10 @@ CONF
 run() {
   command -v unbound >/dev/null || die "unbound not installed (script/bootstrap installs it)"
   command -v posttls-finger >/dev/null || die "posttls-finger not installed (postfix)"
+  command -v mta-sts-query >/dev/null || die "mta-sts-query not installed (script/bootstrap)"
   : "${DNS_TEST_PORT:?run under tests/dns/with_dns_zone.sh}" "${DNS_TEST_TRUST_ANCHOR:?}"
   local dir address
-  dir=$(mktemp -d "${TMPDIR:-/tmp}/starttls_exporter_dane_oracle.XXXXXX")
+  dir=$(mktemp -d "${TMPDIR:-/tmp}/starttls_exporter_oracles.XXXXXX")
   address=$(free_address) || die "no free 127.0.53.N:53"
   write_unbound_conf "$dir" "$address"
   printf 'nameserver %s\noptions trust-ad\n' "$address" >"$dir/resolv.conf"
@@ -82,7 +90,7 @@ run() {
   unbound -c "$dir/unbound.conf" || die "unbound did not start: $(cat "$dir/unbound.log")"
   # shellcheck disable=SC2064  # expand now: the directory is fixed
   trap "kill \$(cat '$dir/unbound.pid' 2>/dev/null) 2>/dev/null; rm -rf -- '$dir'" EXIT
-  DANE_ORACLE="$here/dane_oracle.sh check $dir" "$@"
+  DANE_ORACLE="$here/oracles.sh check $dir" MTA_STS_ORACLE="$here/oracles.sh mta-sts $dir" "$@"
 }
 
 check() {
@@ -104,8 +112,25 @@ Server certificate not (verified|trusted)|no MX host|Host or domain name not fou
   exit 2
 }
 
+mta_sts() {
+  local dir=${1:?dir} domain=${2:?domain} ca=${3:?ca file} out
+  command -v mta-sts-query >/dev/null || die "mta-sts-query not installed (postfix-mta-sts-resolver)"
+  # shellcheck disable=SC2016  # $1 and $@ are the inner shell's
+  out=$(SSL_CERT_FILE=$ca unshare -m sh -c \
+    'mount --bind "$1/resolv.conf" /etc/resolv.conf && shift && exec mta-sts-query "$@"' \
+    oracle "$dir" -v error "$domain" 2>&1)
+  printf '%s\n' "$out"
+  if grep -q "STSFetchResult.VALID" <<<"$out"; then
+    sed -n "s/.*'mode': '\([a-z]*\)'.*/mode=\1/p" <<<"$out"
+    exit 0
+  fi
+  grep -qE "STSFetchResult\.(FETCH_ERROR|NONE)" <<<"$out" && exit 1
+  exit 2
+}
+
 case ${1:-} in
   run) shift; run "$@" ;;
   check) shift; check "$@" ;;
-  *) die "usage: $0 run TEST_BINARY [ARGS...] | check DIR DOMAIN PORT" ;;
+  mta-sts) shift; mta_sts "$@" ;;
+  *) die "usage: $0 run TEST_BINARY [ARGS...] | check DIR DOMAIN PORT | mta-sts DIR DOMAIN CA" ;;
 esac
