@@ -86,6 +86,13 @@ struct MailPath {
 /// address. IPv4-mapped IPv6 is its own range.
 std::string reserved_range(std::string_view address);
 
+/// Whether `address` may be connected to: a public address, or a reserved one inside
+/// dns.allowed_reserved_cidrs.
+bool may_connect(const std::string& address, const config::DnsSettings& settings);
+
+/// The address record types dns.address_family asks for, A first.
+std::vector<RecordType> address_types(const config::DnsSettings& settings);
+
 /// How lookups are made: Resolver::lookup in production, a table in tests.
 using LookupFunction = std::function<asio::awaitable<Answer>(std::string, RecordType)>;
 

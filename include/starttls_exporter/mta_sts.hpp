@@ -110,7 +110,7 @@ struct PolicyState {
   /// The body changed between two fetches under the same id: senders that cached the old
   /// policy keep it for up to max_age. Stays set until the id changes.
   bool changed_without_new_id = false;
-  std::string body;  ///< the last body fetched, to compare with the next one
+  std::uint64_t body_hash = 0;  ///< text::fnv1a64 of the last body fetched, for the next one
 };
 
 /// Parses a policy body (RFC 8461 §3.2) with LF or CRLF line ends. Choices where the RFC

@@ -59,4 +59,14 @@ constexpr std::uint64_t fnv1a64(std::string_view bytes) noexcept {
   return hash;
 }
 
+/// The name of `key` in a table of {value, name} pairs (the stable label names of an enum);
+/// "unknown" when it is not there.
+template <typename Table, typename Key>
+constexpr std::string_view name_in(const Table& table, Key key) noexcept {
+  for (const auto& [k, name] : table) {
+    if (k == key) return name;
+  }
+  return "unknown";
+}
+
 }  // namespace starttls_exporter::text

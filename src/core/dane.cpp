@@ -1,6 +1,7 @@
 // Names of the DANE value types (include/starttls_exporter/dane.hpp): label values, stable.
 // A table, as in probe_result.cpp.
 #include "starttls_exporter/dane.hpp"
+#include "starttls_exporter/text.hpp"
 
 #include <utility>
 
@@ -18,18 +19,10 @@ constexpr std::pair<DaneFailure, const char*> kFailureNames[] = {
     {DaneFailure::key_type_no_match, "key_type_no_match"},
 };
 
-template <typename Table, typename Key>
-std::string_view lookup(const Table& table, Key key) noexcept {
-  for (const auto& [k, name] : table) {
-    if (k == key) return name;
-  }
-  return "unknown";
-}
-
 }  // namespace
 
 std::string_view to_string(DaneFailure failure) noexcept {
-  return lookup(kFailureNames, failure);
+  return text::name_in(kFailureNames, failure);
 }
 
 }  // namespace starttls_exporter::dane

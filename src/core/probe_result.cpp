@@ -1,4 +1,5 @@
 #include "starttls_exporter/probe_result.hpp"
+#include "starttls_exporter/text.hpp"
 
 #include <array>
 #include <utility>
@@ -54,21 +55,13 @@ constexpr std::array kReasonNames{
     std::pair{R::internal_error, "internal_error"},
 };
 
-template <typename Table, typename Key>
-std::string_view lookup(const Table& table, Key key) noexcept {
-  for (const auto& [k, name] : table) {
-    if (k == key) return name;
-  }
-  return "unknown";
-}
-
 }  // namespace
 
 std::string_view to_string(Phase phase) noexcept {
-  return lookup(kPhaseNames, phase);
+  return text::name_in(kPhaseNames, phase);
 }
 std::string_view to_string(FailureReason reason) noexcept {
-  return lookup(kReasonNames, reason);
+  return text::name_in(kReasonNames, reason);
 }
 std::string_view to_string(KeyType key_type) noexcept {
   return key_type == KeyType::rsa ? "rsa" : "ecdsa";

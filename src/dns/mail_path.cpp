@@ -36,18 +36,13 @@ std::optional<DomainFailure> failure_of(const Answer& answer, DomainFailure look
   return lookup_failed;
 }
 
-bool allowed(const std::string& address, const config::DnsSettings& settings) {
-  return std::any_of(settings.allowed_reserved_cidrs.begin(), settings.allowed_reserved_cidrs.end(),
-                     [&](const config::IpNetwork& n) { return n.contains(address); });
-}
-
 /// Adds one address answer's records to `host` under the bounds and reserved-range rules.
 void add_addresses(MailPath& path, MxHost& host, const Answer& answer,
                    const config::DnsSettings& settings) {
   std::size_t taken = 0;
   for (const auto& address : answer.addresses) {
     const std::string range = reserved_range(address);
-    if (!range.empty() && !allowed(address, settings)) {
+    if (!range.empty() && !may_connect(address, settings)) {
       host.reserved.push_back({address, range});
       path.failures.insert(DomainFailure::address_reserved);
       continue;
@@ -65,10 +60,7 @@ void add_addresses(MailPath& path, MxHost& host, const Answer& answer,
 
 asio::awaitable<void> resolve_host(const LookupFunction& lookup, MailPath& path, MxHost& host,
                                    const config::DnsSettings& settings) {
-  std::vector<RecordType> types;
-  if (settings.address_family != config::AddressFamilies::ipv6) types.push_back(RecordType::a);
-  if (settings.address_family != config::AddressFamilies::ipv4) types.push_back(RecordType::aaaa);
-  for (const RecordType type : types) {
+  for (const RecordType type : address_types(settings)) {
     const Answer answer = co_await lookup(host.name, type);
     note(path, answer);
     if (const auto failure = failure_of(answer, DomainFailure::address_lookup_failed)) {
@@ -159,6 +151,19 @@ asio::awaitable<TxtLookup> lookup_txt(LookupFunction& lookup, std::string name) 
 }
 
 }  // namespace
+
+bool may_connect(const std::string& address, const config::DnsSettings& settings) {
+  if (reserved_range(address).empty()) return true;
+  return std::any_of(settings.allowed_reserved_cidrs.begin(), settings.allowed_reserved_cidrs.end(),
+                     [&](const config::IpNetwork& n) { return n.contains(address); });
+}
+
+std::vector<RecordType> address_types(const config::DnsSettings& settings) {
+  std::vector<RecordType> types;
+  if (settings.address_family != config::AddressFamilies::ipv6) types.push_back(RecordType::a);
+  if (settings.address_family != config::AddressFamilies::ipv4) types.push_back(RecordType::aaaa);
+  return types;
+}
 
 std::size_t MailPath::address_count() const {
   std::size_t count = 0;

@@ -1,5 +1,6 @@
 // The MTA-STS policy file (RFC 8461 §3.2) and MX host patterns (§4.1).
 #include "starttls_exporter/mta_sts.hpp"
+#include "starttls_exporter/text.hpp"
 #include "sts_text.hpp"
 
 namespace starttls_exporter::mta_sts {
@@ -128,7 +129,7 @@ PolicyParse PolicyReader::finish() {
 std::string_view to_string(Mode mode) noexcept {
   static constexpr std::pair<Mode, const char*> kNames[] = {
       {Mode::enforce, "enforce"}, {Mode::testing, "testing"}, {Mode::none, "none"}};
-  return name_in(kNames, mode);
+  return text::name_in(kNames, mode);
 }
 
 std::string_view to_string(PolicyProblem problem) noexcept {
@@ -144,7 +145,7 @@ std::string_view to_string(PolicyProblem problem) noexcept {
       {PolicyProblem::mx_missing, "mx_missing"},
       {PolicyProblem::mx_invalid, "mx_invalid"},
   };
-  return name_in(kNames, problem);
+  return text::name_in(kNames, problem);
 }
 
 std::string_view to_string(FetchFailure failure) noexcept {
@@ -153,7 +154,7 @@ std::string_view to_string(FetchFailure failure) noexcept {
       {FetchFailure::redirect, "redirect"},         {FetchFailure::http_status, "http_status"},
       {FetchFailure::content_type, "content_type"}, {FetchFailure::too_large, "too_large"},
   };
-  return name_in(kNames, failure);
+  return text::name_in(kNames, failure);
 }
 
 PolicyParse parse_policy(std::string_view body) {

@@ -38,13 +38,4 @@ inline std::string lower(std::string_view s) {
   return out;
 }
 
-/// The name of `key` in a {value, name} table; "unknown" when absent.
-template <typename Table, typename Key>
-std::string_view name_in(const Table& table, Key key) noexcept {
-  for (const auto& [k, name] : table) {
-    if (k == key) return name;
-  }
-  return "unknown";
-}
-
 }  // namespace starttls_exporter::mta_sts::detail

@@ -1,6 +1,7 @@
 // The `_mta-sts` (RFC 8461 §3.1) and `_smtp._tls` (RFC 8460 §3) TXT records: one tag-value
 // grammar, "VERSION; name=value; ...", with a version tag that selects the records to judge.
 #include "starttls_exporter/mta_sts.hpp"
+#include "starttls_exporter/text.hpp"
 #include "sts_text.hpp"
 
 namespace starttls_exporter::mta_sts {
@@ -106,7 +107,7 @@ std::string_view to_string(RecordFailure failure) noexcept {
       {RecordFailure::record_invalid, "record_invalid"},
       {RecordFailure::lookup_failed, "lookup_failed"},
   };
-  return name_in(kNames, failure);
+  return text::name_in(kNames, failure);
 }
 
 StsRecordParse parse_sts_records(const std::vector<std::string>& txt_records) {

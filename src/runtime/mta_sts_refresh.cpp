@@ -3,33 +3,25 @@
 #include <algorithm>
 
 #include "starttls_exporter/policy_fetch.hpp"
+#include "starttls_exporter/text.hpp"
 
 namespace starttls_exporter::runtime {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-bool allowed(const std::string& address, const config::DnsSettings& dns) {
-  if (dns::reserved_range(address).empty()) return true;
-  return std::any_of(dns.allowed_reserved_cidrs.begin(), dns.allowed_reserved_cidrs.end(),
-                     [&](const config::IpNetwork& n) { return n.contains(address); });
-}
-
 /// The first address of `host` that may be connected to, or a reason why there is none.
 asio::awaitable<std::string> policy_address(dns::LookupFunction& lookup, const std::string& host,
                                             const config::DnsSettings& dns, std::string& why) {
-  std::vector<dns::RecordType> types;
-  if (dns.address_family != config::AddressFamilies::ipv6) types.push_back(dns::RecordType::a);
-  if (dns.address_family != config::AddressFamilies::ipv4) types.push_back(dns::RecordType::aaaa);
   why = host + " has no address";
-  for (const auto type : types) {
+  for (const auto type : dns::address_types(dns)) {
     const dns::Answer answer = co_await lookup(host, type);
     if (answer.outcome != dns::Outcome::data && answer.outcome != dns::Outcome::nodata &&
         answer.outcome != dns::Outcome::nxdomain) {
       why = host + ": address lookup " + std::string(dns::to_string(answer.outcome));
     }
     for (const auto& address : answer.addresses) {
-      if (allowed(address, dns)) co_return address;
+      if (dns::may_connect(address, dns)) co_return address;
       why = host + " has only reserved addresses (" + address + ")";
     }
   }
@@ -67,9 +59,8 @@ asio::awaitable<std::shared_ptr<const mta_sts::PolicyState>> refresh_policy(
     state->failure = fetched.failure;
     state->detail = fetched.detail;
     state->cert_not_after = fetched.cert_not_after;
-    state->fetch_seconds = fetched.duration_seconds;
     if (!fetched.failure) {
-      state->body = fetched.body;
+      state->body_hash = text::fnv1a64(fetched.body);
       state->parse = mta_sts::parse_policy(fetched.body);
     }
   }
@@ -78,8 +69,8 @@ asio::awaitable<std::shared_ptr<const mta_sts::PolicyState>> refresh_policy(
   if (same_id) {
     state->changed_without_new_id =
         previous->changed_without_new_id ||
-        (!state->failure && !previous->failure && state->body != previous->body);
-    if (state->failure && !previous->failure) state->body = previous->body;  // compare later
+        (!state->failure && !previous->failure && state->body_hash != previous->body_hash);
+    if (state->failure && !previous->failure) state->body_hash = previous->body_hash;
   }
   fetched_at = now;
   co_return state;
