@@ -14,6 +14,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <prometheus/collectable.h>
@@ -49,6 +50,15 @@ using LagSource = std::function<HistogramData()>;
 /// The resolver's lookup counters (DomainWatcher::resolver_stats); called at scrape time.
 using DnsStatsSource = std::function<dns::ResolverStats()>;
 
+/// The web port's self counters (web::web_stats fills it), so this area needs no web types.
+/// Each list holds every reason, zeros included, so the series exist from the start.
+struct WebStats {
+  std::int64_t open_connections = 0;
+  std::vector<std::pair<std::string, std::uint64_t>> rejected_connections;  ///< reason, count
+  std::vector<std::pair<std::string, std::uint64_t>> rejected_requests;     ///< reason, count
+};
+using WebStatsSource = std::function<WebStats()>;
+
 /// Receives a text page piece by piece; returns false when the reader is gone (the rest of
 /// the page is then skipped).
 using TextWriter = std::function<bool(std::string_view)>;
@@ -83,6 +93,8 @@ class Collector : public prometheus::Collectable {
   void set_lag_source(LagSource source);
   /// Installs the source of the DNS self families. Call before serving, like set_lag_source.
   void set_dns_source(DnsStatsSource source);
+  /// Installs the source of the web port's self families. Call before serving.
+  void set_web_source(WebStatsSource source);
 
   /// Records the outcome of a configuration load or reload, exposed as
   /// starttls_exporter_config_last_reload_successful (1/0) and, for a success at `when`,
@@ -96,6 +108,7 @@ class Collector : public prometheus::Collectable {
   Clock clock_;
   LagSource lag_;
   DnsStatsSource dns_;
+  WebStatsSource web_;
   mutable std::mutex family_bytes_mutex_;
   mutable std::vector<std::size_t> family_bytes_;  ///< per family, the last page's bytes
   std::atomic<bool> reload_successful_{false};

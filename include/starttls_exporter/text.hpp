@@ -69,4 +69,18 @@ constexpr std::string_view name_in(const Table& table, Key key) noexcept {
   return "unknown";
 }
 
+/// `s` without HTTP's optional whitespace (SP and HTAB, RFC 9110 §5.6.3) at either end.
+constexpr std::string_view trim_ows(std::string_view s) noexcept {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+/// A tchar of RFC 9110 §5.6.2: the characters of HTTP methods and header names. ASCII only.
+constexpr bool is_http_token_char(char c) noexcept {
+  const auto u = static_cast<unsigned char>(c);
+  if ((u >= '0' && u <= '9') || (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z')) return true;
+  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
 }  // namespace starttls_exporter::text

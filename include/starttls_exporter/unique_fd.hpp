@@ -24,6 +24,8 @@ class UniqueFd {
 
   int get() const noexcept { return fd_; }
   explicit operator bool() const noexcept { return fd_ >= 0; }
+  /// Gives the descriptor up to the caller (to an owner of another kind); leaves this empty.
+  [[nodiscard]] int release() noexcept { return std::exchange(fd_, -1); }
   /// Closes the descriptor held (if any) and takes `fd`.
   void reset(int fd = -1) noexcept {
     if (fd_ >= 0) ::close(fd_);

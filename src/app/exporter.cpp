@@ -63,13 +63,14 @@ Exporter::Exporter(ExporterOptions options)
   collector_.set_lag_source([s = scheduler_.get()] { return lag_data(s->lag_histogram()); });
   domains_ = std::make_unique<runtime::DomainWatcher>(engine_.io(), store_, *scheduler_);
   collector_.set_dns_source([d = domains_.get()] { return d->resolver_stats(); });
+  collector_.set_web_source([c = &web_counters_] { return web::web_stats(*c); });
   reloader_ =
       std::make_unique<runtime::Reloader>(load, *domains_, collector_, engine_.io(), concurrency);
   reloader_->install(std::move(initial));
   web_ = std::make_unique<web::Frontend>(
       options_.listen_address,
       web::RouteContext{collector_, store_, *reloader_, *scheduler_, *domains_},
-      std::move(options_.web));
+      std::move(options_.web), web_counters_);
   engine_.start();
 }
 

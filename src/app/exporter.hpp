@@ -55,6 +55,7 @@ class Exporter {
   // the store afterwards), the engine's io_context before the store its coroutines write to.
   store::ResultStore store_;
   metrics::Collector collector_;
+  http::WebCounters web_counters_;  ///< before web_: the gate and the server count into it
   runtime::EngineThread engine_;
   std::unique_ptr<scheduler::Scheduler> scheduler_;
   std::unique_ptr<runtime::DomainWatcher> domains_;

@@ -138,6 +138,30 @@ void append_lag(std::vector<prometheus::MetricFamily>& out, const LagSource& sou
   out.push_back(std::move(lag));
 }
 
+/// The starttls_exporter_web_* families from `source`, when set.
+void append_web(std::vector<prometheus::MetricFamily>& out, const WebStatsSource& source) {
+  if (!source) return;
+  const WebStats stats = source();
+  auto open = family("starttls_exporter_web_connections", "Connections open on the web port now.",
+                     prometheus::MetricType::Gauge);
+  open.metric.push_back(gauge({}, static_cast<double>(stats.open_connections)));
+  out.push_back(std::move(open));
+  const auto counters = [&](const char* name, const char* help, const auto& counts) {
+    auto f = family(name, help, prometheus::MetricType::Counter);
+    for (const auto& [reason, value] : counts) {
+      prometheus::ClientMetric m;
+      m.label = {{"reason", reason}};
+      m.counter.value = static_cast<double>(value);
+      f.metric.push_back(std::move(m));
+    }
+    out.push_back(std::move(f));
+  };
+  counters("starttls_exporter_web_rejected_connections_total",
+           "Web port connections closed before an answer, by reason.", stats.rejected_connections);
+  counters("starttls_exporter_web_rejected_requests_total",
+           "Web port requests refused before any handler ran, by reason.", stats.rejected_requests);
+}
+
 }  // namespace
 
 Collector::Collector(const store::ResultStore& store, BuildInfo build, Clock clock)
@@ -159,6 +183,7 @@ std::vector<prometheus::MetricFamily> Collector::Collect() const {
   if (dns_) {
     for (auto& f : dns_self_families(dns_())) out.push_back(std::move(f));
   }
+  append_web(out, web_);
   return out;
 }
 
@@ -188,6 +213,7 @@ bool Collector::Stream(const TextWriter& write) const {
   if (dns_) {
     for (auto& f : dns_self_families(dns_())) self.push_back(std::move(f));
   }
+  append_web(self, web_);
   return write(render_text(self));
 }
 
@@ -202,6 +228,10 @@ std::string Collector::Render() const {
 
 void Collector::set_dns_source(DnsStatsSource source) {
   dns_ = std::move(source);
+}
+
+void Collector::set_web_source(WebStatsSource source) {
+  web_ = std::move(source);
 }
 
 void Collector::set_lag_source(LagSource source) {

@@ -1,5 +1,7 @@
 #include "http_response.hpp"
 
+#include "starttls_exporter/text.hpp"
+
 #include <algorithm>
 #include <cctype>
 
@@ -12,16 +14,8 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-bool is_token_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) != 0 ||
-         std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
+using text::is_http_token_char;
+using text::trim_ows;
 
 HttpParse fail(HttpProblem problem, std::string detail) {
   HttpParse out;
@@ -57,7 +51,7 @@ std::string_view next_line(std::string_view head, std::size_t& at) {
 
 bool is_text_plain(std::string_view content_type) {
   const auto semicolon = content_type.find(';');
-  return lower(trim(content_type.substr(0, semicolon))) == "text/plain";
+  return lower(trim_ows(content_type.substr(0, semicolon))) == "text/plain";
 }
 
 HttpParse parse_http_response(std::string_view bytes, std::size_t max_body) {
@@ -90,11 +84,11 @@ HttpParse parse_http_response(std::string_view bytes, std::size_t max_body) {
     const auto colon = line.find(':');
     const std::string_view name = line.substr(0, colon);
     if (colon == std::string_view::npos || name.empty() ||
-        !std::all_of(name.begin(), name.end(), is_token_char)) {
+        !std::all_of(name.begin(), name.end(), is_http_token_char)) {
       return fail(HttpProblem::malformed, "a header line is not \"name: value\"");
     }
     const std::string key = lower(name);
-    const std::string_view value = trim(line.substr(colon + 1));
+    const std::string_view value = trim_ows(line.substr(colon + 1));
     if (key == "transfer-encoding") {
       return fail(HttpProblem::malformed, "Transfer-Encoding in a reply to HTTP/1.0");
     }

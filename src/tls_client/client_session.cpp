@@ -1,8 +1,6 @@
 // ClientSession: handshake and application data over a non-blocking descriptor, waiting for
 // readiness through Asio so the coroutine never blocks its thread.
 #include <arpa/inet.h>
-#include <poll.h>
-#include <sys/socket.h>
 
 #include <array>
 #include <asio/redirect_error.hpp>
@@ -10,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "asio_transport.hpp"
 #include "client_session_impl.hpp"
 #include "gnutls_error.hpp"
 #include "trust_store_impl.hpp"
@@ -88,57 +87,9 @@ int set_priorities(gnutls_session_t session, VersionOffer versions,
 
 using Impl = SessionState;
 
-// Transport callbacks. The descriptor is read from the socket each time: after the caller
-// closed the socket it is -1 and the call fails with EBADF instead of touching a reused number.
-void record_errno(Impl& impl, int err) {
-  impl.last_errno = err;
-  gnutls_transport_set_errno(impl.session.get(), err == EWOULDBLOCK ? EAGAIN : err);
-}
-
-ssize_t pull(gnutls_transport_ptr_t ptr, void* data, size_t size) {
-  auto& impl = *static_cast<Impl*>(ptr);
-  const int fd = impl.socket.native_handle();
-  const ssize_t n = fd < 0 ? (errno = EBADF, -1) : ::recv(fd, data, size, MSG_DONTWAIT);
-  if (n < 0) record_errno(impl, errno);
-  if (n == 0) impl.peer_eof = true;
-  return n;
-}
-
-ssize_t push(gnutls_transport_ptr_t ptr, const void* data, size_t size) {
-  auto& impl = *static_cast<Impl*>(ptr);
-  const int fd = impl.socket.native_handle();
-  const ssize_t n =
-      fd < 0 ? (errno = EBADF, -1) : ::send(fd, data, size, MSG_DONTWAIT | MSG_NOSIGNAL);
-  if (n < 0) record_errno(impl, errno);
-  return n;
-}
-
-// Never blocks the executor: GnuTLS in non-blocking mode only asks "is data there now?".
-int pull_timeout(gnutls_transport_ptr_t ptr, unsigned int) {
-  auto& impl = *static_cast<Impl*>(ptr);
-  pollfd p{impl.socket.native_handle(), POLLIN, 0};
-  if (p.fd < 0) {
-    record_errno(impl, EBADF);
-    return -1;
-  }
-  const int rc = ::poll(&p, 1, 0);
-  if (rc < 0) record_errno(impl, errno);
-  return rc;
-}
-
 bool is_ip_literal(const std::string& name) {
   unsigned char buf[16];
   return inet_pton(AF_INET, name.c_str(), buf) == 1 || inet_pton(AF_INET6, name.c_str(), buf) == 1;
-}
-
-// Waits until GnuTLS' pending direction is ready. False when the socket was closed (deadline).
-asio::awaitable<bool> wait_ready(Impl& impl) {
-  std::error_code ec;
-  const auto what = gnutls_record_get_direction(impl.session.get()) == 1
-                        ? asio::ip::tcp::socket::wait_write
-                        : asio::ip::tcp::socket::wait_read;
-  co_await impl.socket.async_wait(what, asio::redirect_error(asio::use_awaitable, ec));
-  co_return !ec && impl.socket.is_open();
 }
 
 HandshakeOutcome failed(FailureReason reason, std::string detail) {
@@ -147,7 +98,7 @@ HandshakeOutcome failed(FailureReason reason, std::string detail) {
 
 // Classifies a fatal handshake error; the socket state and errno say more than GnuTLS' code.
 HandshakeOutcome classify(const Impl& impl, int rc) {
-  if (!impl.socket.is_open() || impl.last_errno == EBADF) {
+  if (closed_by_deadline(impl.io)) {
     return failed(FailureReason::timeout, "socket closed by the deadline");
   }
   if (rc == GNUTLS_E_FATAL_ALERT_RECEIVED) {
@@ -155,13 +106,13 @@ HandshakeOutcome classify(const Impl& impl, int rc) {
     return failed(FailureReason::tls_alert_received, name ? name : "unknown alert");
   }
   if (rc == GNUTLS_E_PULL_ERROR || rc == GNUTLS_E_PUSH_ERROR) {
-    const int err = impl.last_errno;
+    const int err = impl.io.last_errno;
     if (err == ECONNRESET || err == EPIPE) {
       return failed(FailureReason::connection_reset, std::strerror(err));
     }
     return failed(FailureReason::io_error, err ? std::strerror(err) : gnutls_strerror(rc));
   }
-  if (impl.peer_eof || rc == GNUTLS_E_PREMATURE_TERMINATION) {
+  if (impl.io.peer_eof || rc == GNUTLS_E_PREMATURE_TERMINATION) {
     return failed(FailureReason::connection_closed, "peer closed the connection");
   }
   return failed(FailureReason::tls_protocol_error, gnutls_strerror(rc));
@@ -169,9 +120,9 @@ HandshakeOutcome classify(const Impl& impl, int rc) {
 
 // The error a fatal record-layer code means for read_some/write_all.
 std::error_code io_error(const Impl& impl, long rc) {
-  if (!impl.socket.is_open() || impl.last_errno == EBADF) return asio::error::operation_aborted;
-  if ((rc == GNUTLS_E_PULL_ERROR || rc == GNUTLS_E_PUSH_ERROR) && impl.last_errno != 0) {
-    return {impl.last_errno, std::system_category()};
+  if (closed_by_deadline(impl.io)) return asio::error::operation_aborted;
+  if ((rc == GNUTLS_E_PULL_ERROR || rc == GNUTLS_E_PUSH_ERROR) && impl.io.last_errno != 0) {
+    return {impl.io.last_errno, std::system_category()};
   }
   if (rc == GNUTLS_E_PREMATURE_TERMINATION) return asio::error::eof;
   return make_gnutls_error(static_cast<int>(rc));
@@ -203,16 +154,12 @@ asio::awaitable<HandshakeOutcome> ClientSession::handshake() {
       gnutls_server_name_set(raw, GNUTLS_NAME_DNS, impl.server_name.data(),
                              impl.server_name.size());
     }
-    gnutls_handshake_set_timeout(raw, 0);  // the caller's deadline closes the socket instead
-    gnutls_transport_set_ptr(raw, &impl);
-    gnutls_transport_set_pull_function(raw, pull);
-    gnutls_transport_set_push_function(raw, push);
-    gnutls_transport_set_pull_timeout_function(raw, pull_timeout);
+    attach(raw, impl.io);  // the caller's deadline closes the socket instead of a timer
     for (;;) {
       rc = gnutls_handshake(raw);
       if (rc == GNUTLS_E_SUCCESS) break;
       if (rc == GNUTLS_E_AGAIN) {
-        if (!co_await wait_ready(impl)) {
+        if (!co_await wait_ready(impl.io)) {
           co_return failed(FailureReason::timeout, "socket closed by the deadline");
         }
       } else if (gnutls_error_is_fatal(rc)) {
@@ -234,7 +181,7 @@ asio::awaitable<std::error_code> ClientSession::write_all(std::string_view data)
     if (n > 0) {
       data.remove_prefix(static_cast<std::size_t>(n));
     } else if (n == GNUTLS_E_AGAIN) {
-      if (!co_await wait_ready(impl)) co_return asio::error::operation_aborted;
+      if (!co_await wait_ready(impl.io)) co_return asio::error::operation_aborted;
     } else if (n != GNUTLS_E_INTERRUPTED) {
       co_return io_error(impl, n);
     }
@@ -255,7 +202,7 @@ asio::awaitable<std::error_code> ClientSession::read_some(std::span<char> buffer
     }
     if (n == 0) co_return asio::error::eof;  // close_notify
     if (n == GNUTLS_E_AGAIN) {
-      if (!co_await wait_ready(impl)) co_return asio::error::operation_aborted;
+      if (!co_await wait_ready(impl.io)) co_return asio::error::operation_aborted;
     } else if (gnutls_error_is_fatal(static_cast<int>(n))) {
       co_return io_error(impl, n);
     }  // else: interrupted, a warning alert or a session ticket; keep reading

@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "asio_transport.hpp"
 #include "handles.hpp"
 #include "starttls_exporter/tls_client.hpp"
 
@@ -25,9 +26,8 @@ struct SessionState {
   std::string server_name;
   VersionOffer versions;
   std::optional<KeyType> key_type;
-  SessionPtr session;     // declared after `trust`: destroyed before the credentials
-  int last_errno = 0;     // errno of the last failed recv/send, 0 when none
-  bool peer_eof = false;  // recv returned 0
+  SessionPtr session;        // declared after `trust`: destroyed before the credentials
+  AsioTransport io{socket};  // the session's transport over `socket`
   bool handshake_done = false;
 };
 

@@ -1,26 +1,24 @@
+#include "gate.hpp"
 #include "routes.hpp"
 #include "starttls_exporter/log.hpp"
 #include "starttls_exporter/web.hpp"
-#include "tls/terminator.hpp"
 
 namespace starttls_exporter::web {
 
 Frontend::Frontend(const std::string& listen_address, const RouteContext& context,
-                   WebSecurity security) {
-  if (security.tls) {
-    terminator_ = std::make_unique<tls::Terminator>(listen_address, *security.tls);
-    security.server.admit = [&t = *terminator_](const std::string& ip, int port) {
-      return t.client_of(ip, port);
-    };
-  }
-  server_ = std::make_unique<http::Server>(terminator_ ? "127.0.0.1:0" : listen_address,
-                                           make_routes(context), std::move(security.server));
-  port_ = server_->port();
-  if (!terminator_) return;
-  terminator_->start(server_->port());
-  log::debug("HTTP server behind the TLS terminator",
-             {{"address", "127.0.0.1"}, {"internal_port", std::to_string(port_)}});
-  port_ = terminator_->port();
+                   WebSecurity security, http::WebCounters& counters)
+    : tls_(security.tls.has_value()) {
+  gate_ = std::make_unique<Gate>(listen_address, security.tls, GateLimits{}, counters);
+  security.server.admit = [&g = *gate_](const std::string& ip, int port) {
+    return g.client_of(ip, port);
+  };
+  security.server.counters = &counters;
+  server_ = std::make_unique<http::Server>("127.0.0.1:0", make_routes(context),
+                                           std::move(security.server));
+  gate_->start(server_->port());
+  log::debug("HTTP server behind the connection gate",
+             {{"address", "127.0.0.1"}, {"internal_port", std::to_string(server_->port())}});
+  port_ = gate_->port();
 }
 
 Frontend::~Frontend() {
@@ -32,8 +30,24 @@ int Frontend::port() const noexcept {
 }
 
 void Frontend::stop() noexcept {
-  if (terminator_) terminator_->stop();
+  if (gate_) gate_->stop();
   server_.reset();
+}
+
+metrics::WebStats web_stats(const http::WebCounters& counters) {
+  metrics::WebStats stats;
+  stats.open_connections = counters.open_connections();
+  for (std::size_t i = 0; i < static_cast<std::size_t>(http::ConnectionRefusal::count_); ++i) {
+    const auto reason = static_cast<http::ConnectionRefusal>(i);
+    stats.rejected_connections.emplace_back(std::string(http::name_of(reason)),
+                                            counters.count(reason));
+  }
+  for (std::size_t i = 0; i < static_cast<std::size_t>(http::RequestRefusal::count_); ++i) {
+    const auto reason = static_cast<http::RequestRefusal>(i);
+    stats.rejected_requests.emplace_back(std::string(http::name_of(reason)),
+                                         counters.count(reason));
+  }
+  return stats;
 }
 
 }  // namespace starttls_exporter::web

@@ -1,5 +1,5 @@
 #include "starttls_exporter/web.hpp"
-#include "tls/terminator.hpp"
+#include "tls/server_stream.hpp"
 
 namespace starttls_exporter::web {
 namespace {

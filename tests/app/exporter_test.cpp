@@ -37,7 +37,7 @@ TEST_CASE("the exporter serves /metrics and the parsed config text, then stops c
   CHECK(exporter.stop());  // idempotent
 }
 
-TEST_CASE("with tls_server_config the exporter's port speaks TLS, through the terminator") {
+TEST_CASE("with tls_server_config the exporter's port speaks TLS, through the gate") {
   TempDir dir;
   const testing::TestCa ca;
   const auto leaf = ca.issue({});

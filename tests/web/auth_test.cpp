@@ -2,7 +2,11 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <memory>
 #include <string>
+
+#include "basic_auth.hpp"
 
 #include "http_client.hpp"
 #include "starttls_exporter/http_server.hpp"
@@ -50,6 +54,10 @@ TEST_CASE("basic auth: right, wrong, missing, unknown user; /-/healthy stays ope
   routes["/-/healthy"] = [](const http::Request&) { return plain_response("OK"); };
   http::ServerOptions options;
   options.basic_auth_users = {{"prometheus", kS3cretHash}, {"ops", kOtherHash}};
+  // Each request from another client address, so no failure puts the next one in a penalty.
+  options.admit = [n = std::make_shared<std::atomic<int>>(0)](const std::string&, int) {
+    return std::optional<std::string>("192.0.2." + std::to_string(++*n));
+  };
   http::Server server("127.0.0.1:0", routes, options);
   const int port = server.port();
 
@@ -84,4 +92,96 @@ TEST_CASE("without users every path is open") {
   http::Server server("127.0.0.1:0", routes);
   CHECK(get(server.port(), "/metrics").status == 200);
   CHECK(get(server.port(), "/metrics", basic("x", "y")).status == 200);
+}
+
+TEST_CASE("wrong credentials put their client in a penalty: 429 with Retry-After, others unhurt") {
+  http::Routes routes;
+  routes["/metrics"] = [](const http::Request&) { return plain_response("m"); };
+  http::WebCounters counters;
+  http::ServerOptions options;
+  options.basic_auth_users = {{"prometheus", kS3cretHash}};
+  options.counters = &counters;
+  http::Server server("127.0.0.1:0", routes, options);
+  const int port = server.port();
+  CHECK(get(port, "/metrics", basic("prometheus", "wrong")).status == 401);
+  const auto throttled = get(port, "/metrics", basic("prometheus", "s3cret"));
+  CHECK(throttled.status == 429);  // even right credentials: the answer tells nothing
+  CHECK(throttled.headers.at("retry-after") == "1");
+  CHECK(counters.count(http::RequestRefusal::unauthorized) == 1);
+  CHECK(counters.count(http::RequestRefusal::auth_throttled) == 1);
+  CHECK(
+      eventually([&] { return get(port, "/metrics", basic("prometheus", "s3cret")).status == 200; },
+                 std::chrono::seconds(5)));
+}
+
+namespace {
+
+/// A clock the test moves by hand.
+struct TestClock {
+  std::shared_ptr<std::chrono::steady_clock::time_point> now =
+      std::make_shared<std::chrono::steady_clock::time_point>(std::chrono::steady_clock::now());
+  http::detail::BasicAuth::Clock function() const {
+    return [now = now] { return *now; };
+  }
+  void advance(std::chrono::milliseconds by) const { *now += by; }
+};
+
+std::string header(const std::string& user, const std::string& password) {
+  return "Basic " + base64(user + ":" + password);
+}
+
+}  // namespace
+
+TEST_CASE("BasicAuth: a success is cached for its lifetime; failures are never cached") {
+  using http::detail::AuthDecision;
+  const TestClock clock;
+  const http::detail::BasicAuth auth({{"prometheus", kS3cretHash}}, {}, clock.function());
+  const auto base = auth.bcrypt_runs();
+  CHECK(auth.check(header("prometheus", "s3cret"), "a").decision == AuthDecision::allowed);
+  CHECK(auth.bcrypt_runs() == base + 1);
+  CHECK(auth.check(header("prometheus", "s3cret"), "b").decision == AuthDecision::allowed);
+  CHECK(auth.bcrypt_runs() == base + 1);  // cached: no bcrypt run
+  clock.advance(std::chrono::seconds(61));
+  CHECK(auth.check(header("prometheus", "s3cret"), "b").decision == AuthDecision::allowed);
+  CHECK(auth.bcrypt_runs() == base + 2);  // expired: checked again
+  // A wrong password and an unknown user cost one run each, and are not cached.
+  CHECK(auth.check(header("prometheus", "wrong"), "c").decision == AuthDecision::denied);
+  CHECK(auth.check(header("nobody", "s3cret"), "d").decision == AuthDecision::denied);
+  CHECK(auth.bcrypt_runs() == base + 4);
+  CHECK(auth.check(header("nobody", "s3cret"), "e").decision == AuthDecision::denied);
+  CHECK(auth.bcrypt_runs() == base + 5);
+  // A malformed header is refused without a run.
+  CHECK(auth.check("Basic !!!", "f").decision == AuthDecision::denied);
+  CHECK(auth.bcrypt_runs() == base + 5);
+}
+
+TEST_CASE("BasicAuth: each failure doubles the client's penalty, without bcrypt runs meanwhile") {
+  using http::detail::AuthDecision;
+  using std::chrono::milliseconds;
+  const TestClock clock;
+  const http::detail::BasicAuth auth(
+      {{"prometheus", kS3cretHash}},
+      {.first_penalty = milliseconds(1000), .max_penalty = milliseconds(4000)}, clock.function());
+  const auto base = auth.bcrypt_runs();
+  CHECK(auth.check(header("prometheus", "wrong"), "x").decision == AuthDecision::denied);
+  const auto blocked = auth.check(header("prometheus", "s3cret"), "x");
+  CHECK(blocked.decision == AuthDecision::throttled);
+  CHECK(blocked.retry_after == std::chrono::seconds(1));
+  CHECK(auth.bcrypt_runs() == base + 1);
+  clock.advance(milliseconds(1000));
+  CHECK(auth.check(header("prometheus", "wrong"), "x").decision == AuthDecision::denied);
+  CHECK(auth.check(header("prometheus", "wrong"), "x").retry_after == std::chrono::seconds(2));
+  clock.advance(milliseconds(2000));
+  CHECK(auth.check(header("prometheus", "wrong"), "x").decision == AuthDecision::denied);
+  CHECK(auth.check(header("prometheus", "wrong"), "x").retry_after == std::chrono::seconds(4));
+  clock.advance(milliseconds(4000));
+  CHECK(auth.check(header("prometheus", "wrong"), "x").decision == AuthDecision::denied);
+  CHECK(auth.check(header("prometheus", "wrong"), "x").retry_after == std::chrono::seconds(4));
+  CHECK(auth.bcrypt_runs() == base + 4);  // the throttled answers ran nothing
+  // Another client is not affected; right credentials end the penalty history.
+  CHECK(auth.check(header("prometheus", "s3cret"), "y").decision == AuthDecision::allowed);
+  clock.advance(milliseconds(4000));
+  CHECK(auth.check(header("prometheus", "s3cret"), "x").decision == AuthDecision::allowed);
+  CHECK(auth.check(header("prometheus", "wrong"), "x").decision == AuthDecision::denied);
+  CHECK(auth.check(header("prometheus", "wrong"), "x").retry_after == std::chrono::seconds(1));
 }

@@ -2,12 +2,15 @@
 
 #include <crypt.h>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <memory>
 
 namespace starttls_exporter::http::detail {
 namespace {
+
+using TimePoint = std::chrono::steady_clock::time_point;
 
 // A fixed bcrypt salt for the dummy hash; its value does not matter, only that it is valid.
 constexpr std::string_view kDummySalt = "abcdefghijklmnopqrstuu";
@@ -91,7 +94,10 @@ bool constant_time_equal(std::string_view a, std::string_view b) noexcept {
   return diff == 0;
 }
 
-BasicAuth::BasicAuth(std::map<std::string, std::string> users) {
+BasicAuth::BasicAuth(std::map<std::string, std::string> users, AuthLimits limits, Clock clock)
+    : limits_(limits), clock_(std::move(clock)) {
+  if (!clock_) clock_ = [] { return std::chrono::steady_clock::now(); };
+  slots_ = std::make_unique<Slots>(limits_);
   std::string cost = "04";
   for (auto& [name, hash] : users) {
     if (hash.size() > 6 && hash.substr(4, 2) > cost) cost = hash.substr(4, 2);
@@ -102,14 +108,122 @@ BasicAuth::BasicAuth(std::map<std::string, std::string> users) {
   }
 }
 
-bool BasicAuth::check(std::string_view authorization) const {
-  const auto credentials = parse_basic_credentials(authorization);
-  if (!credentials) return false;
-  const auto& [name, password] = *credentials;
+bool BasicAuth::Slots::acquire(bool may_wait) {
+  std::unique_lock lock(mutex_);
+  const int slots = std::max(1, limits_.concurrent_checks);
+  if (running_ < slots) {
+    ++running_;
+    return true;
+  }
+  if (!may_wait || waiting_ >= limits_.max_waiting) return false;
+  ++waiting_;
+  const bool freed =
+      freed_.wait_for(lock, limits_.clean_client_wait, [&] { return running_ < slots; });
+  --waiting_;
+  if (!freed) return false;
+  ++running_;
+  return true;
+}
+
+void BasicAuth::Slots::release() {
+  {
+    const std::lock_guard lock(mutex_);
+    --running_;
+  }
+  freed_.notify_one();
+}
+
+bool BasicAuth::matches(const std::string& name, const std::string& password) const {
   const auto user = users_.find(name);
   const std::string& stored = user == users_.end() ? dummy_hash_ : user->second;
+  ++bcrypt_runs_;
   const bool match = constant_time_equal(bcrypt(password, stored), stored);
   return match && user != users_.end() && !stored.empty();
+}
+
+BasicAuth::Standing BasicAuth::standing(const std::string& client, TimePoint now,
+                                        std::chrono::seconds& retry_after) const {
+  const auto it = clients_.find(client);
+  if (it == clients_.end()) {
+    return clients_.size() < limits_.tracked_clients ? Standing::clean : Standing::failed;
+  }
+  if (now < it->second.blocked_until) {
+    retry_after = std::max(std::chrono::seconds(1),
+                           std::chrono::ceil<std::chrono::seconds>(it->second.blocked_until - now));
+    return Standing::blocked;
+  }
+  if (now - it->second.last_failure > limits_.failure_memory) {
+    clients_.erase(it);
+    return Standing::clean;
+  }
+  return Standing::failed;
+}
+
+void BasicAuth::remember_success(const tls::Sha256& key, const std::string& client,
+                                 TimePoint now) const {
+  clients_.erase(client);
+  std::erase_if(cache_, [now](const auto& entry) { return entry.second <= now; });
+  if (cache_.size() >= limits_.cache_entries && !cache_.empty()) {
+    cache_.erase(std::min_element(cache_.begin(), cache_.end(), [](const auto& a, const auto& b) {
+      return a.second < b.second;
+    }));
+  }
+  if (limits_.cache_entries > 0) cache_[key] = now + limits_.cache_lifetime;
+}
+
+void BasicAuth::remember_failure(const std::string& client, TimePoint now) const {
+  if (!clients_.contains(client) && clients_.size() >= limits_.tracked_clients) {
+    std::erase_if(clients_, [&](const auto& entry) {
+      return now - entry.second.last_failure > limits_.failure_memory;
+    });
+    if (clients_.size() >= limits_.tracked_clients) return;  // counted as failed anyway
+  }
+  ClientRecord& record = clients_[client];
+  record.failures = std::min(record.failures + 1, 30);
+  auto penalty = limits_.first_penalty * (1LL << std::min(record.failures - 1, 20));
+  if (penalty > limits_.max_penalty) penalty = limits_.max_penalty;
+  record.blocked_until = now + penalty;
+  record.last_failure = now;
+}
+
+AuthResult BasicAuth::check(std::string_view authorization, const std::string& client) const {
+  const auto credentials = parse_basic_credentials(authorization);
+  if (!credentials) return {AuthDecision::denied};
+  const auto& [name, password] = *credentials;
+  const tls::Sha256 key = tls::sha256(name + ':' + password);
+  Standing client_standing = Standing::clean;
+  {
+    const std::lock_guard lock(mutex_);
+    const TimePoint now = clock_();
+    const auto cached = cache_.find(key);
+    if (cached != cache_.end() && now < cached->second) {
+      clients_.erase(client);  // right credentials end the client's failure history
+      return {AuthDecision::allowed};
+    }
+    std::chrono::seconds retry_after{0};
+    client_standing = standing(client, now, retry_after);
+    if (client_standing == Standing::blocked) return {AuthDecision::throttled, retry_after};
+  }
+  if (!slots_->acquire(client_standing == Standing::clean)) {
+    const std::lock_guard lock(mutex_);
+    remember_failure(client, clock_());
+    return {AuthDecision::throttled, std::chrono::seconds(1)};
+  }
+  bool match = false;
+  try {
+    match = matches(name, password);
+  } catch (...) {
+    slots_->release();
+    throw;
+  }
+  slots_->release();
+  const std::lock_guard lock(mutex_);
+  if (match) {
+    remember_success(key, client, clock_());
+    return {AuthDecision::allowed};
+  }
+  remember_failure(client, clock_());
+  return {AuthDecision::denied};
 }
 
 }  // namespace starttls_exporter::http::detail

@@ -1,33 +1,120 @@
 #pragma once
 /// \file
 /// HTTP basic authentication against bcrypt hashes, checked with the system's crypt(3)
-/// (libxcrypt: $2a$, $2b$, $2y$). Private to src/http.
+/// (libxcrypt: $2a$, $2b$, $2y$), made cheap for the right credentials and bounded for wrong
+/// ones. Private to src/web/http.
 ///
-/// Thread-safety: immutable after construction; check() may run on many threads at once.
+/// Thread-safety: check() may run on many threads at once (the cache and the per-client
+/// records are behind one mutex, held only for lookups, never during a bcrypt run).
 
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "starttls_exporter/digest.hpp"
+
 namespace starttls_exporter::http::detail {
+
+/// The bounds that keep bcrypt from becoming a CPU attack on scrapes. Defaults are documented
+/// in README (Web config).
+struct AuthLimits {
+  /// A successful check is remembered this long, keyed by the SHA-256 of the presented name
+  /// and password (never the password itself): a scraper pays one bcrypt run per lifetime.
+  std::chrono::seconds cache_lifetime{60};
+  std::size_t cache_entries = 256;
+  /// bcrypt runs at once, whatever the number of requests: at most this many cores.
+  int concurrent_checks = 1;
+  /// How long a client without recent failures waits for a free bcrypt slot, and how many
+  /// may wait at once; a client with failures never waits. A client that finds no slot is
+  /// answered 429 and counted as failed (it has proved nothing, and the port is under load).
+  std::chrono::milliseconds clean_client_wait{1000};
+  int max_waiting = 4;
+  /// After a failed check a client is answered 429, without a bcrypt run, for a penalty that
+  /// starts here and doubles with each further failure, up to max_penalty.
+  std::chrono::milliseconds first_penalty{1000};
+  std::chrono::milliseconds max_penalty{60'000};
+  /// A client's failures are forgotten after this long without one.
+  std::chrono::minutes failure_memory{10};
+  std::size_t tracked_clients = 10'000;  ///< beyond this, new clients count as failed ones
+};
+
+enum class AuthDecision {
+  allowed,
+  denied,     ///< 401: no header, malformed, unknown user or wrong password (one answer)
+  throttled,  ///< 429: the client is in its penalty, or no bcrypt slot was free
+};
+
+struct AuthResult {
+  AuthDecision decision = AuthDecision::denied;
+  std::chrono::seconds retry_after{0};  ///< throttled: when to try again (at least 1 s)
+};
 
 class BasicAuth {
  public:
-  /// `users`: name -> bcrypt hash (validated by the web config loader). An empty map disables
-  /// authentication. Computes a dummy hash of the users' highest cost, used for unknown users.
-  explicit BasicAuth(std::map<std::string, std::string> users);
+  using Clock = std::function<std::chrono::steady_clock::time_point()>;
 
-  bool enabled() const noexcept { return !users_.empty(); }
+  /// `users`: name -> bcrypt hash (validated by the web config loader). Computes a dummy hash
+  /// of the users' highest cost, used for unknown users. `clock` is for tests.
+  explicit BasicAuth(std::map<std::string, std::string> users, AuthLimits limits = {},
+                     Clock clock = {});
 
-  /// True when the Authorization header value carries the name and password of a user.
-  /// Unknown users cost one bcrypt run like known ones, and hashes are compared in constant
-  /// time, so neither timing nor the answer tells whether a user exists.
-  bool check(std::string_view authorization) const;
+  /// Whether the Authorization header value `authorization` of a request from `client` (an
+  /// IP address) carries a user's name and password. Unknown users cost one bcrypt run like
+  /// known ones and hashes are compared in constant time, so neither timing nor the answer
+  /// tells whether a user exists; a cached success exists only for right credentials.
+  AuthResult check(std::string_view authorization, const std::string& client) const;
+
+  /// bcrypt runs so far (tests: a cached success costs none).
+  std::uint64_t bcrypt_runs() const noexcept { return bcrypt_runs_.load(); }
 
  private:
+  struct ClientRecord {
+    int failures = 0;
+    std::chrono::steady_clock::time_point blocked_until{};
+    std::chrono::steady_clock::time_point last_failure{};
+  };
+  enum class Standing { clean, failed, blocked };
+
+  bool matches(const std::string& name, const std::string& password) const;  ///< one bcrypt
+  Standing standing(const std::string& client, std::chrono::steady_clock::time_point now,
+                    std::chrono::seconds& retry_after) const;  ///< mutex held
+  void remember_success(const tls::Sha256& key, const std::string& client,
+                        std::chrono::steady_clock::time_point now) const;  ///< mutex held
+  void remember_failure(const std::string& client,
+                        std::chrono::steady_clock::time_point now) const;  ///< mutex held
+
   std::map<std::string, std::string, std::less<>> users_;
   std::string dummy_hash_;
+  AuthLimits limits_;
+  Clock clock_;
+  mutable std::mutex mutex_;
+  mutable std::map<tls::Sha256, std::chrono::steady_clock::time_point> cache_;  ///< key -> expiry
+  mutable std::map<std::string, ClientRecord, std::less<>> clients_;
+  /// The bcrypt slots: running and waiting checks, under their own mutex.
+  class Slots {
+   public:
+    explicit Slots(const AuthLimits& limits) : limits_(limits) {}
+    bool acquire(bool may_wait);  ///< false: no slot (now, or within clean_client_wait)
+    void release();
+
+   private:
+    const AuthLimits& limits_;
+    std::mutex mutex_;
+    std::condition_variable freed_;
+    int running_ = 0;
+    int waiting_ = 0;
+  };
+  mutable std::unique_ptr<Slots> slots_;
+  mutable std::atomic<std::uint64_t> bcrypt_runs_{0};
 };
 
 /// "user:password" from "Basic base64(user:password)"; nullopt when malformed. The scheme name

@@ -27,6 +27,7 @@ struct Server::Impl {
   Routes routes;
   std::unique_ptr<const detail::BasicAuth> auth;  ///< null: no authentication
   std::set<std::string> open_paths;
+  WebCounters* counters = nullptr;                                           ///< may be null
   std::function<std::optional<std::string>(const std::string&, int)> admit;  ///< may be empty
   mg_context* ctx = nullptr;
   // Until the server runs, CivetWeb's log messages (e.g. "cannot bind to ...: Address already
@@ -68,9 +69,10 @@ std::string decode(std::string_view text) {
   return out;
 }
 
-std::map<std::string, std::string> parse_query(const char* query) {
+}  // namespace
+
+std::map<std::string, std::string> parse_query(std::string_view query) {
   std::map<std::string, std::string> out;
-  if (!query) return out;
   std::string_view rest(query);
   while (!rest.empty()) {
     const auto amp = rest.find('&');
@@ -85,11 +87,13 @@ std::map<std::string, std::string> parse_query(const char* query) {
   return out;
 }
 
+namespace {
+
 Request make_request(const mg_request_info& ri) {
   Request req;
   req.method = ri.request_method ? ri.request_method : "";
   req.path = ri.local_uri ? ri.local_uri : (ri.request_uri ? ri.request_uri : "");
-  req.query = parse_query(ri.query_string);
+  req.query = parse_query(ri.query_string ? ri.query_string : "");
   for (int i = 0; i < ri.num_headers; ++i) {
     std::string name = ri.http_headers[i].name ? ri.http_headers[i].name : "";
     std::transform(name.begin(), name.end(), name.begin(),
@@ -100,6 +104,26 @@ Request make_request(const mg_request_info& ri) {
   }
   req.remote_address = ri.remote_addr;
   return req;
+}
+
+/// The 401 or 429 answer when the request needs credentials it does not carry; nullopt when
+/// it may be served.
+std::optional<Response> authenticate(const Server::Impl& impl, const Request& req) {
+  if (!impl.auth || impl.open_paths.contains(req.path)) return std::nullopt;
+  const auto result = impl.auth->check(req.header("authorization"), req.remote_address);
+  if (result.decision == detail::AuthDecision::allowed) return std::nullopt;
+  if (result.decision == detail::AuthDecision::throttled) {
+    if (impl.counters) impl.counters->refused(RequestRefusal::auth_throttled);
+    Response resp = text(429, "429 Too Many Requests: wrong credentials from this address\n");
+    resp.headers.emplace_back("Retry-After", std::to_string(result.retry_after.count()));
+    return resp;
+  }
+  if (impl.counters) impl.counters->refused(RequestRefusal::unauthorized);
+  // The same answer for a missing header, an unknown user and a wrong password.
+  Response resp = text(401, "401 Unauthorized\n");
+  resp.headers.emplace_back("WWW-Authenticate",
+                            "Basic realm=\"starttls_exporter\", charset=\"UTF-8\"");
+  return resp;
 }
 
 /// CivetWeb calls this on a worker thread for every request ("/" matches all paths).
@@ -114,14 +138,10 @@ int dispatch(mg_connection* conn, void* cbdata) {
       impl.admit ? impl.admit(ri->remote_addr, ri->remote_port) : std::optional(req.remote_address);
   if (client) req.remote_address = *client;
   if (!client) {
-    // A direct connection to the plaintext port behind the TLS terminator: never served.
+    // A direct connection to the HTTP server behind the connection gate: never served.
     resp = text(403, "403 Forbidden: connect through the TLS port\n");
-  } else if (impl.auth && !impl.open_paths.contains(req.path) &&
-             !impl.auth->check(req.header("authorization"))) {
-    // The same answer for a missing header, an unknown user and a wrong password.
-    resp = text(401, "401 Unauthorized\n");
-    resp.headers.emplace_back("WWW-Authenticate",
-                              "Basic realm=\"starttls_exporter\", charset=\"UTF-8\"");
+  } else if (const auto refusal = authenticate(impl, req)) {
+    resp = *refusal;
   } else if (route == impl.routes.end()) {
     resp = text(404, "404 page not found\n");
   } else {
@@ -186,6 +206,23 @@ mg_context* start(Server::Impl& impl, const std::string& ports, const ServerOpti
 
 }  // namespace
 
+std::string_view name_of(ConnectionRefusal reason) noexcept {
+  static constexpr std::array<std::string_view, static_cast<std::size_t>(ConnectionRefusal::count_)>
+      kNames{"client_limit",     "total_limit",       "evicted", "head_timeout",
+             "handshake_failed", "handshake_timeout", "stalled"};
+  const auto i = static_cast<std::size_t>(reason);
+  return i < kNames.size() ? kNames[i] : "unknown";
+}
+
+std::string_view name_of(RequestRefusal reason) noexcept {
+  static constexpr std::array<std::string_view, static_cast<std::size_t>(RequestRefusal::count_)>
+      kNames{"malformed",           "uri_too_long",   "headers_too_large",
+             "too_many_headers",    "body_too_large", "unsupported_transfer_coding",
+             "unsupported_version", "unauthorized",   "auth_throttled"};
+  const auto i = static_cast<std::size_t>(reason);
+  return i < kNames.size() ? kNames[i] : "unknown";
+}
+
 std::string Request::header(const std::string& name) const {
   const auto it = headers.find(name);
   return it == headers.end() ? std::string{} : it->second;
@@ -198,6 +235,7 @@ Server::Server(const std::string& listen_address, Routes routes, ServerOptions o
     impl_->auth = std::make_unique<const detail::BasicAuth>(std::move(options.basic_auth_users));
   }
   impl_->open_paths = std::move(options.open_paths);
+  impl_->counters = options.counters;
   impl_->admit = std::move(options.admit);
   const bool ipv6 = mg_check_feature(MG_FEATURES_IPV6) != 0;
   const auto candidates = civetweb_ports(listen_address, ipv6);  // may throw invalid_argument

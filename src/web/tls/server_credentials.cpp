@@ -78,7 +78,10 @@ int verify_client(gnutls_session_t session) {
 
 ServerCredentials build_server_credentials(const ServerSettings& settings) {
   ServerCredentials out;
-  out.priorities = priorities_for(settings);
+  gnutls_priority_t priorities = nullptr;
+  check_gnutls(gnutls_priority_init2(&priorities, priorities_for(settings).c_str(), nullptr, 0),
+               "priorities");
+  out.priorities.reset(priorities);
   out.client_auth = settings.client_auth;
   gnutls_certificate_credentials_t raw = nullptr;
   check_gnutls(gnutls_certificate_allocate_credentials(&raw), "allocating credentials");
@@ -103,24 +106,17 @@ ServerCredentials build_server_credentials(const ServerSettings& settings) {
   return out;
 }
 
-SessionPtr make_server_session(const ServerCredentials& creds, int fd) {
+SessionPtr make_server_session(const ServerCredentials& creds) {
   gnutls_session_t raw = nullptr;
   check_gnutls(gnutls_init(&raw, GNUTLS_SERVER | GNUTLS_NONBLOCK | GNUTLS_NO_SIGNAL),
                "gnutls_init");
   SessionPtr session(raw);
-  const char* bad = nullptr;
-  check_gnutls(gnutls_priority_set_direct(raw, creds.priorities.c_str(), &bad), "priorities");
+  check_gnutls(gnutls_priority_set(raw, creds.priorities.get()), "priorities");
   check_gnutls(gnutls_credentials_set(raw, GNUTLS_CRD_CERTIFICATE, creds.credentials.get()),
                "credentials");
   gnutls_certificate_server_set_request(raw, request_of(creds.client_auth));
   gnutls_session_set_ptr(raw, const_cast<ServerCredentials*>(&creds));
-  gnutls_handshake_set_timeout(raw, 0);  // the connection's own deadline applies instead
-  gnutls_transport_set_int(raw, fd);
   return session;
-}
-
-void check_server_settings(const ServerSettings& settings) {
-  build_server_credentials(settings);
 }
 
 }  // namespace starttls_exporter::tls

@@ -1,20 +1,20 @@
 #pragma once
 /// \file
-/// The server side's GnuTLS credentials and per-session setup, built once per Terminator.
+/// The server side's GnuTLS credentials and per-session setup, built once per web port.
 /// Private to src/web/tls.
 
 #include <string>
 
 #include "handles.hpp"
-#include "terminator.hpp"
+#include "server_stream.hpp"
 
 namespace starttls_exporter::tls {
 
-/// Immutable after build_server_credentials(); shared by every connection thread (GnuTLS allows
-/// one credentials object to serve many sessions at once).
+/// Immutable after build_server_credentials(); shared by every connection (GnuTLS allows one
+/// credentials object and one priority cache to serve many sessions at once).
 struct ServerCredentials {
   CredentialsPtr credentials;
-  std::string priorities;  ///< gnutls_priority_set_direct string for the allowed versions
+  PriorityPtr priorities;  ///< the allowed versions, parsed once
   ClientAuth client_auth = ClientAuth::none;
 };
 
@@ -22,9 +22,9 @@ struct ServerCredentials {
 /// fails.
 ServerCredentials build_server_credentials(const ServerSettings& settings);
 
-/// A new server session bound to descriptor `fd` (non-blocking), with the credentials,
-/// versions and client certificate request of `creds`, which must outlive the session.
+/// A new non-blocking server session with the credentials, versions and client certificate
+/// request of `creds`, which must outlive the session; its transport is the caller's to set.
 /// Throws TlsError.
-SessionPtr make_server_session(const ServerCredentials& creds, int fd);
+SessionPtr make_server_session(const ServerCredentials& creds);
 
 }  // namespace starttls_exporter::tls

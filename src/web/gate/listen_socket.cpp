@@ -1,5 +1,5 @@
-// The terminator's public listening socket: "HOST:PORT" parsing and bind.
-#include "terminator_io.hpp"
+// The web port's public listening socket: "HOST:PORT" parsing and bind.
+#include "listen_socket.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -12,7 +12,7 @@
 
 #include "starttls_exporter/net.hpp"
 
-namespace starttls_exporter::tls {
+namespace starttls_exporter::web {
 namespace {
 
 struct Candidate {
@@ -110,4 +110,4 @@ std::string address_text(const void* storage) {
   return text;
 }
 
-}  // namespace starttls_exporter::tls
+}  // namespace starttls_exporter::web
