@@ -151,7 +151,8 @@ def raw_request(port, data, source="127.0.0.1", tls_context=None, read_timeout=S
                 break
             chunks.append(chunk)
         return b"".join(chunks), time.monotonic() - started
-    except (socket.timeout, TimeoutError):
+    except (socket.timeout, TimeoutError, ssl.SSLError, ConnectionError):
+        # No answer: a refused TLS handshake surfaces here or at the first read, by timing.
         return b"", time.monotonic() - started
     finally:
         s.close()
@@ -323,6 +324,11 @@ def main():
         plain_http(work)
         mutual_tls(work)
         password_attack(work)
+    except Exception:
+        log = os.path.join(work, "log")
+        if os.path.exists(log):
+            print("exporter log, last lines:\n" + "".join(open(log).readlines()[-15:]))
+        raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(f"{len(FAILURES)} failed")
