@@ -37,7 +37,7 @@ struct GateLimits {
   std::size_t max_connections = 4096;
   /// Connections open at once from one client address; more are closed at accept.
   std::size_t max_connections_per_client = 256;
-  HeadLimits head;
+  HeadLimits head{};
 };
 
 class Gate {
