@@ -6,6 +6,7 @@
 #include <string>
 
 #include "asio_transport.hpp"
+#include "chain_cache.hpp"
 #include "handles.hpp"
 #include "starttls_exporter/tls_client.hpp"
 
@@ -29,6 +30,12 @@ struct SessionState {
   SessionPtr session;        // declared after `trust`: destroyed before the credentials
   AsioTransport io{socket};  // the session's transport over `socket`
   bool handshake_done = false;
+  // Set by facts(), used by verify() (which the prober calls after it): the cached verdict on
+  // the presented chain, or the new one to cache once verify() has judged it.
+  std::shared_ptr<const ChainVerdict> cached_chain;
+  std::shared_ptr<ChainVerdict> new_chain;
+  Sha256 chain_key{};
+  bool stapled = false;  // an OCSP staple: verified afresh, never from the cache
 };
 
 struct ClientSession::Impl : SessionState {

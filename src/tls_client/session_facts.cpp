@@ -75,39 +75,49 @@ bool lone_self_issued_leaf(gnutls_session_t session) {
   return chain.size() == 1 && gnutls_x509_crt_check_issuer(chain[0].get(), chain[0].get()) == 1;
 }
 
-}  // namespace
+/// The cache key of the chain `s` presented, from its DER bytes alone (nothing parsed).
+Sha256 presented_chain_key(const SessionState& impl) {
+  unsigned count = 0;
+  const gnutls_datum_t* peers = gnutls_certificate_get_peers(impl.session.get(), &count);
+  std::vector<std::span<const unsigned char>> ders;
+  ders.reserve(count);
+  for (unsigned i = 0; peers != nullptr && i < count; ++i)
+    ders.emplace_back(peers[i].data, peers[i].size);
+  return chain_key(impl.trust->impl().id, impl.server_name, ders);
+}
 
-TlsFacts ClientSession::facts() const {
-  TlsFacts facts;
-  if (!impl_->handshake_done) return facts;
-  gnutls_session_t s = impl_->session.get();
-  facts.version = version_name(gnutls_protocol_get_version(s));
-  facts.negotiated = version_of(gnutls_protocol_get_version(s));
-  if (const char* cipher = gnutls_ciphersuite_get(s)) facts.cipher = cipher;
-  if (const char* group = gnutls_group_get_name(gnutls_group_get(s))) facts.group = group;
+bool has_staple(gnutls_session_t s) {
+  gnutls_datum_t der{};
+  return gnutls_ocsp_status_request_get(s, &der) == 0 && der.size > 0;
+}
+
+/// Parses the presented chain into its facts and completeness.
+std::shared_ptr<ChainVerdict> parse_chain(const SessionState& impl, std::vector<CrtPtr>& parsed) {
+  gnutls_session_t s = impl.session.get();
+  auto verdict = std::make_shared<ChainVerdict>();
   unsigned count = 0;
   const gnutls_datum_t* peers = gnutls_certificate_get_peers(s, &count);
-  // Each certificate is parsed once, here, for its facts and for the chain checks below.
-  const auto parsed = peer_certificates(s);
+  parsed = peer_certificates(s);
   for (unsigned i = 0; peers != nullptr && i < count; ++i) {
-    facts.chain.push_back(
+    verdict->chain.push_back(
         i < parsed.size() ? certificate_facts_of(parsed[i].get(), {peers[i].data, peers[i].size})
                           : facts_of(peers[i]));
   }
-  facts.chain_complete = chain_complete(parsed, count, impl_->trust->impl().credentials.get());
-  facts.ocsp = stapled_ocsp(s, parsed.empty() ? nullptr : parsed.front().get());
-  return facts;
+  verdict->chain_complete = chain_complete(parsed, count, impl.trust->impl().credentials.get());
+  return verdict;
 }
 
-VerifyVerdict ClientSession::verify() const {
+/// Path validation of the presented chain against the trust store, the name, the dates and
+/// the stapled OCSP response: GnuTLS' verdict in the project's reasons.
+VerifyVerdict verify_presented_chain(const SessionState& impl) {
   VerifyVerdict verdict;
-  if (!impl_->handshake_done) {
+  if (!impl.handshake_done) {
     verdict.reasons.push_back(FailureReason::cert_invalid);
     return verdict;
   }
-  gnutls_session_t s = impl_->session.get();
+  gnutls_session_t s = impl.session.get();
   unsigned status = 0;
-  const char* host = impl_->server_name.empty() ? nullptr : impl_->server_name.c_str();
+  const char* host = impl.server_name.empty() ? nullptr : impl.server_name.c_str();
   if (gnutls_certificate_verify_peers3(s, host, &status) < 0) {
     verdict.reasons.push_back(FailureReason::cert_invalid);  // no certificate, bad type, ...
     return verdict;
@@ -143,6 +153,46 @@ VerifyVerdict ClientSession::verify() const {
   return verdict;
 }
 
+}  // namespace
+
+TlsFacts ClientSession::facts() const {
+  TlsFacts facts;
+  if (!impl_->handshake_done) return facts;
+  SessionState& impl = *impl_;
+  gnutls_session_t s = impl.session.get();
+  facts.version = version_name(gnutls_protocol_get_version(s));
+  facts.negotiated = version_of(gnutls_protocol_get_version(s));
+  if (const char* cipher = gnutls_ciphersuite_get(s)) facts.cipher = cipher;
+  if (const char* group = gnutls_group_get_name(gnutls_group_get(s))) facts.group = group;
+  impl.chain_key = presented_chain_key(impl);
+  impl.stapled = has_staple(s);
+  impl.cached_chain = ChainCache::shared().find(impl.chain_key, std::chrono::system_clock::now());
+  std::vector<CrtPtr> parsed;
+  if (impl.cached_chain) {
+    facts.chain = impl.cached_chain->chain;
+    facts.chain_complete = impl.cached_chain->chain_complete;
+    if (impl.stapled) parsed = peer_certificates(s);  // the staple is matched to the leaf
+  } else {
+    // Each certificate is parsed once, here, for its facts and for the chain checks.
+    impl.new_chain = parse_chain(impl, parsed);
+    facts.chain = impl.new_chain->chain;
+    facts.chain_complete = impl.new_chain->chain_complete;
+  }
+  if (impl.stapled) facts.ocsp = stapled_ocsp(s, parsed.empty() ? nullptr : parsed.front().get());
+  return facts;
+}
+
+VerifyVerdict ClientSession::verify() const {
+  SessionState& impl = *impl_;
+  if (impl.handshake_done && impl.cached_chain && !impl.stapled) return impl.cached_chain->verify;
+  VerifyVerdict verdict = verify_presented_chain(impl);
+  if (impl.new_chain && !impl.stapled) {
+    impl.new_chain->verify = verdict;
+    ChainCache::shared().insert(impl.chain_key, std::move(impl.new_chain),
+                                std::chrono::system_clock::now());
+  }
+  return verdict;
+}
 dane::DaneCheck ClientSession::check_dane(const dane::DaneExpectation& expectation,
                                           SystemTime now) const {
   // The chain is parsed again only where DANE can apply: secure records to match, or none in

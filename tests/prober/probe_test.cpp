@@ -4,11 +4,13 @@
 
 #include <algorithm>
 #include <set>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "probe_test_util.hpp"
+#include "starttls_exporter/collector.hpp"
 
 using namespace probe_test;
 using starttls_exporter::testing::SmtpBehaviour;
@@ -289,4 +291,27 @@ TEST_CASE("scripted replies: codes and STARTTLS detection") {
     CHECK(out.result.failure->smtp_code == c.smtp_code);
     CHECK(out.result.starttls_advertised == c.advertised);
   }
+}
+
+TEST_CASE("a probe whose chain verdict comes from the cache gives the same series") {
+  // A chain no other test presents: the first probe judges it, the second finds it cached.
+  const auto cert = pki().ca.issue({});
+  SmtpTestServer server(with_cert(SmtpBehaviour::normal, cert));
+  const auto page = [&] {
+    const auto out = run(spec_for(server.port()));
+    REQUIRE(out.result.success);
+    // Every series but the timings, at one reference time.
+    const auto text = metrics::render_text(
+        metrics::probe_families(out.result, SystemTime(std::chrono::seconds(1'800'000'000))));
+    std::string kept;
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);) {
+      if (line.find("duration") == std::string::npos) kept += line + "\n";
+    }
+    return kept;
+  };
+  const std::string miss = page();
+  const std::string hit = page();
+  CHECK(miss.find("probe_ssl_earliest_cert_expiry") != std::string::npos);
+  CHECK(hit == miss);
 }
