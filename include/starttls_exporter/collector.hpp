@@ -59,6 +59,14 @@ struct WebStats {
 };
 using WebStatsSource = std::function<WebStats()>;
 
+/// The chain verdict cache's counters (tls::chain_cache_stats), in this area's own shape.
+struct ChainCacheStats {
+  std::uint64_t hits = 0;
+  std::uint64_t misses = 0;
+  std::uint64_t entries = 0;
+};
+using ChainCacheStatsSource = std::function<ChainCacheStats()>;
+
 /// Receives a text page piece by piece; returns false when the reader is gone (the rest of
 /// the page is then skipped).
 using TextWriter = std::function<bool(std::string_view)>;
@@ -95,6 +103,8 @@ class Collector : public prometheus::Collectable {
   void set_dns_source(DnsStatsSource source);
   /// Installs the source of the web port's self families. Call before serving.
   void set_web_source(WebStatsSource source);
+  /// Installs the source of the chain verdict cache's self families. Call before serving.
+  void set_chain_cache_source(ChainCacheStatsSource source);
 
   /// Records the outcome of a configuration load or reload, exposed as
   /// starttls_exporter_config_last_reload_successful (1/0) and, for a success at `when`,
@@ -109,6 +119,7 @@ class Collector : public prometheus::Collectable {
   LagSource lag_;
   DnsStatsSource dns_;
   WebStatsSource web_;
+  ChainCacheStatsSource chain_cache_;
   mutable std::mutex family_bytes_mutex_;
   mutable std::vector<std::size_t> family_bytes_;  ///< per family, the last page's bytes
   std::atomic<bool> reload_successful_{false};

@@ -3,7 +3,10 @@
 /// The immutable outcome of one probe: what every later stage (store, collector, /probe) reads.
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <initializer_list>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -110,6 +113,54 @@ struct CertificateFacts {
   std::string signature_algorithm = {};  ///< GnuTLS' name: "ECDSA-SHA256", "RSA-SHA256"
 };
 
+/// The certificates a server sent, in order (front() is the leaf). Immutable and shared: every
+/// result that saw the same chain (one MX certificate served on many addresses, the same
+/// server probed again) holds one copy, handed out by the chain verdict cache. Copies are
+/// cheap; push_back() copies the certificates first, so no other holder sees a change.
+class CertificateChain {
+ public:
+  using value_type = CertificateFacts;
+  using const_iterator = std::vector<CertificateFacts>::const_iterator;
+
+  CertificateChain() = default;
+  CertificateChain(std::initializer_list<CertificateFacts> certificates)
+      : shared_(std::make_shared<const std::vector<CertificateFacts>>(certificates)) {}
+  explicit CertificateChain(std::vector<CertificateFacts> certificates)
+      : shared_(std::make_shared<const std::vector<CertificateFacts>>(std::move(certificates))) {}
+
+  const std::vector<CertificateFacts>& certificates() const noexcept {
+    static const std::vector<CertificateFacts> kNone;
+    return shared_ ? *shared_ : kNone;
+  }
+  std::size_t size() const noexcept { return certificates().size(); }
+  bool empty() const noexcept { return certificates().empty(); }
+  const CertificateFacts& operator[](std::size_t i) const { return certificates()[i]; }
+  const CertificateFacts& front() const { return certificates().front(); }
+  const CertificateFacts& back() const { return certificates().back(); }
+  const_iterator begin() const noexcept { return certificates().begin(); }
+  const_iterator end() const noexcept { return certificates().end(); }
+  void push_back(CertificateFacts certificate) {
+    auto copy = std::make_shared<std::vector<CertificateFacts>>(certificates());
+    copy->push_back(std::move(certificate));
+    shared_ = std::move(copy);
+  }
+  /// Certificate `i` to change (tests, fixtures): the certificates are copied first, so no
+  /// other holder of the chain sees the change.
+  CertificateFacts& edit(std::size_t i) {
+    auto copy = std::make_shared<std::vector<CertificateFacts>>(certificates());
+    CertificateFacts& certificate = copy->at(i);
+    shared_ = std::move(copy);
+    return certificate;
+  }
+  /// Whether both hold the very same certificates object (not merely equal ones).
+  bool shares_with(const CertificateChain& other) const noexcept {
+    return shared_ != nullptr && shared_ == other.shared_;
+  }
+
+ private:
+  std::shared_ptr<const std::vector<CertificateFacts>> shared_;
+};
+
 /// The OCSP response a server stapled for its leaf certificate.
 struct OcspStaple {
   enum class Status { good, revoked, unknown };
@@ -124,10 +175,10 @@ struct OcspStaple {
 /// What a completed handshake revealed. Present whenever a handshake completed, even when
 /// verification then failed.
 struct TlsFacts {
-  std::string version;  ///< "TLS 1.3", "TLS 1.2", ... (blackbox_exporter's spelling)
-  std::string cipher;   ///< IANA name, "TLS_AES_256_GCM_SHA384"
-  std::string group;    ///< key-exchange group, "X25519"; empty when none applies
-  std::vector<CertificateFacts> chain;          ///< as sent by the server; chain[0] is the leaf
+  std::string version;     ///< "TLS 1.3", "TLS 1.2", ... (blackbox_exporter's spelling)
+  std::string cipher;      ///< IANA name, "TLS_AES_256_GCM_SHA384"
+  std::string group;       ///< key-exchange group, "X25519"; empty when none applies
+  CertificateChain chain;  ///< as sent by the server; chain[0] is the leaf
   TlsVersion negotiated = TlsVersion::unknown;  ///< `version` as an ordered value
   /// The chain as sent is complete and in order: each certificate's issuer name (and authority
   /// key identifier, when present) matches the next one's subject (and key identifier), and the

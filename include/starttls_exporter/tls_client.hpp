@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <span>
@@ -89,6 +90,15 @@ class ClientSession {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+/// The verdict cache on presented chains that every ClientSession shares (a chain presented
+/// again is not parsed and path-validated again): lookups so far and entries now. Thread-safe.
+struct ChainCacheCounts {
+  std::uint64_t hits = 0;
+  std::uint64_t misses = 0;
+  std::uint64_t entries = 0;
+};
+ChainCacheCounts chain_cache_counts();
 
 /// Facts of one DER-encoded certificate, or nullopt when it does not parse. Never throws.
 /// Untrusted input: it is the fuzz target for certificate parsing.

@@ -6,6 +6,7 @@
 #include "build_config.hpp"
 #include "starttls_exporter/log.hpp"
 #include "starttls_exporter/prober.hpp"
+#include "starttls_exporter/tls_client.hpp"
 #include "starttls_exporter/trust_store.hpp"
 
 namespace starttls_exporter::app {
@@ -64,6 +65,10 @@ Exporter::Exporter(ExporterOptions options)
   domains_ = std::make_unique<runtime::DomainWatcher>(engine_.io(), store_, *scheduler_);
   collector_.set_dns_source([d = domains_.get()] { return d->resolver_stats(); });
   collector_.set_web_source([c = &web_counters_] { return web::web_stats(*c); });
+  collector_.set_chain_cache_source([] {
+    const tls::ChainCacheCounts counts = tls::chain_cache_counts();
+    return metrics::ChainCacheStats{counts.hits, counts.misses, counts.entries};
+  });
   reloader_ =
       std::make_unique<runtime::Reloader>(load, *domains_, collector_, engine_.io(), concurrency);
   reloader_->install(std::move(initial));

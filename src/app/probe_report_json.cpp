@@ -103,7 +103,8 @@ std::string tls_json(const std::optional<TlsFacts>& tls, SystemTime now) {
       .str("cipher", tls->cipher)
       .str("group", tls->group)
       .boolean("chain_complete", tls->chain_complete)
-      .raw("chain", array(tls->chain, [now](const auto& c) { return certificate_json(c, now); }))
+      .raw("chain", array(tls->chain.certificates(),
+                          [now](const auto& c) { return certificate_json(c, now); }))
       .raw("ocsp", ocsp_json(tls->ocsp))
       .done();
 }

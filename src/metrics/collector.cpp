@@ -9,7 +9,7 @@
 #include <prometheus/text_serializer.h>
 
 #include "domain_series.hpp"
-#include "histogram.hpp"
+#include "self_families.hpp"
 #include "series_builder.hpp"
 #include "sinks.hpp"
 #include "starttls_exporter/config.hpp"
@@ -34,21 +34,6 @@ Labels base_labels(const store::TargetInfo& target) {
     if (!reserved(name)) labels.push_back({name, value});
   }
   return labels;
-}
-
-prometheus::MetricFamily family(const char* name, const char* help, prometheus::MetricType type) {
-  prometheus::MetricFamily f;
-  f.name = name;
-  f.help = help;
-  f.type = type;
-  return f;
-}
-
-prometheus::ClientMetric gauge(Labels labels, double value) {
-  prometheus::ClientMetric m;
-  m.label = std::move(labels);
-  m.gauge.value = value;
-  return m;
 }
 
 /// Each target's base labels, built once per page (the page takes several passes).
@@ -77,91 +62,6 @@ void append_targets(SeriesSink& sink, const std::vector<store::TargetSnapshot>& 
   }
 }
 
-/// Outcome of the last configuration load, for the starttls_exporter_config_* families.
-struct ReloadStatus {
-  bool successful = false;
-  double success_seconds = 0;
-};
-
-/// The starttls_exporter_* families: build info, probe counters, target count, reloads.
-std::vector<prometheus::MetricFamily> self_families(const BuildInfo& build_info,
-                                                    const store::ProbeCounters& counters,
-                                                    std::size_t targets, ReloadStatus reload) {
-  std::vector<prometheus::MetricFamily> out;
-  auto build = family("starttls_exporter_build_info",
-                      "The exporter's version and the GnuTLS library it runs with (value is 1).",
-                      prometheus::MetricType::Gauge);
-  build.metric.push_back(
-      gauge({{"version", build_info.version}, {"gnutls_version", build_info.gnutls_version}}, 1));
-  out.push_back(std::move(build));
-
-  auto probes =
-      family("starttls_exporter_probes_total", "Scheduled probes completed since start, by result.",
-             prometheus::MetricType::Counter);
-  for (auto [result, value] :
-       {std::pair{"success", counters.success}, std::pair{"failure", counters.failure}}) {
-    prometheus::ClientMetric m;
-    m.label = {{"result", result}};
-    m.counter.value = static_cast<double>(value);
-    probes.metric.push_back(std::move(m));
-  }
-  out.push_back(std::move(probes));
-
-  auto count = family("starttls_exporter_targets", "Targets currently configured.",
-                      prometheus::MetricType::Gauge);
-  count.metric.push_back(gauge({}, static_cast<double>(targets)));
-  out.push_back(std::move(count));
-
-  auto reloaded = family("starttls_exporter_config_last_reload_successful",
-                         "1 when the last configuration load or reload succeeded, else 0.",
-                         prometheus::MetricType::Gauge);
-  reloaded.metric.push_back(gauge({}, reload.successful ? 1 : 0));
-  out.push_back(std::move(reloaded));
-  auto reloaded_at = family("starttls_exporter_config_last_reload_success_timestamp_seconds",
-                            "Time of the last successful configuration load, in Unix seconds.",
-                            prometheus::MetricType::Gauge);
-  reloaded_at.metric.push_back(gauge({}, reload.success_seconds));
-  out.push_back(std::move(reloaded_at));
-  return out;
-}
-
-/// starttls_exporter_probe_start_lag_seconds from `source`, when set.
-void append_lag(std::vector<prometheus::MetricFamily>& out, const LagSource& source) {
-  if (!source) return;
-  const HistogramData data = source();
-  auto lag = family("starttls_exporter_probe_start_lag_seconds",
-                    "How late scheduled probes started after their slot (waiting for a "
-                    "concurrency permit or a busy engine thread).",
-                    prometheus::MetricType::Histogram);
-  lag.metric.push_back(
-      histogram_metric(data.counts, data.upper_bounds_seconds, data.sum_seconds, data.count));
-  out.push_back(std::move(lag));
-}
-
-/// The starttls_exporter_web_* families from `source`, when set.
-void append_web(std::vector<prometheus::MetricFamily>& out, const WebStatsSource& source) {
-  if (!source) return;
-  const WebStats stats = source();
-  auto open = family("starttls_exporter_web_connections", "Connections open on the web port now.",
-                     prometheus::MetricType::Gauge);
-  open.metric.push_back(gauge({}, static_cast<double>(stats.open_connections)));
-  out.push_back(std::move(open));
-  const auto counters = [&](const char* name, const char* help, const auto& counts) {
-    auto f = family(name, help, prometheus::MetricType::Counter);
-    for (const auto& [reason, value] : counts) {
-      prometheus::ClientMetric m;
-      m.label = {{"reason", reason}};
-      m.counter.value = static_cast<double>(value);
-      f.metric.push_back(std::move(m));
-    }
-    out.push_back(std::move(f));
-  };
-  counters("starttls_exporter_web_rejected_connections_total",
-           "Web port connections closed before an answer, by reason.", stats.rejected_connections);
-  counters("starttls_exporter_web_rejected_requests_total",
-           "Web port requests refused before any handler ran, by reason.", stats.rejected_requests);
-}
-
 }  // namespace
 
 Collector::Collector(const store::ResultStore& store, BuildInfo build, Clock clock)
@@ -184,6 +84,7 @@ std::vector<prometheus::MetricFamily> Collector::Collect() const {
     for (auto& f : dns_self_families(dns_())) out.push_back(std::move(f));
   }
   append_web(out, web_);
+  append_chain_cache(out, chain_cache_);
   return out;
 }
 
@@ -214,6 +115,7 @@ bool Collector::Stream(const TextWriter& write) const {
     for (auto& f : dns_self_families(dns_())) self.push_back(std::move(f));
   }
   append_web(self, web_);
+  append_chain_cache(self, chain_cache_);
   return write(render_text(self));
 }
 
@@ -232,6 +134,10 @@ void Collector::set_dns_source(DnsStatsSource source) {
 
 void Collector::set_web_source(WebStatsSource source) {
   web_ = std::move(source);
+}
+
+void Collector::set_chain_cache_source(ChainCacheStatsSource source) {
+  chain_cache_ = std::move(source);
 }
 
 void Collector::set_lag_source(LagSource source) {

@@ -1,5 +1,7 @@
 #include "chain_cache.hpp"
 
+#include "starttls_exporter/tls_client.hpp"
+
 #include <algorithm>
 #include <string>
 
@@ -39,7 +41,7 @@ Sha256 chain_key(std::uint64_t trust_id, std::string_view server_name,
   return sha256(material);
 }
 
-SystemTime verdict_valid_until(const std::vector<CertificateFacts>& chain, SystemTime now,
+SystemTime verdict_valid_until(const CertificateChain& chain, SystemTime now,
                                std::chrono::seconds max_age) {
   SystemTime until = now + max_age;
   for (const CertificateFacts& c : chain) {
@@ -94,6 +96,11 @@ void ChainCache::erase(std::list<Entry>::iterator it) {
   bytes_ -= it->bytes;
   index_.erase(it->key);
   lru_.erase(it);
+}
+
+ChainCacheCounts chain_cache_counts() {
+  const auto stats = ChainCache::shared().stats();
+  return {stats.hits, stats.misses, stats.entries};
 }
 
 ChainCache& ChainCache::shared() {

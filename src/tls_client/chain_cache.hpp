@@ -28,9 +28,9 @@ namespace starttls_exporter::tls {
 /// What parsing and verifying one presented chain found. Immutable once cached; shared by
 /// every probe that presents the same chain.
 struct ChainVerdict {
-  std::vector<CertificateFacts> chain;  ///< as TlsFacts::chain
-  bool chain_complete = false;          ///< as TlsFacts::chain_complete
-  VerifyVerdict verify;                 ///< without an OCSP staple
+  CertificateChain chain;       ///< as TlsFacts::chain; every hit shares it
+  bool chain_complete = false;  ///< as TlsFacts::chain_complete
+  VerifyVerdict verify;         ///< without an OCSP staple
 };
 
 /// The cache key: SHA-256 over the trust store's identity, the name verified, and every DER
@@ -41,7 +41,7 @@ Sha256 chain_key(std::uint64_t trust_id, std::string_view server_name,
 /// Until when a verdict judged at `now` stays right: the first validity edge (notBefore or
 /// notAfter) of any certificate of `chain` after `now`, and at most `max_age` (revocation and
 /// trust stores change without an edge).
-SystemTime verdict_valid_until(const std::vector<CertificateFacts>& chain, SystemTime now,
+SystemTime verdict_valid_until(const CertificateChain& chain, SystemTime now,
                                std::chrono::seconds max_age);
 
 class ChainCache {

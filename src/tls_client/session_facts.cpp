@@ -98,11 +98,14 @@ std::shared_ptr<ChainVerdict> parse_chain(const SessionState& impl, std::vector<
   unsigned count = 0;
   const gnutls_datum_t* peers = gnutls_certificate_get_peers(s, &count);
   parsed = peer_certificates(s);
+  std::vector<CertificateFacts> chain;
+  chain.reserve(count);
   for (unsigned i = 0; peers != nullptr && i < count; ++i) {
-    verdict->chain.push_back(
-        i < parsed.size() ? certificate_facts_of(parsed[i].get(), {peers[i].data, peers[i].size})
-                          : facts_of(peers[i]));
+    chain.push_back(i < parsed.size()
+                        ? certificate_facts_of(parsed[i].get(), {peers[i].data, peers[i].size})
+                        : facts_of(peers[i]));
   }
+  verdict->chain = CertificateChain(std::move(chain));
   verdict->chain_complete = chain_complete(parsed, count, impl.trust->impl().credentials.get());
   return verdict;
 }

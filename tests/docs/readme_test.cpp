@@ -72,6 +72,7 @@ TEST_CASE("README's metric tables list exactly the families the exporter can emi
   metrics::Collector collector(store, {"test", "test"});
   collector.set_lag_source([] { return metrics::HistogramData{}; });
   collector.set_web_source([] { return metrics::WebStats{}; });
+  collector.set_chain_cache_source([] { return metrics::ChainCacheStats{}; });
   collector.set_reload_status(true, std::chrono::system_clock::now());
   for (const auto& family : collector.Collect()) code.insert(family.name);
   for (const auto& name : metrics::domain_family_names()) code.insert(name);

@@ -55,7 +55,7 @@ inline ProbeResult verify_failure_result() {
   r.failure = Failure{Phase::verify, FailureReason::cert_expired, 0, "expired"};
   r.tls->group = "";
   // The CA expired two days ago: earliest expiry is the CA's, the leaf is still valid.
-  r.tls->chain[1].not_after = kNow - 48h;
+  r.tls->chain.edit(1).not_after = kNow - 48h;
   r.verify = VerifyVerdict{false, {FailureReason::cert_expired, FailureReason::cert_untrusted}};
   return r;
 }

@@ -63,7 +63,7 @@ TEST_CASE("hostile label values are escaped") {
   store::ResultStore store;
   store.set_targets({target("192.0.2.25:25", {{"note", "a\"b\\c\nd"}})});
   auto r = success_result();
-  r.tls->chain[0].subject = "CN=evil\",O=x\\y\nz";
+  r.tls->chain.edit(0).subject = "CN=evil\",O=x\\y\nz";
   store.record("192.0.2.25:25/smtp", std::make_shared<ProbeResult>(r));
   const auto text = render(store);
   CAPTURE(text);
@@ -110,7 +110,7 @@ TEST_CASE("Render() writes exactly what TextSerializer writes for Collect()") {
                      target("[2001:db8::25]:25"), target("198.51.100.7:587"),
                      target("203.0.113.9:25")});
   auto hostile = success_result();
-  hostile.tls->chain[0].subject = "CN=\"x\"\\\n";
+  hostile.tls->chain.edit(0).subject = "CN=\"x\"\\\n";
   hostile.duration_seconds = 1.0 / 3;  // needs all 16 significant digits
   store.record("192.0.2.25:25/smtp", std::make_shared<ProbeResult>(hostile));
   store.record("[2001:db8::25]:25/smtp", std::make_shared<ProbeResult>(verify_failure_result()));
@@ -153,9 +153,9 @@ TEST_CASE("every label name the exporter emits is one static labels may not use"
   r.failure = Failure{Phase::verify, FailureReason::cert_expired, 0, "expired"};
   r.success = false;
   r.plaintext_auth_offered = true;
-  r.tls->chain[0].public_key_algorithm = "RSA";
-  r.tls->chain[0].public_key_bits = 2048;
-  r.tls->chain[0].signature_algorithm = "RSA-SHA256";
+  r.tls->chain.edit(0).public_key_algorithm = "RSA";
+  r.tls->chain.edit(0).public_key_bits = 2048;
+  r.tls->chain.edit(0).signature_algorithm = "RSA-SHA256";
   r.tls->ocsp = OcspStaple{OcspStaple::Status::good, kNow, kNow + 24h, std::nullopt};
   r.legacy = LegacyProbe{true, "TLS 1.0", 0.1, std::nullopt};
   r.verify = VerifyVerdict{false, {FailureReason::cert_expired}};

@@ -33,7 +33,7 @@ struct Targets {
 
   /// Facts the fixtures leave out, so that every family has series somewhere.
   static void add_rare_facts(ProbeResult& r) {
-    auto& leaf = r.tls->chain.front();
+    auto& leaf = r.tls->chain.edit(0);
     leaf.public_key_algorithm = "ECDSA";
     leaf.public_key_bits = 256;
     leaf.signature_algorithm = "ECDSA-SHA256";

@@ -71,7 +71,7 @@ TEST_CASE("the key covers the trust store, the name and every byte of the chain"
 }
 
 TEST_CASE("a verdict lasts until the first validity edge after now, at most max_age") {
-  const std::vector<CertificateFacts> none;
+  const CertificateChain none;
   CHECK(tls::verdict_valid_until(none, kNow, 3600s) == kNow + 3600s);
   CHECK(tls::verdict_valid_until(verdict_valid(kNow - 24h, kNow + 10min)->chain, kNow, 3600s) ==
         kNow + 10min);
@@ -129,6 +129,8 @@ TEST_CASE("a second handshake with the same chain is a hit with the same facts a
   CHECK(after.hits == middle.hits + 1);
   CHECK(miss.verdict.verified);
   CHECK(judged(hit) == judged(miss));
+  // One certificates object for both results (and the cache): the store keeps one copy.
+  CHECK(hit.facts.chain.shares_with(miss.facts.chain));
   CHECK(hit.facts.version == miss.facts.version);
   CHECK(hit.facts.cipher == miss.facts.cipher);
 

@@ -2,6 +2,7 @@
 #include "response_writer.hpp"
 
 #include <exception>
+#include <mutex>
 #include <optional>
 #include <string_view>
 
@@ -42,6 +43,12 @@ void send_head(mg_connection* conn, const Response& resp, std::optional<std::siz
       mg_response_header_add(conn, name.c_str(), value.c_str(), -1);
     }
   }
+  // CivetWeb writes the Date header with gmtime(3), whose result lives in one static buffer
+  // for the whole process: two workers sending heads at once race on it (ThreadSanitizer saw
+  // it under a request flood) and may send each other's date. One head at a time; sending a
+  // head is a single short write.
+  static std::mutex gmtime_buffer;
+  const std::lock_guard lock(gmtime_buffer);
   mg_response_header_send(conn);
 }
 
