@@ -26,8 +26,8 @@ void judge(std::string_view bytes, const web::HeadLimits& limits) {
     check(whole.body_bytes <= limits.max_body_bytes);
   }
   if (whole.state == web::HeadVerdict::State::rejected) {
-    const int status = web::status_of(whole.problem);
-    check(status >= 400 && status < 600 && !web::reason_name(whole.problem).empty());
+    const int status = web::status_of(whole.problem).code;
+    check(status >= 400 && status < 600 && !http::name_of(whole.problem).empty());
   }
   for (std::size_t n = 0; n < bytes.size() && n < 512; ++n) {
     const auto prefix = web::inspect_head(bytes.substr(0, n), limits);

@@ -48,7 +48,7 @@ void admit(Gate::Impl& gate, asio::ip::tcp::socket socket) {
     log_limit(gate, "per client", address);
     return;  // `socket` closes here
   }
-  if (gate.open >= gate.limits.max_connections && !evict_oldest_waiting(gate)) {
+  if (gate.live.size() >= gate.limits.max_connections && !evict_oldest_waiting(gate)) {
     gate.counters.refused(ConnectionRefusal::total_limit);
     log_limit(gate, "total", address);
     return;

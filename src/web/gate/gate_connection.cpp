@@ -31,26 +31,6 @@ constexpr std::size_t kLingerBytes = 256 * 1024;
 constexpr std::size_t kReadChunk = 2048;        ///< per read of the request head
 constexpr std::size_t kRelayChunk = 16 * 1024;  ///< per read of the answer
 
-RequestRefusal refusal_of(HeadProblem problem) {
-  switch (problem) {
-    case HeadProblem::malformed:
-      return RequestRefusal::malformed;
-    case HeadProblem::uri_too_long:
-      return RequestRefusal::uri_too_long;
-    case HeadProblem::headers_too_large:
-      return RequestRefusal::headers_too_large;
-    case HeadProblem::too_many_headers:
-      return RequestRefusal::too_many_headers;
-    case HeadProblem::body_too_large:
-      return RequestRefusal::body_too_large;
-    case HeadProblem::unsupported_transfer_coding:
-      return RequestRefusal::unsupported_transfer_coding;
-    case HeadProblem::unsupported_version:
-      return RequestRefusal::unsupported_version;
-  }
-  return RequestRefusal::malformed;
-}
-
 /// Ends the connection when its deadline passes; exits once the dialogue finished.
 asio::awaitable<void> watch(std::shared_ptr<Connection> c) {
   while (!c->finished) {
@@ -134,14 +114,13 @@ asio::awaitable<std::optional<HeadVerdict>> read_request(ClientIo& io, std::stri
     }
     verdict = inspect_head(request, limits);
     if (verdict.state == HeadVerdict::State::rejected) {
-      io.c.gate.counters.refused(refusal_of(verdict.problem));
-      const std::string phrase(reason_phrase(verdict.problem));
-      const std::string body = std::to_string(status_of(verdict.problem)) + " " + phrase + "\n";
+      io.c.gate.counters.refused(verdict.problem);
+      const HeadRefusalStatus status = status_of(verdict.problem);
+      const std::string line = std::to_string(status.code) + " " + std::string(status.phrase);
       io.c.arm(kRefusalWriteTimeout, std::nullopt);
-      co_await io.write_all("HTTP/1.1 " + std::to_string(status_of(verdict.problem)) + " " +
-                            phrase + "\r\nContent-Type: text/plain; charset=utf-8\r\n" +
-                            "Content-Length: " + std::to_string(body.size()) +
-                            "\r\nConnection: close\r\n\r\n" + body);
+      co_await io.write_all("HTTP/1.1 " + line + "\r\nContent-Type: text/plain; charset=utf-8\r\n" +
+                            "Content-Length: " + std::to_string(line.size() + 1) +
+                            "\r\nConnection: close\r\n\r\n" + line + "\n");
       io.finish();
       co_await linger(io);
       co_return std::nullopt;
@@ -233,7 +212,6 @@ asio::awaitable<void> serve(Connection& c) {
 
 Connection::Connection(Gate::Impl& g, asio::ip::tcp::socket socket, std::string a)
     : gate(g), client(std::move(socket)), backend(g.io), timer(g.io), address(std::move(a)) {
-  ++gate.open;
   ++gate.per_client[address];
   gate.counters.opened();
   live_position = gate.live.insert(gate.live.end(), this);
@@ -245,7 +223,6 @@ Connection::~Connection() {
   gate.live.erase(live_position);
   const auto held = gate.per_client.find(address);
   if (held != gate.per_client.end() && --held->second == 0) gate.per_client.erase(held);
-  --gate.open;
   gate.counters.closed();
 }
 

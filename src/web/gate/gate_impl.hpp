@@ -61,7 +61,6 @@ struct Gate::Impl {
   std::map<std::string, std::size_t, std::less<>> per_client;  ///< open connections by address
   std::list<Connection*> live;                                 ///< every open connection
   std::list<Connection*> waiting;  ///< those without a complete request head, oldest first
-  std::size_t open = 0;
   bool stopping = false;
   std::chrono::steady_clock::time_point last_limit_log{};
   asio::io_context io{1};

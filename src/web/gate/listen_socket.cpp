@@ -94,20 +94,4 @@ UniqueFd listen_on(const std::string& address, int& port) {
   throw std::runtime_error("listen " + address + ": " + error);
 }
 
-std::string address_text(const void* storage) {
-  const auto* ss = static_cast<const sockaddr_storage*>(storage);
-  char text[INET6_ADDRSTRLEN] = "";
-  if (ss->ss_family == AF_INET) {
-    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(ss)->sin_addr, text, sizeof text);
-    return text;
-  }
-  const in6_addr& a6 = reinterpret_cast<const sockaddr_in6*>(ss)->sin6_addr;
-  if (IN6_IS_ADDR_V4MAPPED(&a6)) {
-    inet_ntop(AF_INET, &a6.s6_addr[12], text, sizeof text);
-  } else {
-    inet_ntop(AF_INET6, &a6, text, sizeof text);
-  }
-  return text;
-}
-
 }  // namespace starttls_exporter::web

@@ -14,7 +14,4 @@ namespace starttls_exporter::web {
 /// reason") when it cannot listen.
 UniqueFd listen_on(const std::string& address, int& port);
 
-/// The peer's address as text: "192.0.2.7", "2001:db8::1"; IPv4-mapped IPv6 as plain IPv4.
-std::string address_text(const void* sockaddr_storage_ptr);
-
 }  // namespace starttls_exporter::web

@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <optional>
+#include <utility>
 
 #include "starttls_exporter/text.hpp"
 
@@ -182,64 +183,20 @@ HeadVerdict inspect_head(std::string_view received, const HeadLimits& limits) {
   return {};
 }
 
-int status_of(HeadProblem problem) noexcept {
-  switch (problem) {
-    case HeadProblem::malformed:
-      return 400;
-    case HeadProblem::uri_too_long:
-      return 414;
-    case HeadProblem::headers_too_large:
-      return 431;
-    case HeadProblem::too_many_headers:
-      return 431;
-    case HeadProblem::body_too_large:
-      return 413;
-    case HeadProblem::unsupported_transfer_coding:
-      return 501;
-    case HeadProblem::unsupported_version:
-      return 505;
+HeadRefusalStatus status_of(HeadProblem problem) noexcept {
+  static constexpr std::pair<HeadProblem, HeadRefusalStatus> kStatuses[] = {
+      {HeadProblem::malformed, {400, "Bad Request"}},
+      {HeadProblem::uri_too_long, {414, "URI Too Long"}},
+      {HeadProblem::headers_too_large, {431, "Request Header Fields Too Large"}},
+      {HeadProblem::too_many_headers, {431, "Request Header Fields Too Large"}},
+      {HeadProblem::body_too_large, {413, "Content Too Large"}},
+      {HeadProblem::unsupported_transfer_coding, {501, "Not Implemented"}},
+      {HeadProblem::unsupported_version, {505, "HTTP Version Not Supported"}},
+  };
+  for (const auto& [key, status] : kStatuses) {
+    if (key == problem) return status;
   }
-  return 400;
-}
-
-std::string_view reason_phrase(HeadProblem problem) noexcept {
-  switch (problem) {
-    case HeadProblem::malformed:
-      return "Bad Request";
-    case HeadProblem::uri_too_long:
-      return "URI Too Long";
-    case HeadProblem::headers_too_large:
-      return "Request Header Fields Too Large";
-    case HeadProblem::too_many_headers:
-      return "Request Header Fields Too Large";
-    case HeadProblem::body_too_large:
-      return "Content Too Large";
-    case HeadProblem::unsupported_transfer_coding:
-      return "Not Implemented";
-    case HeadProblem::unsupported_version:
-      return "HTTP Version Not Supported";
-  }
-  return "Bad Request";
-}
-
-std::string_view reason_name(HeadProblem problem) noexcept {
-  switch (problem) {
-    case HeadProblem::malformed:
-      return "malformed";
-    case HeadProblem::uri_too_long:
-      return "uri_too_long";
-    case HeadProblem::headers_too_large:
-      return "headers_too_large";
-    case HeadProblem::too_many_headers:
-      return "too_many_headers";
-    case HeadProblem::body_too_large:
-      return "body_too_large";
-    case HeadProblem::unsupported_transfer_coding:
-      return "unsupported_transfer_coding";
-    case HeadProblem::unsupported_version:
-      return "unsupported_version";
-  }
-  return "malformed";
+  return {};
 }
 
 }  // namespace starttls_exporter::web

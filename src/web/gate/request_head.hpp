@@ -7,6 +7,8 @@
 #include <cstddef>
 #include <string_view>
 
+#include "starttls_exporter/http_server.hpp"
+
 namespace starttls_exporter::web {
 
 /// Limits of a request head (RFC 9112 §2–5). The defaults are documented in README
@@ -18,17 +20,10 @@ struct HeadLimits {
   std::size_t max_body_bytes = 64 * 1024;   ///< Content-Length; larger: 413
 };
 
-/// Why a head is refused; each has one status code (status_of) and one metric reason
-/// (reason_name).
-enum class HeadProblem {
-  malformed,                    ///< 400: not HTTP/1.x syntax (binary bytes, TLS on the plain port)
-  uri_too_long,                 ///< 414
-  headers_too_large,            ///< 431: the head exceeds max_head_bytes
-  too_many_headers,             ///< 431
-  body_too_large,               ///< 413
-  unsupported_transfer_coding,  ///< 501: Transfer-Encoding (RFC 9112 §6.1); bodies need a length
-  unsupported_version,          ///< 505: a version other than HTTP/1.0 and HTTP/1.1
-};
+/// Why a head is refused: one of the head reasons of http::RequestRefusal (malformed,
+/// uri_too_long, headers_too_large, too_many_headers, body_too_large,
+/// unsupported_transfer_coding, unsupported_version), which are also the metric's reasons.
+using HeadProblem = http::RequestRefusal;
 
 struct HeadVerdict {
   enum class State { incomplete, complete, rejected };
@@ -45,8 +40,11 @@ struct HeadVerdict {
 /// max_target_bytes + 1.
 HeadVerdict inspect_head(std::string_view received, const HeadLimits& limits = {});
 
-int status_of(HeadProblem problem) noexcept;
-std::string_view reason_phrase(HeadProblem problem) noexcept;  ///< "Request-URI Too Long"
-std::string_view reason_name(HeadProblem problem) noexcept;    ///< "uri_too_long"
+/// The answer to a refused head: its status code and reason phrase (RFC 9110 §15).
+struct HeadRefusalStatus {
+  int code = 400;
+  std::string_view phrase = "Bad Request";
+};
+HeadRefusalStatus status_of(HeadProblem problem) noexcept;
 
 }  // namespace starttls_exporter::web

@@ -209,14 +209,15 @@ AuthResult BasicAuth::check(std::string_view authorization, const std::string& c
     remember_failure(client, clock_());
     return {AuthDecision::throttled, std::chrono::seconds(1)};
   }
-  bool match = false;
-  try {
-    match = matches(name, password);
-  } catch (...) {
-    slots_->release();
-    throw;
-  }
-  slots_->release();
+  // Releases the slot when the check ends, however it ends.
+  struct SlotHeld {
+    Slots& slots;
+    ~SlotHeld() { slots.release(); }
+  };
+  const bool match = [&] {
+    const SlotHeld held{*slots_};
+    return matches(name, password);
+  }();
   const std::lock_guard lock(mutex_);
   if (match) {
     remember_success(key, client, clock_());

@@ -20,6 +20,7 @@
 #include "listen_address.hpp"
 #include "response_writer.hpp"
 #include "starttls_exporter/log.hpp"
+#include "starttls_exporter/text.hpp"
 
 namespace starttls_exporter::http {
 
@@ -207,20 +208,31 @@ mg_context* start(Server::Impl& impl, const std::string& ports, const ServerOpti
 }  // namespace
 
 std::string_view name_of(ConnectionRefusal reason) noexcept {
-  static constexpr std::array<std::string_view, static_cast<std::size_t>(ConnectionRefusal::count_)>
-      kNames{"client_limit",     "total_limit",       "evicted", "head_timeout",
-             "handshake_failed", "handshake_timeout", "stalled"};
-  const auto i = static_cast<std::size_t>(reason);
-  return i < kNames.size() ? kNames[i] : "unknown";
+  using enum ConnectionRefusal;
+  static constexpr std::pair<ConnectionRefusal, std::string_view> kNames[] = {
+      {client_limit, "client_limit"},
+      {total_limit, "total_limit"},
+      {evicted, "evicted"},
+      {head_timeout, "head_timeout"},
+      {handshake_failed, "handshake_failed"},
+      {handshake_timeout, "handshake_timeout"},
+      {stalled, "stalled"}};
+  return text::name_in(kNames, reason);
 }
 
 std::string_view name_of(RequestRefusal reason) noexcept {
-  static constexpr std::array<std::string_view, static_cast<std::size_t>(RequestRefusal::count_)>
-      kNames{"malformed",           "uri_too_long",   "headers_too_large",
-             "too_many_headers",    "body_too_large", "unsupported_transfer_coding",
-             "unsupported_version", "unauthorized",   "auth_throttled"};
-  const auto i = static_cast<std::size_t>(reason);
-  return i < kNames.size() ? kNames[i] : "unknown";
+  using enum RequestRefusal;
+  static constexpr std::pair<RequestRefusal, std::string_view> kNames[] = {
+      {malformed, "malformed"},
+      {uri_too_long, "uri_too_long"},
+      {headers_too_large, "headers_too_large"},
+      {too_many_headers, "too_many_headers"},
+      {body_too_large, "body_too_large"},
+      {unsupported_transfer_coding, "unsupported_transfer_coding"},
+      {unsupported_version, "unsupported_version"},
+      {unauthorized, "unauthorized"},
+      {auth_throttled, "auth_throttled"}};
+  return text::name_in(kNames, reason);
 }
 
 std::string Request::header(const std::string& name) const {
