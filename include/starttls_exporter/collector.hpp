@@ -132,8 +132,9 @@ std::string render_text(const std::vector<prometheus::MetricFamily>& families);
 /// The same per-target families as Collector, for one fresh result (a /probe request), without
 /// target/module labels and without the history series (probe_last_run_timestamp_seconds,
 /// probe_last_success_timestamp_seconds, probe_ssl_last_handshake_timestamp_seconds).
-/// `now` is the reference for probe_ssl_cert_expiry_days.
-std::vector<prometheus::MetricFamily> probe_families(const ProbeResult& result, SystemTime now);
+/// `now` is the reference for probe_ssl_cert_expiry_days; `series` the module's optional groups.
+std::vector<prometheus::MetricFamily> probe_families(const ProbeResult& result, SystemTime now,
+                                                     const config::MetricsSettings& series);
 
 /// The per-target and per-domain families of `store` (no starttls_exporter_* self families):
 /// what /probe?domain= answers, from a store holding only that domain and its addresses.

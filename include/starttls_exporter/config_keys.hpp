@@ -14,10 +14,12 @@ inline constexpr std::array<std::string_view, 7> kTop{
     "global", "modules", "targets", "probe_allowed_cidrs", "dns", "domains", "mta_sts"};
 inline constexpr std::array<std::string_view, 4> kGlobal{"interval", "timeout", "concurrency",
                                                          "scrape_timeout_margin"};
-inline constexpr std::array<std::string_view, 5> kModule{"protocol", "timeout", "ehlo_name", "tls",
-                                                         "source_address"};
+inline constexpr std::array<std::string_view, 6> kModule{"protocol", "timeout",        "ehlo_name",
+                                                         "tls",      "source_address", "metrics"};
 inline constexpr std::array<std::string_view, 5> kModuleTls{
     "ca_file", "mode", "min_version", "legacy_probe", "handshake_per_key_type"};
+inline constexpr std::array<std::string_view, 3> kModuleMetrics{
+    "phase_durations", "chain_certificates", "tls_details"};
 inline constexpr std::array<std::string_view, 6> kTarget{"address",     "port",     "module",
                                                          "server_name", "interval", "labels"};
 

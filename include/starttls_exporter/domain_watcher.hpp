@@ -30,6 +30,7 @@ struct DomainJob {
   std::uint16_t port = 25;
   Duration interval{0};
   Duration timeout{0};
+  config::MetricsSettings series;  ///< the module's optional series groups, for its targets
 };
 
 /// The store key of a domain entry ("example.com|smtp_starttls").

@@ -35,6 +35,7 @@ enum class Phase {
   lhlo,
   logout,
 };
+inline constexpr std::size_t kPhaseCount = static_cast<std::size_t>(Phase::logout) + 1;
 
 /// Stable lower-case name used as the `phase` label ("tls_handshake").
 std::string_view to_string(Phase phase) noexcept;

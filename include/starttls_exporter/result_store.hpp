@@ -4,6 +4,7 @@
 /// certificate facts, last success time). Thread-safe: written by the engine thread, read by
 /// HTTP threads at scrape time.
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -26,6 +27,7 @@ struct TargetInfo {
   std::string endpoint;  ///< the `target` label: "192.0.2.25:25", "[::1]:25"
   std::string module;
   std::map<std::string, std::string> labels;  ///< static labels from the config
+  config::MetricsSettings series;             ///< the module's optional series groups
 };
 
 /// A consistent copy of one target's state (cheap: shared pointers to immutable data).
@@ -59,6 +61,21 @@ struct ProbeCounters {
   std::uint64_t failure = 0;
 };
 
+/// Upper bounds (seconds) of starttls_exporter_probe_phase_duration_seconds' buckets: from a
+/// loopback connect (well under a millisecond) to a handshake near the default 10 s timeout.
+inline constexpr std::array<double, 13> kPhaseBucketBounds{
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+
+/// One phase's durations: per-bucket (not cumulative) counts, the last for +Inf.
+struct PhaseHistogram {
+  std::array<std::uint64_t, kPhaseBucketBounds.size() + 1> counts{};
+  double sum_seconds = 0;
+  std::uint64_t count = 0;
+};
+
+/// A module's phase histograms, indexed by Phase.
+using ModulePhaseHistograms = std::array<PhaseHistogram, kPhaseCount>;
+
 class ResultStore {
  public:
   /// Replaces the target set. State of targets whose key is unchanged is kept; removed
@@ -79,6 +96,9 @@ class ResultStore {
   std::vector<std::shared_ptr<const DomainState>> domains() const;
   /// Results recorded since start (dropped results are not counted; reloads do not reset).
   ProbeCounters counters() const;
+  /// The phase durations of every recorded result, by module (since start; a module no
+  /// target uses any more is dropped at set_targets).
+  std::map<std::string, ModulePhaseHistograms> phase_histograms() const;
   std::size_t target_count() const;
 
  private:
@@ -89,6 +109,7 @@ class ResultStore {
   std::vector<std::string> order_;
   std::unordered_map<std::string, Entry> entries_;
   ProbeCounters counters_;
+  std::map<std::string, ModulePhaseHistograms> phases_;
   std::vector<std::string> domain_order_;
   std::unordered_map<std::string, std::shared_ptr<const DomainState>> domains_;
 };

@@ -7,9 +7,10 @@ std::vector<std::string> documented_paths() {
   for (const auto key : kGlobal) out.push_back("global." + std::string(key));
   out.emplace_back("probe_allowed_cidrs");
   for (const auto key : kModule) {
-    if (key != "tls") out.push_back("modules.NAME." + std::string(key));
+    if (key != "tls" && key != "metrics") out.push_back("modules.NAME." + std::string(key));
   }
   for (const auto key : kModuleTls) out.push_back("modules.NAME.tls." + std::string(key));
+  for (const auto key : kModuleMetrics) out.push_back("modules.NAME.metrics." + std::string(key));
   for (const auto key : kTarget) out.push_back("targets[]." + std::string(key));
   for (const auto key : kDns) out.push_back("dns." + std::string(key));
   for (const auto key : kDomain) out.push_back("domains[]." + std::string(key));

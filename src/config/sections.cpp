@@ -84,6 +84,19 @@ TlsSettings parse_tls(const Entry& entry, const Reader& reader) {
   return tls;
 }
 
+MetricsSettings parse_metrics(const Entry& entry, const Reader& reader) {
+  MetricsSettings metrics;
+  if (entry.value.IsNull()) return metrics;
+  const Fields fields = reader.fields(entry.value, entry.path, keys::kModuleMetrics);
+  if (const Entry* e = fields.find("phase_durations"))
+    metrics.phase_durations = parse_bool(*e, reader);
+  if (const Entry* e = fields.find("chain_certificates")) {
+    metrics.chain_certificates = parse_bool(*e, reader);
+  }
+  if (const Entry* e = fields.find("tls_details")) metrics.tls_details = parse_bool(*e, reader);
+  return metrics;
+}
+
 MtaStsSettings parse_mta_sts(const Entry* entry, const Reader& reader) {
   MtaStsSettings out;
   if (entry == nullptr || entry->value.IsNull()) return out;
@@ -140,6 +153,7 @@ Module parse_module(const Entry& entry, const Global& global, OwnTimeouts& own_t
     module.source_address = *ip;
     module.source_address_location = reader.location(*e);
   }
+  if (const Entry* e = fields.find("metrics")) module.metrics = parse_metrics(*e, reader);
   return module;
 }
 

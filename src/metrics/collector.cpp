@@ -58,6 +58,7 @@ void append_targets(SeriesSink& sink, const std::vector<store::TargetSnapshot>& 
       view.handshake_at = s.last_handshake->started;
     }
     view.last_success = s.last_success;
+    view.series = s.target->series;
     append_target(sink, bases[i], view, now);
   }
 }
@@ -79,6 +80,7 @@ std::vector<prometheus::MetricFamily> Collector::Collect() const {
   for (auto& f : self_families(build_, counters, snapshot.size(),
                                {reload_successful_.load(), reload_success_seconds_.load()}))
     out.push_back(std::move(f));
+  append_phase_histograms(out, store_.phase_histograms());
   append_lag(out, lag_);
   if (dns_) {
     for (auto& f : dns_self_families(dns_())) out.push_back(std::move(f));
@@ -110,6 +112,7 @@ bool Collector::Stream(const TextWriter& write) const {
   for (auto& f : self_families(build_, counters, snapshot.size(),
                                {reload_successful_.load(), reload_success_seconds_.load()}))
     self.push_back(std::move(f));
+  append_phase_histograms(self, store_.phase_histograms());
   append_lag(self, lag_);
   if (dns_) {
     for (auto& f : dns_self_families(dns_())) self.push_back(std::move(f));
@@ -155,7 +158,8 @@ std::string render_text(const std::vector<prometheus::MetricFamily>& families) {
   return std::move(out).str();
 }
 
-std::vector<prometheus::MetricFamily> probe_families(const ProbeResult& result, SystemTime now) {
+std::vector<prometheus::MetricFamily> probe_families(const ProbeResult& result, SystemTime now,
+                                                     const config::MetricsSettings& series) {
   static const VerifyVerdict kUnverified{};
   TargetView view;
   view.latest = &result;
@@ -166,6 +170,7 @@ std::vector<prometheus::MetricFamily> probe_families(const ProbeResult& result, 
     if (result.policies) view.policies = &*result.policies;
   }
   view.with_history = false;
+  view.series = series;
   FamilySink sink(Source::on_demand, 1);
   append_target(sink, {}, view, now);
   return sink.take();

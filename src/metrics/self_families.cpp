@@ -72,6 +72,25 @@ std::vector<prometheus::MetricFamily> self_families(const BuildInfo& build_info,
   return out;
 }
 
+void append_phase_histograms(std::vector<prometheus::MetricFamily>& out,
+                             const std::map<std::string, store::ModulePhaseHistograms>& modules) {
+  auto phases = family("starttls_exporter_probe_phase_duration_seconds",
+                       "Duration of each phase of the scheduled probes, by module and phase, over "
+                       "all targets (probe_phase_duration_seconds per target needs the module's "
+                       "metrics.phase_durations).",
+                       prometheus::MetricType::Histogram);
+  for (const auto& [module, histograms] : modules) {
+    for (std::size_t i = 0; i < histograms.size(); ++i) {
+      const store::PhaseHistogram& h = histograms[i];
+      if (h.count == 0) continue;  // a phase this module's protocol never runs
+      auto metric = histogram_metric(h.counts, store::kPhaseBucketBounds, h.sum_seconds, h.count);
+      metric.label = {{"module", module}, {"phase", std::string(to_string(static_cast<Phase>(i)))}};
+      phases.metric.push_back(std::move(metric));
+    }
+  }
+  out.push_back(std::move(phases));
+}
+
 /// starttls_exporter_probe_start_lag_seconds from `source`, when set.
 void append_lag(std::vector<prometheus::MetricFamily>& out, const LagSource& source) {
   if (!source) return;

@@ -5,6 +5,8 @@
 /// verdict cache. Private to src/metrics.
 
 #include <cstddef>
+#include <map>
+#include <string>
 #include <vector>
 
 #include <prometheus/metric_family.h>
@@ -23,6 +25,9 @@ struct ReloadStatus {
 std::vector<prometheus::MetricFamily> self_families(const BuildInfo& build_info,
                                                     const store::ProbeCounters& counters,
                                                     std::size_t targets, ReloadStatus reload);
+/// starttls_exporter_probe_phase_duration_seconds: one histogram per module and phase seen.
+void append_phase_histograms(std::vector<prometheus::MetricFamily>& out,
+                             const std::map<std::string, store::ModulePhaseHistograms>& modules);
 /// starttls_exporter_probe_start_lag_seconds from `source`, when set.
 void append_lag(std::vector<prometheus::MetricFamily>& out, const LagSource& source);
 /// The starttls_exporter_web_* families from `source`, when set.

@@ -53,10 +53,10 @@ void append_phases(SeriesSink& sink, const ProbeResult& r) {
   }
 }
 
-void append_latest(SeriesSink& sink, const ProbeResult& r, bool with_history) {
+void append_latest(SeriesSink& sink, const ProbeResult& r, const TargetView& view) {
   sink.add(Fam::success, r.success ? 1 : 0, {});
   sink.add(Fam::duration, r.duration_seconds, {});
-  append_phases(sink, r);
+  if (view.series.phase_durations) append_phases(sink, r);
   if (r.failure) {
     sink.add(Fam::failure_info, 1,
              {{"phase", to_string(r.failure->phase)}, {"reason", to_string(r.failure->reason)}});
@@ -70,7 +70,7 @@ void append_latest(SeriesSink& sink, const ProbeResult& r, bool with_history) {
   }
   if (r.legacy) append_legacy(sink, *r.legacy);
   if (!r.key_types.empty()) append_key_types(sink, r.key_types);
-  if (with_history && sink.wants(Fam::last_run_timestamp, Fam::last_run_timestamp)) {
+  if (view.with_history && sink.wants(Fam::last_run_timestamp, Fam::last_run_timestamp)) {
     sink.add(Fam::last_run_timestamp, unix_seconds(r.started), {});
   }
 }
@@ -108,8 +108,8 @@ std::string_view ocsp_status_name(OcspStaple::Status status) {
   return "unknown";
 }
 
-// Per-position certificates, the leaf's algorithms, chain completeness and OCSP.
-void append_chain_details(SeriesSink& sink, const TlsFacts& tls) {
+// metrics.chain_certificates: one series per certificate sent, by position.
+void append_chain_certificates(SeriesSink& sink, const TlsFacts& tls) {
   for (std::size_t i = 0; i < tls.chain.size(); ++i) {
     const auto& cert = tls.chain[i];
     const std::string position = std::to_string(i);
@@ -121,6 +121,10 @@ void append_chain_details(SeriesSink& sink, const TlsFacts& tls) {
               {"fingerprint_sha256", cert.sha256_hex}});
     sink.add(Fam::ssl_chain_cert_not_after, unix_seconds(cert.not_after), {{"position", position}});
   }
+}
+
+// metrics.tls_details, certificate part: the leaf's algorithms and chain completeness.
+void append_leaf_details(SeriesSink& sink, const TlsFacts& tls) {
   const auto& leaf = tls.chain.front();
   if (leaf.public_key_bits > 0) {
     sink.add(Fam::ssl_leaf_public_key_size, leaf.public_key_bits,
@@ -173,15 +177,25 @@ void append_handshake(SeriesSink& sink, const TargetView& view, SystemTime now) 
   const VerifyVerdict& verify = *view.verify;
   sink.add(Fam::tls_version_info, 1, {{"version", tls.version}});
   sink.add(Fam::tls_cipher_info, 1, {{"cipher", tls.cipher}});
-  if (!tls.group.empty()) sink.add(Fam::tls_group_info, 1, {{"group", tls.group}});
+  const config::MetricsSettings& series = view.series;
+  if (series.tls_details && !tls.group.empty()) {
+    sink.add(Fam::tls_group_info, 1, {{"group", tls.group}});
+  }
   // Each group is computed only when the sink takes one of its families.
   if (!tls.chain.empty() && sink.wants(Fam::ssl_earliest_cert_expiry, Fam::ssl_cert_expiry_days)) {
     append_chain(sink, tls, verify.verified, now);
   }
-  if (!tls.chain.empty() && sink.wants(Fam::ssl_leaf_public_key_size, Fam::ssl_chain_complete)) {
-    append_chain_details(sink, tls);
+  if (series.tls_details && !tls.chain.empty() &&
+      sink.wants(Fam::ssl_leaf_public_key_size, Fam::ssl_chain_complete)) {
+    append_leaf_details(sink, tls);
   }
-  if (sink.wants(Fam::ssl_ocsp_stapled, Fam::ssl_ocsp_next_update)) append_ocsp(sink, tls.ocsp);
+  if (series.chain_certificates && !tls.chain.empty() &&
+      sink.wants(Fam::ssl_chain_cert_info, Fam::ssl_chain_cert_not_after)) {
+    append_chain_certificates(sink, tls);
+  }
+  if (series.tls_details && sink.wants(Fam::ssl_ocsp_stapled, Fam::ssl_ocsp_next_update)) {
+    append_ocsp(sink, tls.ocsp);
+  }
   sink.add(Fam::ssl_cert_verified, verify.verified ? 1 : 0, {});
   std::bitset<64> seen;
   for (auto reason : verify.reasons) {
@@ -200,7 +214,7 @@ void append_handshake(SeriesSink& sink, const TargetView& view, SystemTime now) 
 
 void append_target(SeriesSink& sink, const Labels& base, const TargetView& view, SystemTime now) {
   sink.begin_target(base);
-  if (view.latest) append_latest(sink, *view.latest, view.with_history);
+  if (view.latest) append_latest(sink, *view.latest, view);
   if (!view.latest && view.with_history && sink.wants(Fam::pending, Fam::pending)) {
     sink.add(Fam::pending, 1, {});
   }

@@ -16,6 +16,7 @@
 #include <prometheus/metric_family.h>
 #include <prometheus/metric_type.h>
 
+#include "starttls_exporter/config.hpp"
 #include "starttls_exporter/probe_result.hpp"
 
 namespace starttls_exporter::metrics {
@@ -83,7 +84,8 @@ struct TargetView {
   const AppliedPolicies* policies = nullptr;  ///< the rules that judged that handshake
   std::optional<SystemTime> handshake_at;     ///< emitted when with_history
   std::optional<SystemTime> last_success;     ///< emitted when with_history
-  bool with_history = true;  ///< emit the probe_last_* / handshake timestamp series
+  bool with_history = true;        ///< emit the probe_last_* / handshake timestamp series
+  config::MetricsSettings series;  ///< the optional groups the target's module asks for
 };
 
 /// Receives the series of one scrape. The builder calls begin_target() before each target's

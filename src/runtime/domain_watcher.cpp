@@ -50,7 +50,8 @@ bool same_job(const DomainJob& a, const DomainJob& b) {
   x.timeout = a.timeout;
   y.timeout = b.timeout;
   return a.domain.name == b.domain.name && a.domain.module == b.domain.module &&
-         a.domain.labels == b.domain.labels && a.port == b.port && scheduler::same_schedule(x, y);
+         a.domain.labels == b.domain.labels && a.series == b.series && a.port == b.port &&
+         scheduler::same_schedule(x, y);
 }
 
 /// The same probes, by the scheduler's own rule (key, spec with its DANE expectation,

@@ -14,6 +14,7 @@ scheduler::ScheduledTarget scheduled(const config::Target& target, const config:
   out.info.endpoint = target.endpoint();
   out.info.module = target.module;
   out.info.labels = target.labels;
+  out.info.series = module.metrics;
   out.spec.address = target.address;
   out.spec.port = target.port;
   out.spec.server_name = target.server_name;
@@ -78,6 +79,7 @@ DomainJob domain_job(const config::Domain& domain, const config::Module& module,
   job.port = domain.port.value_or(config::default_port(module.protocol, module.tls.mode));
   job.interval = domain.interval;
   job.timeout = module.timeout;
+  job.series = module.metrics;
   return job;
 }
 

@@ -2,9 +2,27 @@
 
 #include <algorithm>
 
+#include <set>
+#include <string_view>
 #include <utility>
 
 namespace starttls_exporter::store {
+namespace {
+
+void observe(ModulePhaseHistograms& histograms, const ProbeResult& result) {
+  for (const auto& [phase, seconds] : result.phases) {
+    const auto index = static_cast<std::size_t>(phase);
+    if (index >= histograms.size()) continue;
+    PhaseHistogram& h = histograms[index];
+    const auto bucket =
+        std::lower_bound(kPhaseBucketBounds.begin(), kPhaseBucketBounds.end(), seconds);
+    ++h.counts[static_cast<std::size_t>(bucket - kPhaseBucketBounds.begin())];
+    h.sum_seconds += seconds;
+    ++h.count;
+  }
+}
+
+}  // namespace
 
 void ResultStore::set_targets(const std::vector<TargetInfo>& targets) {
   std::vector<std::string> order;
@@ -26,6 +44,9 @@ void ResultStore::set_targets(const std::vector<TargetInfo>& targets) {
   }
   order_ = std::move(order);
   entries_ = std::move(entries);
+  std::set<std::string_view> modules;
+  for (const auto& info : targets) modules.insert(info.module);
+  std::erase_if(phases_, [&](const auto& module) { return !modules.contains(module.first); });
 }
 
 void ResultStore::record(const std::string& key, std::shared_ptr<const ProbeResult> result) {
@@ -34,6 +55,7 @@ void ResultStore::record(const std::string& key, std::shared_ptr<const ProbeResu
   auto it = entries_.find(key);
   if (it == entries_.end()) return;  // removed by a reload while the probe was in flight
   auto& state = it->second.state;
+  observe(phases_[state.target->module], *result);
   // Shared, not copied: one set of certificate facts per target in memory.
   if (result->tls && result->verify) state.last_handshake = result;
   if (result->success) {
@@ -56,6 +78,11 @@ std::vector<TargetSnapshot> ResultStore::snapshot() const {
 ProbeCounters ResultStore::counters() const {
   std::lock_guard lock(mutex_);
   return counters_;
+}
+
+std::map<std::string, ModulePhaseHistograms> ResultStore::phase_histograms() const {
+  std::lock_guard lock(mutex_);
+  return phases_;
 }
 
 std::size_t ResultStore::target_count() const {

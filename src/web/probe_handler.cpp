@@ -105,6 +105,7 @@ struct ProbeRequest {
   Duration timeout{0};
   bool debug = false;
   std::string endpoint;
+  config::MetricsSettings series;  ///< the module's optional series groups
 };
 
 const std::string* query_param(const http::Request& request, const char* name) {
@@ -142,7 +143,7 @@ std::variant<ProbeRequest, http::Response> parse_request(const http::Request& re
   if (!target->port_given) {
     target->port = config::default_port(module->second.protocol, module->second.tls.mode);
   }
-  ProbeRequest out{module->first, {}, {}, false, endpoint_of(*target)};
+  ProbeRequest out{module->first, {}, {}, false, endpoint_of(*target), module->second.metrics};
   if (const auto refusal = probe_refusal(*target, live.config); !refusal.empty()) {
     log::debug("probe refused", {{"target", out.endpoint}, {"reason", refusal}});
     return plain(403, refusal);
@@ -163,8 +164,8 @@ std::variant<ProbeRequest, http::Response> parse_request(const http::Request& re
 }
 
 http::Response respond(const ProbeRequest& probe, const ProbeResult& result) {
-  const std::string metrics_text =
-      metrics::render_text(metrics::probe_families(result, std::chrono::system_clock::now()));
+  const std::string metrics_text = metrics::render_text(
+      metrics::probe_families(result, std::chrono::system_clock::now(), probe.series));
   log::debug(
       "on-demand probe",
       {{"target", probe.endpoint}, {"module", probe.module}, {"result", describe_outcome(result)}});

@@ -108,7 +108,7 @@ const InvalidCase kInvalid[] = {
     {"invalid-unknown-global-key.yaml",
      R"x(2:3: global.intervall: unknown key (expected one of: interval, timeout, concurrency, scrape_timeout_margin))x"},
     {"invalid-unknown-module-key.yaml",
-     R"x(3:5: modules.smtp_starttls.protocl: unknown key (expected one of: protocol, timeout, ehlo_name, tls, source_address))x"},
+     R"x(3:5: modules.smtp_starttls.protocl: unknown key (expected one of: protocol, timeout, ehlo_name, tls, source_address, metrics))x"},
     {"invalid-unknown-module.yaml",
      R"x(5:13: targets[0].module: unknown module "smtp" (defined: smtp_starttls))x"},
     {"invalid-unknown-protocol.yaml",

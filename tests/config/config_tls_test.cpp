@@ -1,5 +1,5 @@
-// Module keys for TLS policy and addresses: tls.min_version, tls.legacy_probe, source_address,
-// and IPv6 targets.
+// Module keys for TLS policy, addresses and series: tls.min_version, tls.legacy_probe,
+// source_address, metrics, and IPv6 targets.
 #include <doctest/doctest.h>
 
 #include <string>
@@ -94,4 +94,31 @@ TEST_CASE("bad TLS policy and address settings name file, line and key") {
     CAPTURE(c.text);
     CHECK(error_of(c.text) == c.want);
   }
+}
+
+TEST_CASE("metrics: optional series groups are off unless a module turns them on") {
+  const MetricsSettings plain = parse_config(config_text(""), "c").modules.at("m").metrics;
+  CHECK(plain == MetricsSettings{});
+  CHECK_FALSE(plain.phase_durations);
+  CHECK_FALSE(plain.chain_certificates);
+  CHECK_FALSE(plain.tls_details);
+  const MetricsSettings on =
+      parse_config(config_text("    metrics:\n      phase_durations: true\n"
+                               "      chain_certificates: true\n      tls_details: true\n"),
+                   "c")
+          .modules.at("m")
+          .metrics;
+  CHECK(on == MetricsSettings::all());
+  const MetricsSettings one =
+      parse_config(config_text("    metrics: {chain_certificates: true}\n"), "c")
+          .modules.at("m")
+          .metrics;
+  CHECK(one == MetricsSettings{false, true, false});
+  CHECK(parse_config(config_text("    metrics:\n"), "c").modules.at("m").metrics ==
+        MetricsSettings{});
+  CHECK(error_of(config_text("    metrics: {phase_durations: 1}\n")) ==
+        "cfg.yaml:4:32: modules.m.metrics.phase_durations: expected true or false, got \"1\"");
+  CHECK(error_of(config_text("    metrics: {chain: true}\n")) ==
+        "cfg.yaml:4:15: modules.m.metrics.chain: unknown key (expected one of: phase_durations, "
+        "chain_certificates, tls_details)");
 }

@@ -102,7 +102,8 @@ if table:
           all(label in exprs(table)[0] for label in ("subject", "serialnumber")))
 check("failures by reason over time", find("timeseries", "probe_failure_info", ["reason"]))
 check("phase latency over time",
-      find("timeseries", "probe_phase_duration_seconds", ["by (phase)"]))
+      find("timeseries", "starttls_exporter_probe_phase_duration_seconds_bucket",
+           ["by (phase, le)"]))
 check("TLS versions in use", find("piechart", "probe_tls_version_info", ["by (version)"]))
 
 # Every query, variables substituted, through Prometheus' own parser.

@@ -82,8 +82,10 @@ cert=$work/pki/server-chain.pem key=$work/pki/server-key.pem
 
 # module PROTOCOL [implicit] [SOURCE_ADDRESS]: one module's YAML
 module() {
+  # Per-target phases on: the test checks which phases each protocol runs.
   printf '  %s:\n    protocol: %s\n    timeout: 3s\n    ehlo_name: probe.test\n' \
     "$1" "${1%%_*}"
+  printf '    metrics: {phase_durations: true}\n'
   [[ -n ${3:-} ]] && printf '    source_address: %s\n' "$3"
   printf '    tls:\n      ca_file: %s\n' "$work/pki/ca.pem"
   [[ ${2:-} == implicit ]] && printf '      mode: implicit\n'

@@ -83,6 +83,7 @@ modules:
     protocol: smtp
     timeout: 1500ms
     ehlo_name: probe.test
+    metrics: {phase_durations: true}
     tls:
       ca_file: $work/pki/ca.pem
   wrong_name:
@@ -149,7 +150,18 @@ check "probe_tls_cipher_info present" metric probe_tls_cipher_info "${ok[@]}"
 for phase in connect banner ehlo starttls tls_handshake; do
   check "probe_phase_duration_seconds{phase=$phase} present" \
     metric probe_phase_duration_seconds "${ok[@]}" "phase=\"$phase\""
+  check "starttls_exporter_probe_phase_duration_seconds{module=smtp_test,phase=$phase} counted" \
+    metric starttls_exporter_probe_phase_duration_seconds_count 'module="smtp_test"' \
+    "phase=\"$phase\""
 done
+# wrong_name leaves metrics.phase_durations at its default: only the fleet histogram has them.
+check "no probe_phase_duration_seconds without metrics.phase_durations" \
+  absent probe_phase_duration_seconds "${wrong[@]}"
+check "starttls_exporter_probe_phase_duration_seconds{module=wrong_name} counted" \
+  metric starttls_exporter_probe_phase_duration_seconds_count 'module="wrong_name"' \
+  'phase="tls_handshake"'
+check "no probe_ssl_chain_cert_info without metrics.chain_certificates" \
+  absent probe_ssl_chain_cert_info "${ok[@]}"
 check "no probe_failure_info" absent probe_failure_info "${ok[@]}"
 check "probe_last_success_timestamp_seconds present" \
   metric probe_last_success_timestamp_seconds "${ok[@]}"

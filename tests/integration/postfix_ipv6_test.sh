@@ -74,6 +74,7 @@ modules:
     protocol: smtp
     ehlo_name: probe.test
     source_address: "::1"
+    metrics: {chain_certificates: true, tls_details: true}
     tls:
       ca_file: $work/pki/ca.pem
       min_version: TLS12

@@ -69,9 +69,12 @@ inline ProbeResult connect_failure_result(SystemTime started) {
   return r;
 }
 
+/// A target whose module turns every optional series group on (modules.NAME.metrics), so that
+/// the tests see every family; `series` narrows it.
 inline store::TargetInfo target(std::string endpoint,
-                                std::map<std::string, std::string> labels = {}) {
-  return {endpoint + "/smtp", std::move(endpoint), "smtp", std::move(labels)};
+                                std::map<std::string, std::string> labels = {},
+                                config::MetricsSettings series = config::MetricsSettings::all()) {
+  return {endpoint + "/smtp", std::move(endpoint), "smtp", std::move(labels), series};
 }
 
 inline std::string render(const store::ResultStore& store, SystemTime now = kNow) {

@@ -88,7 +88,8 @@ TEST_CASE("promtool accepts the full exposition") {
 }
 
 TEST_CASE("probe_families: same families, no target/module labels, no history") {
-  const auto families = probe_families(verify_failure_result(), kNow);
+  const auto families =
+      probe_families(verify_failure_result(), kNow, config::MetricsSettings::all());
   const auto text = render_text(families);
   CAPTURE(text);
   CHECK(has_line(text, "probe_success 0"));
@@ -136,7 +137,7 @@ TEST_CASE("other protocols: their phases and probe_plaintext_auth_offered are ex
               {Phase::starttls, 0.04}, {Phase::tls_handshake, 0.05}, {Phase::verify, 0.001},
               {Phase::logout, 0.002},  {Phase::lhlo, 0.003}};
   r.plaintext_auth_offered = true;
-  const auto text = render_text(probe_families(r, kNow));
+  const auto text = render_text(probe_families(r, kNow, config::MetricsSettings::all()));
   CAPTURE(text);
   CHECK(has_line(text, "probe_phase_duration_seconds{phase=\"capability\"} 0.03"));
   CHECK(has_line(text, "probe_phase_duration_seconds{phase=\"logout\"} 0.002"));
@@ -144,8 +145,8 @@ TEST_CASE("other protocols: their phases and probe_plaintext_auth_offered are ex
   CHECK(has_line(text, "probe_plaintext_auth_offered 1"));
   CHECK(promtool_problems(text) == "");
   r.plaintext_auth_offered.reset();  // smtp, implicit TLS, capabilities never read
-  CHECK(render_text(probe_families(r, kNow)).find("probe_plaintext_auth_offered") ==
-        std::string::npos);
+  CHECK(render_text(probe_families(r, kNow, config::MetricsSettings::all()))
+            .find("probe_plaintext_auth_offered") == std::string::npos);
 }
 
 TEST_CASE("every label name the exporter emits is one static labels may not use") {

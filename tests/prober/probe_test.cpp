@@ -302,7 +302,8 @@ TEST_CASE("a probe whose chain verdict comes from the cache gives the same serie
     REQUIRE(out.result.success);
     // Every series but the timings, at one reference time.
     const auto text = metrics::render_text(
-        metrics::probe_families(out.result, SystemTime(std::chrono::seconds(1'800'000'000))));
+        metrics::probe_families(out.result, SystemTime(std::chrono::seconds(1'800'000'000)),
+                                config::MetricsSettings::all()));
     std::string kept;
     std::istringstream lines(text);
     for (std::string line; std::getline(lines, line);) {

@@ -33,6 +33,7 @@ modules:
       ca_file: )" + ca_file + R"(
   system:
     protocol: smtp
+    metrics: {phase_durations: true}
 targets:
   - address: 127.0.0.1
     port: 2525
@@ -61,6 +62,7 @@ TEST_CASE("prepare maps the configuration to scheduled targets") {
   CHECK(custom.info.endpoint == "127.0.0.1:2525");
   CHECK(custom.info.module == "custom");
   CHECK(custom.info.labels.at("site") == "a");
+  CHECK(custom.info.series == config::MetricsSettings{});
   CHECK(custom.spec.address == "127.0.0.1");
   CHECK(custom.spec.port == 2525);
   CHECK(custom.spec.server_name == "mx.test");
@@ -69,6 +71,7 @@ TEST_CASE("prepare maps the configuration to scheduled targets") {
   CHECK(custom.timeout == 3s);
   const auto& system = targets[1];
   CHECK(system.info.endpoint == "[::1]:25");
+  CHECK(system.info.series == config::MetricsSettings{true, false, false});
   CHECK(system.interval == 30s);
   CHECK(system.timeout == 5s);
   REQUIRE(custom.spec.trust != nullptr);

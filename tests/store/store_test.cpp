@@ -12,8 +12,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-TargetInfo target(const std::string& endpoint, std::map<std::string, std::string> labels = {}) {
-  return {endpoint + "/smtp", endpoint, "smtp", std::move(labels)};
+TargetInfo target(const std::string& endpoint, std::map<std::string, std::string> labels = {},
+                  const std::string& module = "smtp") {
+  return {endpoint + "/" + module, endpoint, module, std::move(labels), {}};
 }
 
 std::shared_ptr<const ProbeResult> result(bool success, bool handshake, SystemTime started) {
@@ -120,4 +121,38 @@ TEST_CASE("snapshots stay valid after later writes") {
   CHECK(before[0].latest->started == t0);
   CHECK(before[0].target->endpoint == "127.0.0.1:25");
   CHECK(store.snapshot().empty());
+}
+
+TEST_CASE("phase histograms count every recorded phase per module, bucket by le") {
+  ResultStore store;
+  store.set_targets(
+      {target("127.0.0.1:25"), target("127.0.0.2:25"), target("127.0.0.1:143", {}, "imap")});
+  auto probe = std::make_shared<ProbeResult>();
+  probe->phases = {{Phase::connect, 0.001}, {Phase::tls_handshake, 0.02}, {Phase::quit, 30}};
+  store.record("127.0.0.1:25/smtp", probe);
+  store.record("127.0.0.2:25/smtp", probe);
+  store.record("127.0.0.9:25/smtp", probe);  // not a target: not counted
+  auto imap = std::make_shared<ProbeResult>();
+  imap->phases = {{Phase::capability, 0.0011}};
+  store.record("127.0.0.1:143/imap", imap);
+
+  auto all = store.phase_histograms();
+  REQUIRE(all.size() == 2);
+  const auto& smtp = all.at("smtp");
+  const auto& connect = smtp[static_cast<std::size_t>(Phase::connect)];
+  CHECK(connect.count == 2);
+  CHECK(connect.counts[0] == 2);  // 0.001 is le="0.001": bounds are inclusive
+  CHECK(connect.sum_seconds == doctest::Approx(0.002));
+  const auto& handshake = smtp[static_cast<std::size_t>(Phase::tls_handshake)];
+  CHECK(handshake.counts[4] == 2);  // le="0.025"
+  const auto& quit = smtp[static_cast<std::size_t>(Phase::quit)];
+  CHECK(quit.counts.back() == 2);  // above the last bound: +Inf
+  CHECK(smtp[static_cast<std::size_t>(Phase::banner)].count == 0);
+  CHECK(all.at("imap")[static_cast<std::size_t>(Phase::capability)].counts[1] == 1);
+
+  // A reload keeps the counts of modules still in use and drops the others.
+  store.set_targets({target("127.0.0.1:25")});
+  all = store.phase_histograms();
+  CHECK(all.size() == 1);
+  CHECK(all.at("smtp")[static_cast<std::size_t>(Phase::connect)].count == 2);
 }
