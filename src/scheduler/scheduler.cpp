@@ -18,22 +18,6 @@ namespace {
 
 using State = Scheduler::State;
 
-void stop_run(Run& run) {
-  run.stopped = true;
-  if (!run.finished) run.signal.emit(asio::cancellation_type::terminal);
-}
-
-void start_run(const std::shared_ptr<State>& state, const std::shared_ptr<Run>& run) {
-  // The completion handler keeps `run` (and its signal, which holds the coroutine's
-  // cancellation state) alive until a handler posted after the coroutine's teardown.
-  asio::co_spawn(
-      state->io, target_loop(state, run),
-      asio::bind_cancellation_slot(run->signal.slot(), [state, run](const std::exception_ptr&) {
-        run->finished = true;
-        asio::post(state->io, [run] {});
-      }));
-}
-
 void apply_now(const std::shared_ptr<State>& state, std::vector<ScheduledTarget> targets) {
   if (state->stopped) return;
   std::vector<store::TargetInfo> infos;
@@ -59,6 +43,7 @@ void apply_now(const std::shared_ptr<State>& state, std::vector<ScheduledTarget>
   }
   for (auto& [key, run] : state->runs) stop_run(*run);  // removed or changed
   state->runs = std::move(next);
+  purge_stopped(*state);
   state->store.set_targets(infos);
   {
     std::lock_guard lock(state->stats_mutex);
@@ -71,8 +56,7 @@ void apply_now(const std::shared_ptr<State>& state, std::vector<ScheduledTarget>
       std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::seconds(1)) /
       kFirstRoundRate;
   for (std::size_t i = 0; i < fresh.size(); ++i) {
-    fresh[i]->first_probe = now + step * static_cast<long>(i);
-    start_run(state, fresh[i]);
+    start_run(state, fresh[i], now + step * static_cast<long>(i));
   }
 }
 
@@ -80,6 +64,9 @@ void stop_now(State& state) {
   state.stopped = true;
   for (auto& [key, run] : state.runs) stop_run(*run);
   state.runs.clear();
+  state.due.clear();
+  state.wake.cancel();
+  state.wake_at.reset();
   for (auto& [id, probe] : state.on_demand) {
     if (!probe->finished) probe->signal.emit(asio::cancellation_type::terminal);
   }
@@ -157,7 +144,7 @@ std::future<ProbeResult> Scheduler::probe_now(prober::ProbeSpec spec,
                        probe->signal.slot(), [state, id, probe](const std::exception_ptr&) {
                          probe->finished = true;
                          state->on_demand.erase(id);
-                         asio::post(state->io, [probe] {});  // see start_run
+                         asio::post(state->io, [probe] {});  // see spawn_slot
                        }));
   });
   return future;

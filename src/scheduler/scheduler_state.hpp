@@ -1,10 +1,11 @@
 #pragma once
 /// \file
-/// The scheduler's internals, shared by scheduler.cpp (public API) and target_loop.cpp (the
-/// per-target coroutine). Exposed to tests/scheduler for the slot arithmetic.
+/// The scheduler's internals, shared by scheduler.cpp (public API) and slot_queue.cpp (the
+/// slots due, and each slot's coroutine). Exposed to tests/scheduler for the slot arithmetic.
 
 #include <asio/cancellation_signal.hpp>
 #include <asio/io_context.hpp>
+#include <asio/steady_timer.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -13,6 +14,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "async_semaphore.hpp"
 #include "starttls_exporter/scheduler.hpp"
@@ -21,19 +23,30 @@ namespace starttls_exporter::scheduler {
 
 using SteadyTime = std::chrono::steady_clock::time_point;
 
-/// One target's loop. Engine thread only.
+/// One target's schedule. Engine thread only. Between its probes a target costs this object and
+/// one entry in State::due: no coroutine waits for its slot (a suspended coroutine per target
+/// cost ~1.1 KB each, 110 MB at 100,000 targets; bench/README.md, 2026-12-03).
 struct Run {
-  explicit Run(ScheduledTarget t) : target(std::move(t)) {}
+  explicit Run(ScheduledTarget t);
   ScheduledTarget target;
-  /// When the first probe may run, if earlier than the target's first stable slot: the
-  /// first-round ramp (see kFirstRoundRate). Unset: wait for the stable slot.
-  std::optional<SteadyTime> first_probe;
-  /// Cancels the loop's coroutine. Must outlive that coroutine entirely (Asio keeps the
-  /// coroutine's cancellation state in the signal's memory), hence the shared_ptr juggling in
-  /// scheduler.cpp.
+  Duration interval;  ///< effective_interval(target.interval)
+  Duration phase;     ///< jitter(key, interval): the stable slots' offset
+  SteadyTime slot{};  ///< the slot of the next probe, or of the one running
+  /// The next probe is the first one, at its ramp time before its stable slot (see
+  /// kFirstRoundRate); the probe after it goes to slot_after_early_probe.
+  bool early = false;
+  /// Cancels the slot's coroutine while one runs. Must outlive that coroutine entirely (Asio
+  /// keeps the coroutine's cancellation state in the signal's memory), hence the shared_ptr
+  /// juggling in slot_queue.cpp.
   asio::cancellation_signal signal;
-  bool stopped = false;   ///< removed, changed or shut down: drop any result still in flight
-  bool finished = false;  ///< the coroutine has completed; emitting the signal is pointless
+  bool stopped = false;  ///< removed, changed or shut down: drop any result still in flight
+  bool probing = false;  ///< a slot's coroutine runs (waits for a permit or probes)
+};
+
+/// A target's next slot: an entry of State::due.
+struct Due {
+  SteadyTime at;
+  std::shared_ptr<Run> run;
 };
 
 /// One probe_now() in progress. Engine thread only.
@@ -54,6 +67,11 @@ struct Scheduler::State {
   AsyncSemaphore semaphore;
   bool stopped = false;
   std::map<std::string, std::shared_ptr<Run>> runs;
+  /// Every running target's next slot, a min-heap by `at` (push_due, on_wake). Entries of
+  /// stopped runs are skipped when they come up and purged by apply().
+  std::vector<Due> due;
+  asio::steady_timer wake;            ///< fires at due's earliest slot
+  std::optional<SteadyTime> wake_at;  ///< what `wake` is armed for; unset: not armed
   std::map<std::uint64_t, std::shared_ptr<OnDemand>> on_demand;
   std::uint64_t next_on_demand = 0;
 
@@ -90,10 +108,17 @@ SteadyTime next_slot(SteadyTime slot, Duration interval, SteadyTime now,
 /// A failed result for probes that never reached the probe function (or whose function threw).
 ProbeResult failure_result(FailureReason reason, std::string detail);
 
-/// The loop of one target: waits for each slot, takes a permit, probes, records. Runs until
-/// run->stopped or cancellation.
-asio::awaitable<void> target_loop(std::shared_ptr<Scheduler::State> state,
-                                  std::shared_ptr<Run> run);
+/// Schedules a new run: its first probe at `first_probe` (the ramp) or at its first stable
+/// slot, whichever comes first. Each slot then takes a permit, probes and records, and
+/// schedules the next slot, until stop_run().
+void start_run(const std::shared_ptr<Scheduler::State>& state, const std::shared_ptr<Run>& run,
+               SteadyTime first_probe);
+
+/// Stops a run: no further slot, a probe in flight is cancelled and its result dropped.
+void stop_run(Run& run);
+
+/// Drops the due entries of stopped runs (after apply() stopped some).
+void purge_stopped(Scheduler::State& state);
 
 /// Calls the probe function, turning an exception into an internal_error result.
 asio::awaitable<ProbeResult> guarded_probe(Scheduler::State& state, prober::ProbeSpec spec,

@@ -85,7 +85,8 @@ Scheduler::State::State(asio::io_context& io_context, store::ResultStore& result
     : io(io_context),
       store(result_store),
       probe(std::move(probe_function)),
-      semaphore(io_context.get_executor(), static_cast<std::size_t>(std::max(concurrency, 1))) {}
+      semaphore(io_context.get_executor(), static_cast<std::size_t>(std::max(concurrency, 1))),
+      wake(io_context) {}
 
 void Scheduler::State::add_started(std::chrono::steady_clock::duration lag_by) {
   const double seconds =

@@ -180,11 +180,14 @@ TEST_CASE("the scheduling lag histogram renders cumulative buckets, +Inf, sum an
   CHECK(count_substr(text, name + "_bucket{") == 3);
 }
 
-TEST_CASE("probe start times are exported to the millisecond, expiry days to 1e-5 day") {
+TEST_CASE(
+    "probe start times are exported to the millisecond, durations to the microsecond, expiry "
+    "days to 1e-5 day") {
   store::ResultStore store;
   store.set_targets({target("192.0.2.25:25")});
   auto r = success_result();
   r.started = kStart + 123'456'789ns;
+  r.duration_seconds = 0.002173484;
   store.record("192.0.2.25:25/smtp", std::make_shared<ProbeResult>(r));
   const auto text = render(store, kNow - 1s);  // the leaf then expires in 10.5 days and 1 s
   CAPTURE(text);
@@ -193,4 +196,5 @@ TEST_CASE("probe start times are exported to the millisecond, expiry days to 1e-
   CHECK(has_line(text, "probe_last_success_timestamp_seconds" + b + " 1699999970.123"));
   CHECK(has_line(text, "probe_ssl_last_handshake_timestamp_seconds" + b + " 1699999970.123"));
   CHECK(has_line(text, "probe_ssl_cert_expiry_days" + b + " 10.50001"));
+  CHECK(has_line(text, "probe_duration_seconds" + b + " 0.002173"));
 }

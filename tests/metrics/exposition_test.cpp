@@ -112,7 +112,7 @@ TEST_CASE("Render() writes exactly what TextSerializer writes for Collect()") {
                      target("203.0.113.9:25")});
   auto hostile = success_result();
   hostile.tls->chain.edit(0).subject = "CN=\"x\"\\\n";
-  hostile.duration_seconds = 1.0 / 3;  // needs all 16 significant digits
+  hostile.duration_seconds = 1.0 / 3;  // exported to the microsecond
   store.record("192.0.2.25:25/smtp", std::make_shared<ProbeResult>(hostile));
   store.record("[2001:db8::25]:25/smtp", std::make_shared<ProbeResult>(verify_failure_result()));
   store.record("198.51.100.7:587/smtp", std::make_shared<ProbeResult>(success_result()));
@@ -120,7 +120,7 @@ TEST_CASE("Render() writes exactly what TextSerializer writes for Collect()") {
                std::make_shared<ProbeResult>(connect_failure_result(kStart + 60s)));
   Collector c(store, {"1.2.3", "3.7.9"}, [] { return kNow + 1234567us; });
   const auto reference = render_text(c.Collect());
-  CHECK(reference.find(" 0.3333333333333333\n") != std::string::npos);
+  CHECK(reference.find(" 0.333333\n") != std::string::npos);
   CHECK(c.Render() == reference);
   CHECK(c.Render() == reference);  // again: nothing is carried from one page to the next
   std::size_t pieces = 0;
