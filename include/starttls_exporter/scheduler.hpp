@@ -99,7 +99,7 @@ class Scheduler {
   /// so the store never holds a removed target's result. Ignored after stop().
   void apply(std::vector<ScheduledTarget> targets);
 
-  /// Cancels every target loop, every probe in flight and every probe_now() waiting for a
+  /// Cancels every target's schedule, every probe in flight and every probe_now() waiting for a
   /// permit. After it, the engine holds no work: io.run() returns once the cancelled probes
   /// have unwound (promptly, provided the probe function honours cancellation).
   void stop();

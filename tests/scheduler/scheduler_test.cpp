@@ -189,6 +189,32 @@ TEST_CASE("apply() keeps unchanged targets, restarts changed ones, stops removed
   CHECK(store.snapshot().at(0).target->labels.at("site") == "a");
 }
 
+TEST_CASE("a target added while the others wait far ahead for their slots starts at once") {
+  // The engine sleeps until the earliest slot due; a new target's first probe, earlier than
+  // that, must wake it.
+  asio::io_context io;
+  store::ResultStore store;
+  FakeProber fake;
+  fake.default_delay = 10ms;
+  Scheduler scheduler(io, store, fake.function(), 10);
+  Guard guard(io, scheduler, 10s);
+  const auto a = make_target("127.0.0.1", 1h, 1s);
+  const auto b = make_target("127.0.0.2", 1h, 1s);
+  scheduler.apply({a});
+  fake.on_finish = [&](const std::string& address) {
+    if (address == "127.0.0.1") {
+      // A's next slot is now at least half an hour away.
+      asio::post(io, [&] { scheduler.apply({a, b}); });
+    } else {
+      guard.finish();
+    }
+  };
+  io.run();
+  CHECK_FALSE(guard.fired);
+  CHECK(fake.starts["127.0.0.1"].size() == 1);  // kept, not restarted
+  CHECK(fake.starts["127.0.0.2"].size() == 1);
+}
+
 TEST_CASE("stop() from another thread ends everything promptly") {
   asio::io_context io;
   store::ResultStore store;
