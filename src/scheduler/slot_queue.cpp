@@ -141,7 +141,7 @@ void on_wake(const std::shared_ptr<State>& state) {
     std::pop_heap(due.begin(), due.end(), later);
     std::shared_ptr<Run> run = std::move(due.back().run);
     due.pop_back();
-    if (!run->stopped) spawn_slot(state, run);
+    spawn_slot(state, run);
   }
   arm(state);
 }
