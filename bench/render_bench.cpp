@@ -14,8 +14,8 @@
 #include <string_view>
 #include <vector>
 
-#include "starttls_exporter/collector.hpp"
-#include "starttls_exporter/result_store.hpp"
+#include "starttls_exporter/metrics/collector.hpp"
+#include "starttls_exporter/store/result_store.hpp"
 
 using namespace starttls_exporter;
 

@@ -7,8 +7,8 @@
 #include "build_config.hpp"
 #include "exporter.hpp"
 #include "process.hpp"
-#include "starttls_exporter/log.hpp"
-#include "starttls_exporter/trust_store.hpp"
+#include "starttls_exporter/lib/gnutls/trust_store.hpp"
+#include "starttls_exporter/log/log.hpp"
 
 namespace starttls_exporter::app {
 namespace {

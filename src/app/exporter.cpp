@@ -4,10 +4,10 @@
 #include <string>
 
 #include "build_config.hpp"
-#include "starttls_exporter/log.hpp"
-#include "starttls_exporter/prober.hpp"
-#include "starttls_exporter/tls_client.hpp"
-#include "starttls_exporter/trust_store.hpp"
+#include "starttls_exporter/lib/gnutls/trust_store.hpp"
+#include "starttls_exporter/log/log.hpp"
+#include "starttls_exporter/prober/prober.hpp"
+#include "starttls_exporter/tls_client/tls_client.hpp"
 
 namespace starttls_exporter::app {
 namespace {

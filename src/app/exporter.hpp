@@ -9,15 +9,15 @@
 #include <memory>
 #include <string>
 
-#include "starttls_exporter/collector.hpp"
-#include "starttls_exporter/domain_watcher.hpp"
-#include "starttls_exporter/engine_thread.hpp"
-#include "starttls_exporter/loaded_config.hpp"
-#include "starttls_exporter/reloader.hpp"
-#include "starttls_exporter/result_store.hpp"
-#include "starttls_exporter/scheduler.hpp"
-#include "starttls_exporter/shard.hpp"
-#include "starttls_exporter/web.hpp"
+#include "starttls_exporter/metrics/collector.hpp"
+#include "starttls_exporter/runtime/domain_watcher.hpp"
+#include "starttls_exporter/runtime/engine_thread.hpp"
+#include "starttls_exporter/runtime/loaded_config.hpp"
+#include "starttls_exporter/runtime/reloader.hpp"
+#include "starttls_exporter/runtime/shard.hpp"
+#include "starttls_exporter/scheduler/scheduler.hpp"
+#include "starttls_exporter/store/result_store.hpp"
+#include "starttls_exporter/web/web.hpp"
 
 namespace starttls_exporter::app {
 

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "starttls_exporter/log.hpp"
-#include "starttls_exporter/shard.hpp"
+#include "starttls_exporter/log/log.hpp"
+#include "starttls_exporter/runtime/shard.hpp"
 
 namespace starttls_exporter::app {
 

@@ -10,14 +10,14 @@
 
 #include "flags.hpp"
 #include "probe_domain.hpp"
-#include "probe_report.hpp"
 #include "probe_setup.hpp"
-#include "starttls_exporter/engine_thread.hpp"
-#include "starttls_exporter/loaded_config.hpp"
-#include "starttls_exporter/net.hpp"
-#include "starttls_exporter/prober.hpp"
-#include "starttls_exporter/result_store.hpp"
-#include "starttls_exporter/scheduler.hpp"
+#include "starttls_exporter/core/net.hpp"
+#include "starttls_exporter/prober/prober.hpp"
+#include "starttls_exporter/report/report.hpp"
+#include "starttls_exporter/runtime/engine_thread.hpp"
+#include "starttls_exporter/runtime/loaded_config.hpp"
+#include "starttls_exporter/scheduler/scheduler.hpp"
+#include "starttls_exporter/store/result_store.hpp"
 
 namespace starttls_exporter::app {
 namespace {
@@ -50,6 +50,7 @@ const FlagTable<ProbeFlags>& probe_flag_table() {
            }},
           {"--server-name", [](ProbeFlags& f, const std::string& v) { f.server_name = v; }},
           {"--ca-file", [](ProbeFlags& f, const std::string& v) { f.ca_file = v; }},
+          {"--mta-sts.ca-file", [](ProbeFlags& f, const std::string& v) { f.mta_sts_ca_file = v; }},
           {"--ehlo-name", [](ProbeFlags& f, const std::string& v) { f.ehlo_name = v; }},
           {"--timeout",
            [](ProbeFlags& f, const std::string& v) {
@@ -87,13 +88,13 @@ const FlagTable<ProbeFlags>& probe_flag_table() {
 }
 
 /// What to probe, from the flags; throws SetupError, config::ConfigError or tls::TlsError.
-ProbeRequest build_request(const ProbeFlags& flags) {
+report::ProbeRequest build_request(const ProbeFlags& flags) {
   std::string problem;
   const auto target = net::parse_target_address(flags.target, problem);
   if (!target) throw SetupError(problem);
   std::optional<config::Config> config;
   const config::Module module = probe_module(flags, config);
-  ProbeRequest request;
+  report::ProbeRequest request;
   request.module = flags.module.empty() ? "(flags)" : flags.module;
   request.timeout = module.timeout;
   request.spec.address = target->address;
@@ -112,7 +113,7 @@ ProbeRequest build_request(const ProbeFlags& flags) {
 }
 
 /// Runs the probe through a scheduler on its own engine thread, as /probe does.
-ProbeResult run(const ProbeRequest& request) {
+ProbeResult run(const report::ProbeRequest& request) {
   store::ResultStore store;
   runtime::EngineThread engine;
   scheduler::Scheduler scheduler(engine.io(), store, prober::run_probe, 1);
@@ -143,8 +144,7 @@ std::optional<DomainTarget> domain_target(const std::string& text) {
     if (!port) return std::nullopt;
     target = {text.substr(0, colon), *port, true};
   }
-  if (!target.name.empty() && target.name.back() == '.') target.name.pop_back();
-  for (auto& c : target.name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  target.name = net::normalise_domain_name(target.name);
   if (!net::is_dns_name(target.name) || net::ends_in_numeric_label(target.name))
     return std::nullopt;
   return target;
@@ -182,12 +182,12 @@ int probe_command(const std::vector<std::string>& args) {
                                 flags.output == ReportFormat::text && ::isatty(STDOUT_FILENO) == 1);
   }
   try {
-    const ProbeRequest request = build_request(flags);
+    const report::ProbeRequest request = build_request(flags);
     const ProbeResult result = run(request);
     const auto now = std::chrono::system_clock::now();
     std::cout << (flags.output == ReportFormat::json
-                      ? json_report(request, result, now)
-                      : text_report(request, result, now, ::isatty(STDOUT_FILENO) == 1));
+                      ? report::json_report(request, result, now)
+                      : report::text_report(request, result, now, ::isatty(STDOUT_FILENO) == 1));
     return result.success ? 0 : 1;
   } catch (const std::exception& e) {
     std::cerr << "starttls_exporter probe: " << e.what() << "\n";
@@ -216,7 +216,11 @@ std::string probe_usage() {
          "  --implicit-tls         TLS right after connect instead of STARTTLS\n"
          "  --server-name=NAME     SNI and the name the certificate must match (default: none,\n"
          "                         no SNI and no name check)\n"
-         "  --ca-file=PATH         trust these CAs (PEM) instead of the system store\n"
+         "  --ca-file=PATH         trust these CAs (PEM) instead of the system store; a\n"
+         "                         DOMAIN's MTA-STS policy host too, unless:\n"
+         "  --mta-sts.ca-file=PATH DOMAIN: trust these CAs (PEM) for the MTA-STS policy host\n"
+         "                         (default: --ca-file, else the module's config\n"
+         "                         mta_sts.ca_file, else the system store)\n"
          "  --ehlo-name=NAME       the EHLO/LHLO argument (default \"localhost\")\n"
          "  --timeout=DURATION     deadline of the whole probe (default 10s)\n"
          "  --output=FORMAT        text (default; colour on a terminal) or json\n"

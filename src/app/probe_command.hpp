@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "starttls_exporter/config.hpp"
-#include "starttls_exporter/duration.hpp"
+#include "starttls_exporter/config/config.hpp"
+#include "starttls_exporter/core/duration.hpp"
 
 namespace starttls_exporter::app {
 
@@ -29,6 +29,7 @@ struct ProbeFlags {
   bool implicit_tls = false;                 ///< --implicit-tls
   std::optional<std::string> server_name;    ///< --server-name (empty: no SNI, no name check)
   std::string ca_file;                       ///< --ca-file; empty: the module's, else the system's
+  std::string mta_sts_ca_file;  ///< --mta-sts.ca-file (domain form); empty: --ca-file's store
   std::optional<std::string> ehlo_name;      ///< --ehlo-name
   std::optional<Duration> timeout;           ///< --timeout; default: the module's, else 10s
   ReportFormat output = ReportFormat::text;  ///< --output

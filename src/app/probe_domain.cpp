@@ -7,13 +7,12 @@
 #include <iostream>
 #include <iterator>
 
-#include "probe_report.hpp"
 #include "probe_setup.hpp"
-#include "report_format.hpp"
-#include "starttls_exporter/domain_watcher.hpp"
-#include "starttls_exporter/engine_thread.hpp"
-#include "starttls_exporter/loaded_config.hpp"
-#include "starttls_exporter/prober.hpp"
+#include "starttls_exporter/prober/prober.hpp"
+#include "starttls_exporter/report/report.hpp"
+#include "starttls_exporter/runtime/domain_watcher.hpp"
+#include "starttls_exporter/runtime/engine_thread.hpp"
+#include "starttls_exporter/runtime/loaded_config.hpp"
 
 namespace starttls_exporter::app {
 namespace {
@@ -36,25 +35,49 @@ config::DnsSettings dns_settings(const ProbeFlags& flags) {
   return dns;
 }
 
-/// Resolves and probes on an engine thread of its own, as /probe?domain= does.
-runtime::DomainProbe run(const runtime::DomainJob& job, const config::DnsSettings& dns,
-                         Duration timeout) {
+/// The policy hosts' trust store (RFC 8461 §3.3: PKIX for mta-sts.DOMAIN):
+/// --mta-sts.ca-file, else --ca-file, else the config's mta_sts.ca_file (with --module),
+/// else the system's.
+domains::MtaStsOptions mta_sts_options(const ProbeFlags& flags,
+                                       const std::optional<config::Config>& config) {
+  domains::MtaStsOptions options;
+  if (config) {
+    options.refresh = config->mta_sts.refresh;
+    options.timeout = config->mta_sts.timeout;
+  }
+  const std::string& file = !flags.mta_sts_ca_file.empty() ? flags.mta_sts_ca_file : flags.ca_file;
+  if (!file.empty()) {
+    options.trust = tls::TrustStore::from_pem_file(file);
+  } else if (config) {
+    runtime::TrustCache cache;
+    options.trust = cache.get(config->mta_sts.tls, "mta_sts.ca_file", config->source_file);
+  } else {
+    options.trust = tls::TrustStore::system();
+  }
+  return options;
+}
+
+/// Resolves and probes on an engine thread of its own, through the same domain round as the
+/// exporter's scheduled probes and /probe?domain=.
+domains::DomainProbe run(const domains::DomainJob& job, const config::DnsSettings& dns,
+                         const domains::MtaStsOptions& mta_sts, Duration timeout) {
   store::ResultStore store;
   runtime::EngineThread engine;
   scheduler::Scheduler scheduler(engine.io(), store, prober::run_probe, kConcurrency);
-  auto resolver = std::make_shared<dns::Resolver>(engine.io(), runtime::resolver_settings(dns));
+  auto resolver = std::make_shared<dns::Resolver>(engine.io(), domains::resolver_settings(dns));
   const auto deadline = std::chrono::steady_clock::now() + timeout;
-  std::promise<runtime::DomainProbe> promise;
+  std::promise<domains::DomainProbe> promise;
   auto future = promise.get_future();
-  asio::co_spawn(engine.io(),
-                 runtime::probe_domain(engine.io(), resolver, scheduler, dns, job, deadline),
-                 [&promise](std::exception_ptr e, runtime::DomainProbe probe) {
-                   if (e) {
-                     promise.set_exception(e);
-                   } else {
-                     promise.set_value(std::move(probe));
-                   }
-                 });
+  asio::co_spawn(
+      engine.io(),
+      domains::probe_domain(engine.io(), resolver, scheduler, dns, job, deadline, mta_sts),
+      [&promise](std::exception_ptr e, domains::DomainProbe probe) {
+        if (e) {
+          promise.set_exception(e);
+        } else {
+          promise.set_value(std::move(probe));
+        }
+      });
   engine.start();
   const bool answered = future.wait_until(deadline + kAnswerSlack) == std::future_status::ready;
   scheduler.stop();
@@ -62,26 +85,6 @@ runtime::DomainProbe run(const runtime::DomainJob& job, const config::DnsSetting
   engine.shutdown(std::chrono::milliseconds(800));
   if (!answered) throw std::runtime_error("the domain probe did not finish");
   return future.get();
-}
-
-bool deliverable(const runtime::DomainProbe& probe) {
-  const dns::MailPath* path = probe.state->path.get();
-  if (!path || !path->resolved || !path->failures.empty() || probe.results.empty()) return false;
-  for (const auto& [info, result] : probe.results) {
-    if (!result.success) return false;
-  }
-  return true;
-}
-
-/// Each address's request, in the order of probe.results (targets_of is deterministic).
-std::vector<ProbeRequest> requests_of(const runtime::DomainProbe& probe,
-                                      const runtime::DomainJob& job) {
-  std::vector<ProbeRequest> out;
-  if (!probe.state->path) return out;
-  for (auto& target : runtime::targets_of(*probe.state->path, job)) {
-    out.push_back({job.domain.module, job.timeout, std::move(target.spec)});
-  }
-  return out;
 }
 
 }  // namespace
@@ -96,16 +99,16 @@ int probe_domain_command(const ProbeFlags& flags, const std::string& domain, std
     entry.module = flags.module.empty() ? "(flags)" : flags.module;
     if (port_given) entry.port = port;
     entry.interval = std::chrono::hours(1);
-    runtime::DomainJob job = runtime::domain_job(entry, module, probe_trust(flags, module, config));
+    domains::DomainJob job = runtime::domain_job(entry, module, probe_trust(flags, module, config));
     job.spec.record_transcript = true;  // the report shows each dialogue
     const config::DnsSettings dns = dns_settings(flags);
-    const runtime::DomainProbe probe = run(job, dns, module.timeout);
-    const auto requests = requests_of(probe, job);
+    const domains::DomainProbe probe =
+        run(job, dns, mta_sts_options(flags, config), module.timeout);
     const auto now = std::chrono::system_clock::now();
     std::cout << (flags.output == ReportFormat::json
-                      ? domain_json_report(probe, requests, job.port, now)
-                      : domain_text_report(probe, requests, job.port, now, colour));
-    return deliverable(probe) ? 0 : 1;
+                      ? report::domain_json_report(probe, job.port, now)
+                      : report::domain_text_report(probe, job.port, now, colour));
+    return report::domain_verdict(probe).success ? 0 : 1;
   } catch (const std::exception& e) {
     std::cerr << "starttls_exporter probe: " << e.what() << "\n";
     return 2;

@@ -1,8 +1,8 @@
 #include "probe_setup.hpp"
 
 #include "flags.hpp"
-#include "starttls_exporter/loaded_config.hpp"
-#include "starttls_exporter/net.hpp"
+#include "starttls_exporter/core/net.hpp"
+#include "starttls_exporter/runtime/loaded_config.hpp"
 
 namespace starttls_exporter::app {
 

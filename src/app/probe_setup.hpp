@@ -8,8 +8,8 @@
 #include <stdexcept>
 
 #include "probe_command.hpp"
-#include "starttls_exporter/config.hpp"
-#include "starttls_exporter/trust_store.hpp"
+#include "starttls_exporter/config/config.hpp"
+#include "starttls_exporter/lib/gnutls/trust_store.hpp"
 
 namespace starttls_exporter::app {
 

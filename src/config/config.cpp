@@ -1,13 +1,13 @@
 // load_config / parse_config: reading the file, running yaml-cpp, and turning every yaml-cpp
 // exception into a located ConfigError. The sections themselves are built in sections.cpp.
 
-#include "starttls_exporter/config.hpp"
+#include "starttls_exporter/config/config.hpp"
 
 #include <yaml-cpp/yaml.h>
 
 #include <utility>
 
-#include "starttls_exporter/net.hpp"
+#include "starttls_exporter/core/net.hpp"
 
 #include "document.hpp"
 #include "file_util.hpp"

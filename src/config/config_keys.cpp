@@ -1,4 +1,4 @@
-#include "starttls_exporter/config_keys.hpp"
+#include "starttls_exporter/config/config_keys.hpp"
 
 namespace starttls_exporter::config::keys {
 

@@ -5,7 +5,7 @@
 #include <sstream>
 #include <vector>
 
-#include "starttls_exporter/config.hpp"
+#include "starttls_exporter/config/config.hpp"
 #include "validate.hpp"
 
 namespace starttls_exporter::config::detail {

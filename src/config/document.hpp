@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "starttls_exporter/config.hpp"
+#include "starttls_exporter/config/config.hpp"
 
 namespace starttls_exporter::config::detail {
 

@@ -5,8 +5,8 @@
 
 #include "file_util.hpp"
 #include "sections.hpp"
-#include "starttls_exporter/config_keys.hpp"
-#include "starttls_exporter/net.hpp"
+#include "starttls_exporter/config/config_keys.hpp"
+#include "starttls_exporter/core/net.hpp"
 #include "validate.hpp"
 
 namespace starttls_exporter::config::detail {
@@ -18,10 +18,7 @@ constexpr std::int64_t kMaxFanOut = 100;
 
 /// "example.com", "Example.COM." -> "example.com"; fails for anything that is not a DNS name.
 std::string parse_domain_name(const Entry& entry, const Reader& reader) {
-  std::string name = reader.scalar(entry, "a domain name");
-  if (!name.empty() && name.back() == '.') name.pop_back();  // the root is implied
-  std::transform(name.begin(), name.end(), name.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string name = net::normalise_domain_name(reader.scalar(entry, "a domain name"));
   if (net::canonical_ip(name)) {
     reader.fail(entry, quote(name) + " is an IP address: list it under targets instead");
   }

@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <system_error>
 
-#include "starttls_exporter/unique_fd.hpp"
+#include "starttls_exporter/core/unique_fd.hpp"
 
 namespace starttls_exporter::config::detail {
 namespace {

@@ -1,7 +1,7 @@
 #include <array>
 #include <utility>
 
-#include "starttls_exporter/config.hpp"
+#include "starttls_exporter/config/config.hpp"
 
 namespace starttls_exporter::config {
 namespace {

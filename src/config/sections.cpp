@@ -1,7 +1,7 @@
 #include "sections.hpp"
 
 #include "file_util.hpp"
-#include "starttls_exporter/config_keys.hpp"
+#include "starttls_exporter/config/config_keys.hpp"
 #include "validate.hpp"
 
 namespace starttls_exporter::config::detail {

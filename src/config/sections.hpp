@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "starttls_exporter/config.hpp"
+#include "starttls_exporter/config/config.hpp"
 #include "yaml_reader.hpp"
 
 namespace starttls_exporter::config::detail {

@@ -4,7 +4,7 @@
 #include <utility>
 
 #include "sections.hpp"
-#include "starttls_exporter/config_keys.hpp"
+#include "starttls_exporter/config/config_keys.hpp"
 #include "validate.hpp"
 
 namespace starttls_exporter::config::detail {

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <array>
 
-#include "starttls_exporter/config.hpp"
+#include "starttls_exporter/config/config.hpp"
 
 namespace starttls_exporter::config {
 

@@ -10,8 +10,8 @@
 #include <string>
 #include <string_view>
 
-#include "starttls_exporter/net.hpp"
-#include "starttls_exporter/text.hpp"
+#include "starttls_exporter/core/net.hpp"
+#include "starttls_exporter/core/text.hpp"
 
 namespace starttls_exporter::config::detail {
 

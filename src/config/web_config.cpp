@@ -1,7 +1,7 @@
 // load_web_config / parse_web_config: the exporter toolkit's web config format, validated with
 // the same located errors as the main configuration.
 
-#include "starttls_exporter/web_config.hpp"
+#include "starttls_exporter/config/web_config.hpp"
 
 #include <yaml-cpp/yaml.h>
 

@@ -15,7 +15,7 @@
 #include <utility>
 #include <vector>
 
-#include "starttls_exporter/config.hpp"
+#include "starttls_exporter/config/config.hpp"
 
 namespace starttls_exporter::config::detail {
 

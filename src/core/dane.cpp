@@ -1,7 +1,7 @@
-// Names of the DANE value types (include/starttls_exporter/dane.hpp): label values, stable.
+// Names of the DANE value types (include/starttls_exporter/core/dane.hpp): label values, stable.
 // A table, as in probe_result.cpp.
-#include "starttls_exporter/dane.hpp"
-#include "starttls_exporter/text.hpp"
+#include "starttls_exporter/core/dane.hpp"
+#include "starttls_exporter/core/text.hpp"
 
 #include <utility>
 
@@ -19,10 +19,23 @@ constexpr std::pair<DaneFailure, const char*> kFailureNames[] = {
     {DaneFailure::key_type_no_match, "key_type_no_match"},
 };
 
+constexpr std::pair<TlsaStatus, const char*> kStatusNames[] = {
+    {TlsaStatus::not_applicable, "not_applicable"},
+    {TlsaStatus::none, "none"},
+    {TlsaStatus::secure, "secure"},
+    {TlsaStatus::insecure, "insecure"},
+    {TlsaStatus::bogus, "bogus"},
+    {TlsaStatus::failed, "failed"},
+};
+
 }  // namespace
 
 std::string_view to_string(DaneFailure failure) noexcept {
   return text::name_in(kFailureNames, failure);
+}
+
+std::string_view to_string(TlsaStatus status) noexcept {
+  return text::name_in(kStatusNames, status);
 }
 
 }  // namespace starttls_exporter::dane

@@ -1,4 +1,4 @@
-#include "starttls_exporter/duration.hpp"
+#include "starttls_exporter/core/duration.hpp"
 
 #include <array>
 #include <cstdint>

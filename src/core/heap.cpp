@@ -1,4 +1,4 @@
-#include "starttls_exporter/heap.hpp"
+#include "starttls_exporter/core/heap.hpp"
 
 #include <malloc.h>
 

@@ -1,4 +1,4 @@
-#include "starttls_exporter/net.hpp"
+#include "starttls_exporter/core/net.hpp"
 
 #include <arpa/inet.h>
 
@@ -7,7 +7,7 @@
 #include <charconv>
 #include <stdexcept>
 
-#include "starttls_exporter/text.hpp"
+#include "starttls_exporter/core/text.hpp"
 
 namespace starttls_exporter::net {
 namespace {
@@ -53,6 +53,15 @@ bool ends_in_numeric_label(std::string_view name) noexcept {
   const std::string_view last = dot == std::string_view::npos ? name : name.substr(dot + 1);
   return !last.empty() &&
          std::all_of(last.begin(), last.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+std::string normalise_domain_name(std::string_view name) {
+  if (name.ends_with('.')) name.remove_suffix(1);
+  std::string out(name);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
 }
 
 bool is_dns_name(std::string_view text) noexcept {

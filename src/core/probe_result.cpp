@@ -1,5 +1,5 @@
-#include "starttls_exporter/probe_result.hpp"
-#include "starttls_exporter/text.hpp"
+#include "starttls_exporter/core/probe_result.hpp"
+#include "starttls_exporter/core/text.hpp"
 
 #include <array>
 #include <utility>

@@ -1,4 +1,8 @@
-#include "starttls_exporter/text.hpp"
+#include "starttls_exporter/core/text.hpp"
+
+#include <array>
+#include <cstdio>
+#include <ctime>
 
 namespace starttls_exporter::text {
 namespace {
@@ -120,6 +124,21 @@ void append_json_string(std::string& out, std::string_view value) {
     value.remove_prefix(n);
   }
   out += '"';
+}
+
+std::string rfc3339(std::chrono::system_clock::time_point t, bool millis) {
+  const std::time_t secs = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  std::array<char, 40> buf{};
+  auto n = std::strftime(buf.data(), buf.size(), "%Y-%m-%dT%H:%M:%S", &tm);
+  if (millis) {
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count() % 1000;
+    n += static_cast<std::size_t>(
+        std::snprintf(buf.data() + n, buf.size() - n, ".%03d", static_cast<int>(ms)));
+  }
+  return std::string(buf.data(), n) + "Z";
 }
 
 }  // namespace starttls_exporter::text

@@ -7,8 +7,8 @@
 #include <cctype>
 #include <memory>
 
-#include "starttls_exporter/net.hpp"
-#include "starttls_exporter/text.hpp"
+#include "starttls_exporter/core/net.hpp"
+#include "starttls_exporter/core/text.hpp"
 
 namespace starttls_exporter::dns::detail {
 namespace {
@@ -16,13 +16,6 @@ namespace {
 constexpr std::size_t kMaxNameBytes = 255;  // RFC 1035 §2.3.4
 constexpr int kRcodeNoError = 0;
 constexpr int kRcodeNxDomain = 3;
-
-std::string normalise(std::string name) {
-  if (!name.empty() && name.back() == '.') name.pop_back();
-  std::transform(name.begin(), name.end(), name.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return name;
-}
 
 struct PacketDeleter {
   void operator()(ldns_pkt* p) const noexcept { ldns_pkt_free(p); }
@@ -164,7 +157,8 @@ Answer classify(const RawResult& raw, RecordType type) {
     out.error = raw.error_text;
     return out;
   }
-  out.canonical_name = normalise(raw.canonname.empty() ? raw.qname : raw.canonname);
+  out.canonical_name =
+      net::normalise_domain_name(raw.canonname.empty() ? raw.qname : raw.canonname);
   out.ttl = std::chrono::seconds(std::max(raw.ttl, 0));
   out.signature_expiry = earliest_signature_expiry(raw.packet);
   if (raw.bogus) {

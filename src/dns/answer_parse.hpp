@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "starttls_exporter/dns.hpp"
+#include "starttls_exporter/dns/dns.hpp"
 
 namespace starttls_exporter::dns::detail {
 

@@ -1,6 +1,6 @@
 // resolve_mail_path: RFC 5321 §5.1 (MX in preference order; no MX: the domain itself, the
 // "implicit MX"), RFC 7505 (null MX), and the exporter's bounds and address rules.
-#include "starttls_exporter/mail_path.hpp"
+#include "starttls_exporter/dns/mail_path.hpp"
 
 #include <algorithm>
 

@@ -5,7 +5,7 @@
 #include <utility>
 #include <vector>
 
-#include "starttls_exporter/mail_path.hpp"
+#include "starttls_exporter/dns/mail_path.hpp"
 
 namespace starttls_exporter::dns {
 namespace {

@@ -8,7 +8,7 @@
 #include <cstdlib>
 #include <sstream>
 
-#include "starttls_exporter/unique_fd.hpp"
+#include "starttls_exporter/core/unique_fd.hpp"
 
 namespace starttls_exporter::dns::detail {
 namespace {

@@ -9,7 +9,7 @@
 
 #include <memory>
 
-#include "starttls_exporter/dns.hpp"
+#include "starttls_exporter/dns/dns.hpp"
 
 namespace starttls_exporter::dns::detail {
 

@@ -1,4 +1,4 @@
-#include "starttls_exporter/log.hpp"
+#include "starttls_exporter/log/log.hpp"
 
 #include <unistd.h>
 
@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <ctime>
 
-#include "starttls_exporter/text.hpp"
+#include "starttls_exporter/core/text.hpp"
 
 namespace starttls_exporter::log {
 namespace {
@@ -51,17 +51,7 @@ void append_value(std::string& out, std::string_view value) {
 }
 
 std::string utc_timestamp() {
-  const auto now = std::chrono::system_clock::now();
-  const auto secs = std::chrono::system_clock::to_time_t(now);
-  const auto millis =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  std::array<char, 40> buf{};
-  const auto n = std::strftime(buf.data(), buf.size(), "%Y-%m-%dT%H:%M:%S", &tm);
-  std::array<char, 8> frac{};
-  std::snprintf(frac.data(), frac.size(), ".%03dZ", static_cast<int>(millis));
-  return std::string(buf.data(), n) + frac.data();
+  return text::rfc3339(std::chrono::system_clock::now(), true);
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "starttls_exporter/collector.hpp"
+#include "starttls_exporter/metrics/collector.hpp"
 
 #include <algorithm>
 #include <limits>
@@ -12,7 +12,7 @@
 #include "self_families.hpp"
 #include "series_builder.hpp"
 #include "sinks.hpp"
-#include "starttls_exporter/config.hpp"
+#include "starttls_exporter/config/config.hpp"
 
 namespace starttls_exporter::metrics {
 namespace {

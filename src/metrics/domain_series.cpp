@@ -8,6 +8,8 @@
 #include "family_parts.hpp"
 #include "histogram.hpp"
 #include "mail_policy_series.hpp"
+#include "starttls_exporter/domains/domain_state.hpp"
+#include "starttls_exporter/policy/policy.hpp"
 
 namespace starttls_exporter::metrics {
 namespace {
@@ -73,31 +75,28 @@ struct Families {
   }
 };
 
-void append_domain(Families& out, MailPolicySeries& policy, const store::DomainState& state,
+void append_domain(Families& out, MailPolicySeries& policy_series,
+                   const domains::DomainState& state,
                    const std::map<std::string, const store::TargetSnapshot*>& by_key) {
   const Labels base = domain_labels(state.domain);
   const dns::MailPath* path = state.path.get();
-  std::set<dns::DomainFailure> failures = path ? path->failures : std::set<dns::DomainFailure>{};
-  std::size_t failing = 0;
   std::optional<SystemTime> earliest;
   std::map<std::string, std::set<std::string>> certificates;  // MX host -> leaf fingerprints
+  std::vector<const ProbeResult*> latest;
   for (const auto& [mx, key] : state.targets) {
     const auto it = by_key.find(key);
     const store::TargetSnapshot* target = it == by_key.end() ? nullptr : it->second;
-    if (!target || !target->latest || !target->latest->success) ++failing;
-    if (target && target->latest && target->latest->failure &&
-        target->latest->failure->reason == FailureReason::dane_failed) {
-      failures.insert(dns::DomainFailure::dane_failed);
-    }
+    latest.push_back(target ? target->latest.get() : nullptr);
     if (target && target->last_handshake && !target->last_handshake->tls->chain.empty()) {
       const auto& leaf = target->last_handshake->tls->chain.front();
       certificates[mx].insert(leaf.sha256_hex);
       if (!earliest || leaf.not_after < *earliest) earliest = leaf.not_after;
     }
   }
-  if (failing > 0) failures.insert(dns::DomainFailure::address_failed);
-  const bool resolved = path && path->resolved;
-  const bool success = resolved && !state.targets.empty() && failures.empty();
+  const policy::DomainVerdict verdict = policy::judge_domain(path, latest);
+  const std::set<dns::DomainFailure>& failures = verdict.failures;
+  const bool success = verdict.success;
+  const std::size_t failing = verdict.failing;
   add(out[kSuccess], base, success ? 1 : 0);
   const dns::MailPath* probed = state.probed.get();
   add(out[kHosts], base, probed ? static_cast<double>(probed->hosts.size()) : 0);
@@ -123,13 +122,13 @@ void append_domain(Families& out, MailPolicySeries& policy, const store::DomainS
   if (path && path->signature_expiry) add(out[kSignature], base, seconds(*path->signature_expiry));
   if (state.resolved_at) add(out[kResolved], base, seconds(*state.resolved_at));
   add(out[kResolveDuration], base, state.resolve_seconds);
-  policy.append(base, path, state.mta_sts.get(), state.probed.get());
+  policy_series.append(base, path, state.mta_sts.get(), state.probed.get());
 }
 
 }  // namespace
 
 std::vector<prometheus::MetricFamily> domain_families(
-    const std::vector<std::shared_ptr<const store::DomainState>>& domains,
+    const std::vector<std::shared_ptr<const domains::DomainState>>& domains,
     const std::vector<store::TargetSnapshot>& targets) {
   if (domains.empty()) return {};
   std::map<std::string, const store::TargetSnapshot*> by_key;

@@ -9,15 +9,16 @@
 #include <functional>
 #include <vector>
 
-#include "starttls_exporter/dns.hpp"
-#include "starttls_exporter/result_store.hpp"
+#include "starttls_exporter/dns/dns.hpp"
+#include "starttls_exporter/domains/domain_state.hpp"
+#include "starttls_exporter/store/result_store.hpp"
 
 namespace starttls_exporter::metrics {
 
 /// Every domain family, one family each, for the domains in `domains`; `targets` is the same
 /// store snapshot's target list (the probed addresses' results).
 std::vector<prometheus::MetricFamily> domain_families(
-    const std::vector<std::shared_ptr<const store::DomainState>>& domains,
+    const std::vector<std::shared_ptr<const domains::DomainState>>& domains,
     const std::vector<store::TargetSnapshot>& targets);
 
 /// starttls_exporter_dns_lookups_total{result} and starttls_exporter_dns_lookup_duration_seconds.

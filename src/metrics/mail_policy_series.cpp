@@ -5,7 +5,7 @@
 #include <algorithm>
 
 #include "family_parts.hpp"
-#include "starttls_exporter/mta_sts.hpp"
+#include "starttls_exporter/policy/mta_sts.hpp"
 
 namespace starttls_exporter::metrics {
 namespace {

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "starttls_exporter/mail_path.hpp"
-#include "starttls_exporter/mta_sts.hpp"
+#include "starttls_exporter/dns/mail_path.hpp"
+#include "starttls_exporter/policy/mta_sts.hpp"
 
 namespace starttls_exporter::metrics {
 

@@ -11,7 +11,7 @@
 
 #include <prometheus/metric_family.h>
 
-#include "starttls_exporter/collector.hpp"
+#include "starttls_exporter/metrics/collector.hpp"
 
 namespace starttls_exporter::metrics {
 

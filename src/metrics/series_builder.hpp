@@ -16,8 +16,8 @@
 #include <prometheus/metric_family.h>
 #include <prometheus/metric_type.h>
 
-#include "starttls_exporter/config.hpp"
-#include "starttls_exporter/probe_result.hpp"
+#include "starttls_exporter/config/config.hpp"
+#include "starttls_exporter/core/probe_result.hpp"
 
 namespace starttls_exporter::metrics {
 

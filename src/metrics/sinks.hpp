@@ -15,7 +15,7 @@
 #include <prometheus/metric_family.h>
 
 #include "series_builder.hpp"
-#include "starttls_exporter/collector.hpp"
+#include "starttls_exporter/metrics/collector.hpp"
 
 namespace starttls_exporter::metrics {
 

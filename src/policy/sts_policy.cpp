@@ -1,6 +1,7 @@
 // The MTA-STS policy file (RFC 8461 §3.2) and MX host patterns (§4.1).
-#include "starttls_exporter/mta_sts.hpp"
-#include "starttls_exporter/text.hpp"
+#include "starttls_exporter/core/net.hpp"
+#include "starttls_exporter/core/text.hpp"
+#include "starttls_exporter/policy/mta_sts.hpp"
 #include "sts_text.hpp"
 
 namespace starttls_exporter::mta_sts {
@@ -172,9 +173,11 @@ PolicyParse parse_policy(std::string_view body) {
 }
 
 bool mx_matches(std::string_view pattern, std::string_view host) {
-  if (host.ends_with('.')) host.remove_suffix(1);
+  const auto equal = [](std::string_view a, std::string_view b) {
+    return net::normalise_domain_name(a) == net::normalise_domain_name(b);
+  };
+  if (host.ends_with('.')) host.remove_suffix(1);  // before the wildcard's split
   if (pattern.ends_with('.')) pattern.remove_suffix(1);
-  const auto equal = [](std::string_view a, std::string_view b) { return lower(a) == lower(b); };
   if (!pattern.starts_with("*.")) return equal(pattern, host);
   const auto dot = host.find('.');
   // The wildcard stands for exactly one label: a non-empty leftmost label, then the rest.

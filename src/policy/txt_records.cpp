@@ -1,7 +1,7 @@
 // The `_mta-sts` (RFC 8461 §3.1) and `_smtp._tls` (RFC 8460 §3) TXT records: one tag-value
 // grammar, "VERSION; name=value; ...", with a version tag that selects the records to judge.
-#include "starttls_exporter/mta_sts.hpp"
-#include "starttls_exporter/text.hpp"
+#include "starttls_exporter/core/text.hpp"
+#include "starttls_exporter/policy/mta_sts.hpp"
 #include "sts_text.hpp"
 
 namespace starttls_exporter::mta_sts {

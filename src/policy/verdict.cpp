@@ -1,5 +1,5 @@
 // policy::judge: the verification rule a sender applies, and its verdict.
-#include "starttls_exporter/policy.hpp"
+#include "starttls_exporter/policy/policy.hpp"
 
 namespace starttls_exporter::policy {
 namespace {

@@ -20,7 +20,7 @@
 #include <string_view>
 #include <system_error>
 
-#include "starttls_exporter/probe_result.hpp"
+#include "starttls_exporter/core/probe_result.hpp"
 
 namespace starttls_exporter::prober {
 

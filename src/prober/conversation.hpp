@@ -17,7 +17,7 @@
 
 #include "connection.hpp"
 #include "line_reader.hpp"
-#include "starttls_exporter/probe_result.hpp"
+#include "starttls_exporter/core/probe_result.hpp"
 #include "transcript.hpp"
 
 namespace starttls_exporter::prober {

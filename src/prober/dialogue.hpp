@@ -18,8 +18,8 @@
 
 #include "conversation.hpp"
 #include "line_reader.hpp"
-#include "starttls_exporter/probe_result.hpp"
-#include "starttls_exporter/prober.hpp"
+#include "starttls_exporter/core/probe_result.hpp"
+#include "starttls_exporter/prober/prober.hpp"
 
 namespace starttls_exporter::prober {
 

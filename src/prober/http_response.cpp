@@ -1,6 +1,6 @@
 #include "http_response.hpp"
 
-#include "starttls_exporter/text.hpp"
+#include "starttls_exporter/core/text.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -5,7 +5,7 @@
 #include <utility>
 
 #include "legacy_probe.hpp"
-#include "starttls_exporter/policy.hpp"
+#include "starttls_exporter/policy/policy.hpp"
 
 namespace starttls_exporter::prober {
 namespace {

@@ -9,7 +9,7 @@
 
 #include <chrono>
 
-#include "starttls_exporter/prober.hpp"
+#include "starttls_exporter/prober/prober.hpp"
 
 namespace starttls_exporter::prober {
 

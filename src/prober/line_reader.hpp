@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "starttls_exporter/prober.hpp"
+#include "starttls_exporter/prober/prober.hpp"
 
 namespace starttls_exporter::prober {
 

@@ -1,4 +1,4 @@
-#include "starttls_exporter/policy_fetch.hpp"
+#include "starttls_exporter/prober/policy_fetch.hpp"
 
 #include <asio/ip/address.hpp>
 #include <asio/this_coro.hpp>
@@ -8,7 +8,7 @@
 
 #include "connection.hpp"
 #include "http_response.hpp"
-#include "starttls_exporter/tls_client.hpp"
+#include "starttls_exporter/tls_client/tls_client.hpp"
 
 namespace starttls_exporter::prober {
 namespace {

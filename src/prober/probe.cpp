@@ -9,9 +9,9 @@
 #include "dialogue.hpp"
 #include "key_type_probe.hpp"
 #include "legacy_probe.hpp"
-#include "starttls_exporter/log.hpp"
-#include "starttls_exporter/policy.hpp"
-#include "starttls_exporter/prober.hpp"
+#include "starttls_exporter/log/log.hpp"
+#include "starttls_exporter/policy/policy.hpp"
+#include "starttls_exporter/prober/prober.hpp"
 #include "transcript.hpp"
 
 namespace starttls_exporter::prober {

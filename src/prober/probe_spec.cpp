@@ -1,5 +1,5 @@
 // apply_module: the one place that copies a module's settings into a ProbeSpec.
-#include "starttls_exporter/prober.hpp"
+#include "starttls_exporter/prober/prober.hpp"
 
 namespace starttls_exporter::prober {
 

@@ -12,7 +12,7 @@
 
 #include "connection.hpp"
 #include "smtp_reply.hpp"
-#include "starttls_exporter/probe_result.hpp"
+#include "starttls_exporter/core/probe_result.hpp"
 #include "transcript.hpp"
 
 namespace starttls_exporter::prober {

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "line_reader.hpp"
-#include "starttls_exporter/prober.hpp"
+#include "starttls_exporter/prober/prober.hpp"
 
 namespace starttls_exporter::prober {
 

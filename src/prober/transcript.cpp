@@ -1,6 +1,6 @@
 #include "transcript.hpp"
 
-#include "starttls_exporter/text.hpp"
+#include "starttls_exporter/core/text.hpp"
 
 namespace starttls_exporter::prober {
 

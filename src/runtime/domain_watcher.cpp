@@ -1,6 +1,7 @@
-// DomainWatcher: one coroutine per configured domain on the engine: resolve, publish the
-// domain's state, recompose the scheduler's targets, sleep until the next refresh.
-#include "starttls_exporter/domain_watcher.hpp"
+// DomainWatcher: one coroutine per configured domain on the engine: a domain round (resolve,
+// policy, targets), publish the domain's state, recompose the scheduler's targets, sleep
+// until the next refresh.
+#include "starttls_exporter/runtime/domain_watcher.hpp"
 
 #include <asio/bind_cancellation_slot.hpp>
 #include <asio/cancellation_signal.hpp>
@@ -15,44 +16,12 @@
 #include <map>
 #include <mutex>
 
-#include "mta_sts_refresh.hpp"
-#include "starttls_exporter/log.hpp"
+#include "starttls_exporter/log/log.hpp"
 
 namespace starttls_exporter::runtime {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-bool same_dns(const config::DnsSettings& a, const config::DnsSettings& b) {
-  const auto resolvers = [](const config::DnsSettings& d) {
-    std::vector<std::pair<std::string, std::uint16_t>> out;
-    for (const auto& r : d.resolvers) out.emplace_back(r.ip, r.port);
-    return out;
-  };
-  const auto networks = [](const config::DnsSettings& d) {
-    std::vector<std::string> out;
-    for (const auto& n : d.allowed_reserved_cidrs) out.push_back(n.text);
-    return out;
-  };
-  return resolvers(a) == resolvers(b) && a.trust_anchor.bytes == b.trust_anchor.bytes &&
-         a.timeout == b.timeout && a.min_refresh == b.min_refresh &&
-         a.max_refresh == b.max_refresh && networks(a) == networks(b) &&
-         a.address_family == b.address_family && a.max_mx_hosts == b.max_mx_hosts &&
-         a.max_addresses_per_host == b.max_addresses_per_host;
-}
-
-bool same_job(const DomainJob& a, const DomainJob& b) {
-  scheduler::ScheduledTarget x, y;
-  x.spec = a.spec;
-  y.spec = b.spec;
-  x.interval = a.interval;
-  y.interval = b.interval;
-  x.timeout = a.timeout;
-  y.timeout = b.timeout;
-  return a.domain.name == b.domain.name && a.domain.module == b.domain.module &&
-         a.domain.labels == b.domain.labels && a.series == b.series && a.port == b.port &&
-         scheduler::same_schedule(x, y);
-}
 
 /// The same probes, by the scheduler's own rule (key, spec with its DANE expectation,
 /// interval, timeout), in the same order.
@@ -70,16 +39,15 @@ bool refresh_failed(const dns::MailPath& path) {
 
 /// One domain's loop. Engine thread only.
 struct DomainRun {
-  explicit DomainRun(DomainJob j) : job(std::move(j)) {}
-  DomainJob job;
+  explicit DomainRun(domains::DomainJob j) : job(std::move(j)) {}
+  domains::DomainJob job;
   asio::cancellation_signal signal;
   bool stopped = false;
   bool finished = false;
   std::vector<scheduler::ScheduledTarget> targets;  ///< what is probed for it now
   std::shared_ptr<const dns::MailPath> probed;
   Clock::time_point probed_at{};
-  std::shared_ptr<const mta_sts::PolicyState> policy;  ///< the MTA-STS policy, when any
-  Clock::time_point policy_fetched_at{};
+  domains::PolicyMemory policy;  ///< the MTA-STS policy, when any, and when it was fetched
 };
 
 struct DomainWatcher::State : std::enable_shared_from_this<DomainWatcher::State> {
@@ -95,7 +63,7 @@ struct DomainWatcher::State : std::enable_shared_from_this<DomainWatcher::State>
   std::map<std::string, std::shared_ptr<DomainRun>> runs;  ///< by domain_key, config order kept
   std::vector<std::string> order;
   config::DnsSettings dns;
-  MtaStsOptions mta_sts;
+  domains::MtaStsOptions mta_sts;
   std::shared_ptr<dns::Resolver> resolver;
   mutable std::mutex resolver_mutex;  ///< guards `resolver` for resolver_stats()
   bool recompose_pending = false;
@@ -113,33 +81,24 @@ struct DomainWatcher::State : std::enable_shared_from_this<DomainWatcher::State>
     scheduler.apply(std::move(all));
   }
 
-  void publish(DomainRun& run, std::shared_ptr<const dns::MailPath> path, double seconds) {
-    auto state = std::make_shared<store::DomainState>();
-    state->domain = run.job.domain;
-    state->path = std::move(path);
-    state->probed = run.probed;
-    state->resolved_at = std::chrono::system_clock::now();
-    state->resolve_seconds = seconds;
-    state->mta_sts = run.policy;
-    for (const auto& t : run.targets)
-      state->targets.emplace_back(t.info.labels.at("mx"), t.info.key);
-    store.record_domain(domain_key(run.job.domain), std::move(state));
+  void publish(DomainRun& run, const domains::Round& round) {
+    store.record_domain(domains::domain_key(run.job.domain),
+                        domains::state_of(run.job, round, run.probed, run.targets));
   }
 
   /// Applies one resolution; returns how long until the next. Asks for a recompose only when
   /// the domain's targets changed: most refreshes find the same set, and recomposing hands
   /// every target of every domain to the scheduler again.
-  Duration settle(DomainRun& run, const dns::MailPath& path) {
+  Duration settle(DomainRun& run, domains::Round& round) {
     const auto now = Clock::now();
-    if (!refresh_failed(path)) {
-      run.probed = std::make_shared<const dns::MailPath>(path);
+    if (!refresh_failed(*round.path)) {
+      run.probed = round.path;
       run.probed_at = now;
-      auto targets = targets_of(path, run.job, run.policy.get());
-      if (!same_targets(targets, run.targets)) {
-        run.targets = std::move(targets);
+      if (!same_targets(round.targets, run.targets)) {
+        run.targets = std::move(round.targets);
         request_recompose();
       }
-      const auto ttl = std::chrono::duration_cast<Duration>(path.ttl);
+      const auto ttl = std::chrono::duration_cast<Duration>(round.path->ttl);
       return std::clamp(ttl, dns.min_refresh, dns.max_refresh);
     }
     if (run.probed && now - run.probed_at > dns.max_refresh) {  // the last good set expired
@@ -166,16 +125,11 @@ struct DomainWatcher::State : std::enable_shared_from_this<DomainWatcher::State>
       return r->lookup(std::move(name), type);
     };
     while (!run->stopped) {
-      const auto started = Clock::now();
-      const dns::MailPath path =
-          co_await dns::resolve_mail_path(lookup, run->job.domain.name, dns, run->job.port);
+      domains::Round round =
+          co_await domains::run_round(lookup, run->job, dns, mta_sts, run->policy);
       if (run->stopped) break;
-      run->policy =
-          co_await refresh_policy(lookup, path, dns, mta_sts, run->policy, run->policy_fetched_at);
-      if (run->stopped) break;
-      const Duration next = settle(*run, path);  // after the policy: its rule is in the specs
-      publish(*run, std::make_shared<const dns::MailPath>(path),
-              std::chrono::duration<double>(Clock::now() - started).count());
+      const Duration next = settle(*run, round);
+      publish(*run, round);
       timer.expires_after(next);
       co_await timer.async_wait(asio::experimental::as_tuple(asio::use_awaitable));
     }
@@ -195,13 +149,14 @@ struct DomainWatcher::State : std::enable_shared_from_this<DomainWatcher::State>
     if (!run.finished) run.signal.emit(asio::cancellation_type::terminal);
   }
 
-  void apply_now(std::vector<scheduler::ScheduledTarget> targets, std::vector<DomainJob> jobs,
-                 const config::DnsSettings& settings, const dns::ResolverSettings& resolver_config,
-                 MtaStsOptions policy_options) {
+  void apply_now(std::vector<scheduler::ScheduledTarget> targets,
+                 std::vector<domains::DomainJob> jobs, const config::DnsSettings& settings,
+                 const dns::ResolverSettings& resolver_config,
+                 domains::MtaStsOptions policy_options) {
     if (stopped) return;
     mta_sts = std::move(policy_options);
     static_targets = std::move(targets);
-    const bool new_resolver = !resolver || !same_dns(dns, settings);
+    const bool new_resolver = !resolver || dns != settings;
     dns = settings;
     if (new_resolver) {
       for (auto& [key, run] : runs) stop_run(*run);
@@ -213,10 +168,10 @@ struct DomainWatcher::State : std::enable_shared_from_this<DomainWatcher::State>
     std::vector<std::shared_ptr<DomainRun>> fresh;
     order.clear();
     for (auto& job : jobs) {
-      const std::string key = domain_key(job.domain);
+      const std::string key = domains::domain_key(job.domain);
       order.push_back(key);
       auto old = runs.find(key);
-      if (old != runs.end() && same_job(old->second->job, job)) {
+      if (old != runs.end() && domains::same_job(old->second->job, job)) {
         next.emplace(key, std::move(old->second));
         runs.erase(old);
         continue;
@@ -242,10 +197,10 @@ DomainWatcher::~DomainWatcher() {
 }
 
 void DomainWatcher::apply(std::vector<scheduler::ScheduledTarget> targets,
-                          std::vector<DomainJob> domains, const config::DnsSettings& dns,
-                          MtaStsOptions mta_sts) {
+                          std::vector<domains::DomainJob> domains, const config::DnsSettings& dns,
+                          domains::MtaStsOptions mta_sts) {
   dns::ResolverSettings resolver_config;
-  if (!domains.empty()) resolver_config = resolver_settings(dns);  // checked by prepare()
+  if (!domains.empty()) resolver_config = domains::resolver_settings(dns);  // checked by prepare()
   asio::dispatch(state_->io,
                  [state = state_, targets = std::move(targets), domains = std::move(domains), dns,
                   resolver_config, mta_sts = std::move(mta_sts)]() mutable {
@@ -262,8 +217,9 @@ void DomainWatcher::stop() {
   });
 }
 
-std::future<DomainProbe> DomainWatcher::probe_now(DomainJob job, Clock::time_point deadline) {
-  auto promise = std::make_shared<std::promise<DomainProbe>>();
+std::future<domains::DomainProbe> DomainWatcher::probe_now(domains::DomainJob job,
+                                                           Clock::time_point deadline) {
+  auto promise = std::make_shared<std::promise<domains::DomainProbe>>();
   auto future = promise->get_future();
   asio::dispatch(state_->io, [state = state_, job = std::move(job), deadline, promise]() mutable {
     std::shared_ptr<dns::Resolver> resolver;
@@ -272,9 +228,9 @@ std::future<DomainProbe> DomainWatcher::probe_now(DomainJob job, Clock::time_poi
       resolver = state->resolver;
     }
     asio::co_spawn(state->io,
-                   probe_domain(state->io, resolver, state->scheduler, state->dns, std::move(job),
-                                deadline, state->mta_sts),
-                   [promise](std::exception_ptr e, DomainProbe probe) {
+                   domains::probe_domain(state->io, resolver, state->scheduler, state->dns,
+                                         std::move(job), deadline, state->mta_sts),
+                   [promise](std::exception_ptr e, domains::DomainProbe probe) {
                      if (e) {
                        promise->set_exception(e);
                      } else {

@@ -1,10 +1,10 @@
-#include "starttls_exporter/engine_thread.hpp"
+#include "starttls_exporter/runtime/engine_thread.hpp"
 
 #include <signal.h>
 
 #include <exception>
 
-#include "starttls_exporter/log.hpp"
+#include "starttls_exporter/log/log.hpp"
 
 namespace starttls_exporter::runtime {
 

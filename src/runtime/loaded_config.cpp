@@ -1,8 +1,8 @@
-#include "starttls_exporter/loaded_config.hpp"
+#include "starttls_exporter/runtime/loaded_config.hpp"
 
 #include <set>
 
-#include "starttls_exporter/heap.hpp"
+#include "starttls_exporter/core/heap.hpp"
 
 namespace starttls_exporter::runtime {
 namespace {
@@ -28,7 +28,7 @@ scheduler::ScheduledTarget scheduled(const config::Target& target, const config:
 void check_resolver(const config::Config& config) {
   if (config.domains.empty()) return;
   try {
-    dns::check_settings(resolver_settings(config.dns));
+    dns::check_settings(domains::resolver_settings(config.dns));
   } catch (const dns::DnsError& e) {
     auto where = config.dns.trust_anchor_location;
     if (where.file.empty()) where = config::SourceLocation{config.source_file, 0, 0};
@@ -70,9 +70,9 @@ void TrustCache::keep_only(const std::vector<std::string>& ca_files) {
   std::erase_if(files_, [&](const auto& entry) { return !keep.contains(entry.first); });
 }
 
-DomainJob domain_job(const config::Domain& domain, const config::Module& module,
-                     std::shared_ptr<const tls::TrustStore> trust) {
-  DomainJob job;
+domains::DomainJob domain_job(const config::Domain& domain, const config::Module& module,
+                              std::shared_ptr<const tls::TrustStore> trust) {
+  domains::DomainJob job;
   job.domain = domain;
   prober::apply_module(job.spec, module);
   job.spec.trust = std::move(trust);
@@ -102,7 +102,7 @@ LoadedConfig prepare(config::Config config, TrustCache& trust, const Shard& shar
     loaded.targets.push_back(scheduled(target, module, loaded.trust_by_module.at(target.module)));
   }
   for (const auto& domain : config.domains) {
-    if (!owns(shard, domain_key(domain))) continue;
+    if (!owns(shard, domains::domain_key(domain))) continue;
     const config::Module& module = config.modules.at(domain.module);
     loaded.domains.push_back(domain_job(domain, module, loaded.trust_by_module.at(domain.module)));
   }

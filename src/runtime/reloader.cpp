@@ -1,10 +1,10 @@
-#include "starttls_exporter/reloader.hpp"
+#include "starttls_exporter/runtime/reloader.hpp"
 
 #include <asio/post.hpp>
 
 #include <future>
 
-#include "starttls_exporter/log.hpp"
+#include "starttls_exporter/log/log.hpp"
 
 namespace starttls_exporter::runtime {
 namespace {
@@ -28,7 +28,7 @@ void Reloader::publish(LoadedConfig& loaded) {
   live->trust_by_module = std::move(loaded.trust_by_module);
   const auto& policy = live->config.mta_sts;
   watcher_.apply(std::move(loaded.targets), std::move(loaded.domains), live->config.dns,
-                 MtaStsOptions{loaded.mta_sts_trust, policy.refresh, policy.timeout});
+                 domains::MtaStsOptions{loaded.mta_sts_trust, policy.refresh, policy.timeout});
   {
     std::lock_guard lock(current_mutex_);
     current_ = std::move(live);

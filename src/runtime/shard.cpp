@@ -1,4 +1,4 @@
-#include "starttls_exporter/shard.hpp"
+#include "starttls_exporter/runtime/shard.hpp"
 
 #include <unistd.h>
 
@@ -6,7 +6,7 @@
 #include <climits>
 #include <stdexcept>
 
-#include "starttls_exporter/text.hpp"
+#include "starttls_exporter/core/text.hpp"
 
 namespace starttls_exporter::runtime {
 namespace {

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "async_semaphore.hpp"
-#include "starttls_exporter/scheduler.hpp"
+#include "starttls_exporter/scheduler/scheduler.hpp"
 
 namespace starttls_exporter::scheduler {
 

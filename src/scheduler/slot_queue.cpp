@@ -11,7 +11,7 @@
 #include <string>
 
 #include "scheduler_state.hpp"
-#include "starttls_exporter/log.hpp"
+#include "starttls_exporter/log/log.hpp"
 
 namespace starttls_exporter::scheduler {
 namespace {

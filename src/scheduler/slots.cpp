@@ -4,7 +4,7 @@
 #include <cstdint>
 
 #include "scheduler_state.hpp"
-#include "starttls_exporter/text.hpp"
+#include "starttls_exporter/core/text.hpp"
 
 namespace starttls_exporter::scheduler {
 namespace {

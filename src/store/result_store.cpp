@@ -1,4 +1,4 @@
-#include "starttls_exporter/result_store.hpp"
+#include "starttls_exporter/store/result_store.hpp"
 
 #include <algorithm>
 

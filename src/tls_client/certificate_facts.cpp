@@ -7,8 +7,8 @@
 
 #include "certificate_facts.hpp"
 #include "handles.hpp"
-#include "starttls_exporter/text.hpp"
-#include "starttls_exporter/tls_client.hpp"
+#include "starttls_exporter/core/text.hpp"
+#include "starttls_exporter/tls_client/tls_client.hpp"
 
 namespace starttls_exporter::tls {
 namespace {

@@ -7,7 +7,7 @@
 #include <span>
 
 #include "handles.hpp"
-#include "starttls_exporter/probe_result.hpp"
+#include "starttls_exporter/core/probe_result.hpp"
 
 namespace starttls_exporter::tls {
 

@@ -1,6 +1,6 @@
 #include "chain_cache.hpp"
 
-#include "starttls_exporter/tls_client.hpp"
+#include "starttls_exporter/tls_client/tls_client.hpp"
 
 #include <algorithm>
 #include <string>

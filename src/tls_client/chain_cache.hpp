@@ -20,8 +20,8 @@
 #include <string_view>
 #include <vector>
 
-#include "starttls_exporter/digest.hpp"
-#include "starttls_exporter/probe_result.hpp"
+#include "starttls_exporter/core/probe_result.hpp"
+#include "starttls_exporter/lib/gnutls/digest.hpp"
 
 namespace starttls_exporter::tls {
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "handles.hpp"
-#include "starttls_exporter/probe_result.hpp"
+#include "starttls_exporter/core/probe_result.hpp"
 
 namespace starttls_exporter::tls {
 

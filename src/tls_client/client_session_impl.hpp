@@ -8,7 +8,7 @@
 #include "asio_transport.hpp"
 #include "chain_cache.hpp"
 #include "handles.hpp"
-#include "starttls_exporter/tls_client.hpp"
+#include "starttls_exporter/tls_client/tls_client.hpp"
 
 namespace starttls_exporter::tls {
 

@@ -5,7 +5,8 @@
 
 #include <algorithm>
 
-#include "starttls_exporter/text.hpp"
+#include "starttls_exporter/core/text.hpp"
+#include "starttls_exporter/policy/policy.hpp"
 
 namespace starttls_exporter::tls {
 namespace {
@@ -93,14 +94,15 @@ RecordOutcome judge_record(const TlsaRecord& record, const std::vector<CrtPtr>& 
   return out;
 }
 
-/// "3 1 1 HEX" for `leaf`: DANE-EE, SPKI, SHA2-256, the form RFC 7671 §5.1 recommends.
-std::string leaf_record(gnutls_x509_crt_t leaf) {
-  const CertificateMaterial material = material_of(leaf);
+/// "U 1 1 HEX" for `certificate`: SPKI, SHA2-256, the form RFC 7671 §5.1 recommends, with
+/// usage 3 (DANE-EE) for the leaf and 2 (DANE-TA) for an issuer. Empty without a key.
+std::string spki_record(gnutls_x509_crt_t certificate, int usage) {
+  const CertificateMaterial material = material_of(certificate);
   if (material.spki.empty()) return {};
   unsigned char digest[32];
   if (gnutls_hash_fast(GNUTLS_DIG_SHA256, material.spki.data(), material.spki.size(), digest) != 0)
     return {};
-  return "3 1 1 " + text::to_hex(digest);
+  return std::to_string(usage) + " 1 1 " + text::to_hex(digest);
 }
 
 }  // namespace
@@ -111,7 +113,10 @@ dane::DaneCheck check_dane(const std::vector<CrtPtr>& chain,
   out.status = expectation.tlsa.status;
   out.tlsa_secure = expectation.tlsa.secure;
   out.tlsa_signature_expiry = expectation.tlsa.signature_expiry;
-  if (!chain.empty()) out.leaf_record = leaf_record(chain.front().get());
+  for (std::size_t i = 0; i < chain.size(); ++i) {
+    out.chain_records.push_back(spki_record(chain[i].get(), i == 0 ? 3 : 2));
+  }
+  if (!chain.empty()) out.leaf_record = out.chain_records.front();
   if (out.status == dane::TlsaStatus::bogus || out.status == dane::TlsaStatus::failed) {
     out.applies = true;  // RFC 7672 §2.2: the sender defers; never "no DANE"
     out.failure = out.status == dane::TlsaStatus::bogus ? DaneFailure::tlsa_bogus
@@ -119,7 +124,7 @@ dane::DaneCheck check_dane(const std::vector<CrtPtr>& chain,
     return out;
   }
   if (out.status != dane::TlsaStatus::secure) return out;
-  const auto usable = usable_records(expectation.tlsa.records);
+  const auto usable = policy::usable_records(expectation.tlsa.records);
   out.usable_records = usable.size();
   out.applies = !usable.empty();  // RFC 7672 §2.2: no usable record, DANE does not apply
   if (!out.applies) return out;

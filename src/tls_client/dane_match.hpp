@@ -11,16 +11,10 @@
 #include <vector>
 
 #include "handles.hpp"
-#include "starttls_exporter/dane.hpp"
-#include "starttls_exporter/probe_result.hpp"
+#include "starttls_exporter/core/dane.hpp"
+#include "starttls_exporter/core/probe_result.hpp"
 
 namespace starttls_exporter::tls {
-
-/// The records a sender uses: usage 2 or 3, selector 0 or 1, matching type 0, 1 or 2
-/// (RFC 7672 §3.1.3: PKIX-TA and PKIX-EE are unusable for SMTP), and of those, for each usage
-/// and selector, only the strongest matching type published (RFC 7671 §9 digest agility:
-/// SHA2-512 over SHA2-256 over exact, OpenSSL's default order, which Postfix uses).
-std::vector<dane::TlsaRecord> usable_records(const std::vector<dane::TlsaRecord>& records);
 
 /// The DER forms a TLSA record is computed over, for one certificate.
 struct CertificateMaterial {

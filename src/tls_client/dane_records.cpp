@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <array>
-#include <map>
 #include <optional>
 
 #include "dane_match.hpp"
@@ -13,15 +12,6 @@ namespace starttls_exporter::tls {
 namespace {
 
 using Bytes = std::vector<std::uint8_t>;
-
-/// RFC 7671 §9: the client's order of preference among matching types.
-int preference(std::uint8_t matching_type) {
-  return matching_type == 2 ? 2 : matching_type == 1 ? 1 : 0;
-}
-
-bool known_parameters(const dane::TlsaRecord& r) {
-  return (r.usage == 2 || r.usage == 3) && r.selector <= 1 && r.matching_type <= 2;
-}
 
 Bytes bytes_of(const gnutls_datum_t& datum) {
   return Bytes(datum.data, datum.data + datum.size);
@@ -59,22 +49,6 @@ std::optional<gnutls_datum_t> tbs_of(const gnutls_datum_t& der) {
 }
 
 }  // namespace
-
-std::vector<dane::TlsaRecord> usable_records(const std::vector<dane::TlsaRecord>& records) {
-  std::map<std::pair<int, int>, int> strongest;  // (usage, selector) -> best preference
-  for (const auto& r : records) {
-    if (!known_parameters(r)) continue;
-    auto& best = strongest.try_emplace({r.usage, r.selector}, -1).first->second;
-    best = std::max(best, preference(r.matching_type));
-  }
-  std::vector<dane::TlsaRecord> out;
-  for (const auto& r : records) {
-    if (known_parameters(r) && preference(r.matching_type) == strongest[{r.usage, r.selector}]) {
-      out.push_back(r);
-    }
-  }
-  return out;
-}
 
 CertificateMaterial material_of(gnutls_x509_crt_t certificate) {
   CertificateMaterial out;

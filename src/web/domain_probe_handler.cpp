@@ -5,9 +5,10 @@
 #include <future>
 
 #include "probe_handler.hpp"
-#include "starttls_exporter/collector.hpp"
-#include "starttls_exporter/loaded_config.hpp"
-#include "starttls_exporter/log.hpp"
+#include "starttls_exporter/core/net.hpp"
+#include "starttls_exporter/log/log.hpp"
+#include "starttls_exporter/metrics/collector.hpp"
+#include "starttls_exporter/runtime/loaded_config.hpp"
 
 namespace starttls_exporter::web {
 namespace {
@@ -22,28 +23,21 @@ http::Response plain(int status, std::string body) {
   return response;
 }
 
-std::string normalised(std::string name) {
-  if (!name.empty() && name.back() == '.') name.pop_back();
-  std::transform(name.begin(), name.end(), name.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return name;
-}
-
 std::string param(const http::Request& request, const char* name) {
   const auto it = request.query.find(name);
   return it == request.query.end() ? std::string() : it->second;
 }
 
 /// The families of one domain probe, from a store that holds only it and its addresses.
-std::string render(const runtime::DomainProbe& probe) {
+std::string render(const domains::DomainProbe& probe) {
   store::ResultStore store;
   std::vector<store::TargetInfo> infos;
-  for (const auto& [info, result] : probe.results) infos.push_back(info);
+  for (const auto& address : probe.addresses) infos.push_back(address.target.info);
   store.set_targets(infos);
-  for (const auto& [info, result] : probe.results) {
-    store.record(info.key, std::make_shared<const ProbeResult>(result));
+  for (const auto& address : probe.addresses) {
+    store.record(address.target.info.key, std::make_shared<const ProbeResult>(address.result));
   }
-  const std::string key = runtime::domain_key(probe.state->domain);
+  const std::string key = domains::domain_key(probe.state->domain);
   store.set_domains({key});
   store.record_domain(key, probe.state);
   return metrics::render_text(metrics::store_families(store, std::chrono::system_clock::now()));
@@ -53,7 +47,7 @@ std::string render(const runtime::DomainProbe& probe) {
 
 http::Response handle_domain_probe(const http::Request& request, const runtime::LiveConfig& live,
                                    runtime::DomainWatcher& domains) {
-  const std::string name = normalised(param(request, "domain"));
+  const std::string name = net::normalise_domain_name(param(request, "domain"));
   const std::string module_name = param(request, "module");
   if (module_name.empty()) return plain(400, "missing module parameter");
   const auto configured = std::find_if(
@@ -73,10 +67,10 @@ http::Response handle_domain_probe(const http::Request& request, const runtime::
   if (future.wait_until(deadline + kAnswerSlack) != std::future_status::ready) {
     return plain(500, "the domain probe did not finish");
   }
-  const runtime::DomainProbe probe = future.get();
+  const domains::DomainProbe probe = future.get();
   log::debug("on-demand domain probe", {{"domain", name},
                                         {"module", module_name},
-                                        {"addresses", std::to_string(probe.results.size())}});
+                                        {"addresses", std::to_string(probe.addresses.size())}});
   http::Response response;
   response.content_type = std::string(metrics::kTextContentType);
   response.body = render(probe);

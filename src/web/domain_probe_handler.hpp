@@ -10,9 +10,9 @@
 ///
 /// Threading: blocks the calling HTTP worker until the probes end (by the deadline).
 
-#include "starttls_exporter/domain_watcher.hpp"
-#include "starttls_exporter/http_server.hpp"
-#include "starttls_exporter/reloader.hpp"
+#include "starttls_exporter/runtime/domain_watcher.hpp"
+#include "starttls_exporter/runtime/reloader.hpp"
+#include "starttls_exporter/web/http_server.hpp"
 
 namespace starttls_exporter::web {
 

@@ -1,7 +1,7 @@
 #include "gate.hpp"
 #include "routes.hpp"
-#include "starttls_exporter/log.hpp"
-#include "starttls_exporter/web.hpp"
+#include "starttls_exporter/log/log.hpp"
+#include "starttls_exporter/web/web.hpp"
 
 namespace starttls_exporter::web {
 

@@ -8,8 +8,8 @@
 #include <string_view>
 #include <vector>
 
-#include "starttls_exporter/probe_result.hpp"
-#include "starttls_exporter/result_store.hpp"
+#include "starttls_exporter/core/probe_result.hpp"
+#include "starttls_exporter/store/result_store.hpp"
 
 namespace starttls_exporter::web {
 

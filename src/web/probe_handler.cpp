@@ -8,9 +8,10 @@
 #include <sstream>
 #include <variant>
 
-#include "starttls_exporter/collector.hpp"
-#include "starttls_exporter/log.hpp"
-#include "starttls_exporter/net.hpp"
+#include "starttls_exporter/core/net.hpp"
+#include "starttls_exporter/log/log.hpp"
+#include "starttls_exporter/metrics/collector.hpp"
+#include "starttls_exporter/report/report.hpp"
 
 namespace starttls_exporter::web {
 namespace {
@@ -52,20 +53,12 @@ std::string describe_outcome(const ProbeResult& result) {
   return text;
 }
 
-/// debug=true: the outcome, the dialogue and the series, as text for a person.
-std::string debug_text(const std::string& endpoint, const std::string& module,
-                       const prober::ProbeSpec& spec, Duration timeout, const ProbeResult& result,
-                       const std::string& metrics_text) {
-  std::ostringstream out;
-  out << "Probe of " << endpoint << " with module " << module << ", server_name \""
-      << spec.server_name << "\", timeout " << format_duration(timeout) << "\n";
-  out << "Result: " << describe_outcome(result) << "\n";
-  out << "Duration: " << result.duration_seconds << " s\n";
-  if (result.tls) out << "TLS: " << result.tls->version << ", " << result.tls->cipher << "\n";
-  out << "\nTranscript:\n";
-  for (const auto& line : result.transcript) out << line << "\n";
-  out << "\nMetrics that would have been returned:\n" << metrics_text;
-  return std::move(out).str();
+/// debug=true: the probe command's report (src/report), then the series, as text for a person.
+std::string debug_text(const std::string& module, const prober::ProbeSpec& spec, Duration timeout,
+                       const ProbeResult& result, const std::string& metrics_text) {
+  return report::text_report({module, timeout, spec}, result, std::chrono::system_clock::now(),
+                             false) +
+         "\nMetrics that would have been returned:\n" + metrics_text;
 }
 
 }  // namespace
@@ -171,8 +164,7 @@ http::Response respond(const ProbeRequest& probe, const ProbeResult& result) {
       {{"target", probe.endpoint}, {"module", probe.module}, {"result", describe_outcome(result)}});
   http::Response response;
   if (probe.debug) {
-    response.body =
-        debug_text(probe.endpoint, probe.module, probe.spec, probe.timeout, result, metrics_text);
+    response.body = debug_text(probe.module, probe.spec, probe.timeout, result, metrics_text);
   } else {
     response.content_type = std::string(metrics::kTextContentType);
     response.body = metrics_text;

@@ -28,11 +28,11 @@
 #include <string>
 #include <string_view>
 
-#include "starttls_exporter/duration.hpp"
-#include "starttls_exporter/http_server.hpp"
-#include "starttls_exporter/net.hpp"
-#include "starttls_exporter/reloader.hpp"
-#include "starttls_exporter/scheduler.hpp"
+#include "starttls_exporter/core/duration.hpp"
+#include "starttls_exporter/core/net.hpp"
+#include "starttls_exporter/runtime/reloader.hpp"
+#include "starttls_exporter/scheduler/scheduler.hpp"
+#include "starttls_exporter/web/http_server.hpp"
 
 namespace starttls_exporter::web {
 

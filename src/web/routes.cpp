@@ -6,7 +6,7 @@
 #include "domain_probe_handler.hpp"
 #include "landing_page.hpp"
 #include "probe_handler.hpp"
-#include "starttls_exporter/heap.hpp"
+#include "starttls_exporter/core/heap.hpp"
 
 namespace starttls_exporter::web {
 namespace {

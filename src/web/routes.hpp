@@ -2,8 +2,8 @@
 /// \file
 /// The HTTP routes of the exporter. Private to src/web.
 
-#include "starttls_exporter/http_server.hpp"
-#include "starttls_exporter/web.hpp"
+#include "starttls_exporter/web/http_server.hpp"
+#include "starttls_exporter/web/web.hpp"
 
 namespace starttls_exporter::web {
 

@@ -1,4 +1,4 @@
-#include "starttls_exporter/web.hpp"
+#include "starttls_exporter/web/web.hpp"
 #include "tls/server_stream.hpp"
 
 namespace starttls_exporter::web {

@@ -54,7 +54,8 @@ std::string hex(const Bytes& bytes) {
   return out;
 }
 
-/// "U S M HEX": the TLSA rdata for the certificate in `pem`.
+}  // namespace
+
 std::string tlsa(int usage, int selector, int matching, const std::string& pem) {
   const Bytes input = selector == 0 ? pem_to_der(pem) : spki_of(pem);
   Bytes data = input;
@@ -66,6 +67,8 @@ std::string tlsa(int usage, int selector, int matching, const std::string& pem) 
   return std::to_string(usage) + " " + std::to_string(selector) + " " + std::to_string(matching) +
          " " + hex(data);
 }
+
+namespace {
 
 CertSpec named(const std::string& host) {
   CertSpec spec;

@@ -16,6 +16,9 @@
 
 namespace starttls_exporter::testing {
 
+/// "U S M HEX": the TLSA rdata for the (first) certificate in `pem`.
+std::string tlsa(int usage, int selector, int matching, const std::string& pem);
+
 struct DaneCase {
   std::string domain;   ///< c-NAME.secure.sxt
   std::string mx;       ///< the MX host as published

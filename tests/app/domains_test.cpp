@@ -20,7 +20,7 @@
 #include "probe_command.hpp"
 #include "silent_udp.hpp"
 #include "smtp_test_server.hpp"
-#include "starttls_exporter/unique_fd.hpp"
+#include "starttls_exporter/core/unique_fd.hpp"
 #include "test_pki.hpp"
 
 using namespace starttls_exporter;

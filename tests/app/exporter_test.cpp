@@ -7,8 +7,8 @@
 #include "exporter_options.hpp"
 #include "http_client.hpp"
 #include "https_client.hpp"
-#include "starttls_exporter/trust_store.hpp"
-#include "starttls_exporter/web.hpp"
+#include "starttls_exporter/lib/gnutls/trust_store.hpp"
+#include "starttls_exporter/web/web.hpp"
 #include "test_pki.hpp"
 
 using namespace starttls_exporter;

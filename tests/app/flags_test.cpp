@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "flags.hpp"
-#include "starttls_exporter/config.hpp"
+#include "starttls_exporter/config/config.hpp"
 
 using namespace starttls_exporter;
 using namespace starttls_exporter::app;

@@ -126,8 +126,10 @@ TEST_CASE("/probe?debug=true returns the transcript and the outcome as text") {
   const auto reply = get(exporter.port(), probe_path(f.good.port(), "tls", "&debug=true"));
   REQUIRE(reply.status == 200);
   CHECK(reply.headers.at("content-type") == "text/plain; charset=utf-8");
-  CHECK(reply.body.find("Result: success") != std::string::npos);
-  CHECK(reply.body.find("Transcript:") != std::string::npos);
+  // The probe command's report (src/report): the same sections as `starttls_exporter probe`.
+  CHECK(reply.body.find("Result: SUCCESS") != std::string::npos);
+  CHECK(reply.body.find("Dialogue:") != std::string::npos);
+  CHECK(reply.body.find("Chain as sent (") != std::string::npos);
   CHECK(reply.body.find("EHLO") != std::string::npos);
   CHECK(reply.body.find("STARTTLS") != std::string::npos);
   CHECK(reply.body.find("probe_success 1") != std::string::npos);

@@ -8,7 +8,7 @@
 #include <set>
 #include <string>
 
-#include "starttls_exporter/config.hpp"
+#include "starttls_exporter/config/config.hpp"
 
 using namespace starttls_exporter::config;
 

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "starttls_exporter/config.hpp"
+#include "starttls_exporter/config/config.hpp"
 
 using namespace starttls_exporter;
 using namespace starttls_exporter::config;

@@ -10,7 +10,7 @@
 #include <fstream>
 #include <string>
 
-#include "starttls_exporter/config.hpp"
+#include "starttls_exporter/config/config.hpp"
 
 using namespace starttls_exporter::config;
 using namespace std::chrono_literals;

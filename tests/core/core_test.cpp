@@ -3,9 +3,9 @@
 #include <set>
 #include <string>
 
-#include "starttls_exporter/duration.hpp"
-#include "starttls_exporter/log.hpp"
-#include "starttls_exporter/probe_result.hpp"
+#include "starttls_exporter/core/duration.hpp"
+#include "starttls_exporter/core/probe_result.hpp"
+#include "starttls_exporter/log/log.hpp"
 
 using namespace starttls_exporter;
 using namespace std::chrono_literals;

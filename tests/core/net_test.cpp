@@ -4,7 +4,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "starttls_exporter/net.hpp"
+#include "starttls_exporter/core/net.hpp"
 
 using namespace starttls_exporter;
 

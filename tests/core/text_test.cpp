@@ -4,7 +4,7 @@
 #include <array>
 #include <string>
 
-#include "starttls_exporter/text.hpp"
+#include "starttls_exporter/core/text.hpp"
 
 using namespace starttls_exporter;
 

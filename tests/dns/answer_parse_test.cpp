@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "answer_parse.hpp"
-#include "starttls_exporter/mail_path.hpp"
+#include "starttls_exporter/dns/mail_path.hpp"
 
 using namespace starttls_exporter;
 using namespace starttls_exporter::dns;

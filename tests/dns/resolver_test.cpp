@@ -23,9 +23,9 @@
 
 #include "env.hpp"
 #include "silent_udp.hpp"
-#include "starttls_exporter/dns.hpp"
-#include "starttls_exporter/mail_path.hpp"
-#include "starttls_exporter/unique_fd.hpp"
+#include "starttls_exporter/core/unique_fd.hpp"
+#include "starttls_exporter/dns/dns.hpp"
+#include "starttls_exporter/dns/mail_path.hpp"
 
 using namespace starttls_exporter;
 using namespace std::chrono_literals;

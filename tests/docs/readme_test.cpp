@@ -13,9 +13,9 @@
 #include "flags.hpp"
 #include "probe_command.hpp"
 #include "series_builder.hpp"
-#include "starttls_exporter/collector.hpp"
-#include "starttls_exporter/config_keys.hpp"
-#include "starttls_exporter/result_store.hpp"
+#include "starttls_exporter/config/config_keys.hpp"
+#include "starttls_exporter/metrics/collector.hpp"
+#include "starttls_exporter/store/result_store.hpp"
 
 using namespace starttls_exporter;
 

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <span>
 
-#include "starttls_exporter/tls_client.hpp"
+#include "starttls_exporter/tls_client/tls_client.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const auto facts = starttls_exporter::tls::certificate_facts_from_der(

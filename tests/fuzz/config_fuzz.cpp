@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "starttls_exporter/config.hpp"
+#include "starttls_exporter/config/config.hpp"
 
 namespace {
 

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "starttls_exporter/mta_sts.hpp"
+#include "starttls_exporter/policy/mta_sts.hpp"
 
 using namespace starttls_exporter;
 

@@ -9,8 +9,8 @@
 #include <string_view>
 
 #include "probe_handler.hpp"
-#include "starttls_exporter/http_server.hpp"
-#include "starttls_exporter/net.hpp"
+#include "starttls_exporter/core/net.hpp"
+#include "starttls_exporter/web/http_server.hpp"
 
 using namespace starttls_exporter;
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "starttls_exporter/mta_sts.hpp"
+#include "starttls_exporter/policy/mta_sts.hpp"
 
 using namespace starttls_exporter;
 

@@ -6,8 +6,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "starttls_exporter/config.hpp"
-#include "starttls_exporter/web_config.hpp"
+#include "starttls_exporter/config/config.hpp"
+#include "starttls_exporter/config/web_config.hpp"
 
 using namespace starttls_exporter;
 

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "starttls_exporter/log.hpp"
+#include "starttls_exporter/log/log.hpp"
 
 using namespace starttls_exporter;
 

@@ -7,8 +7,8 @@
 #include <sstream>
 #include <string>
 
-#include "starttls_exporter/collector.hpp"
-#include "starttls_exporter/result_store.hpp"
+#include "starttls_exporter/metrics/collector.hpp"
+#include "starttls_exporter/store/result_store.hpp"
 
 namespace metrics_test {
 

@@ -11,7 +11,7 @@
 #include <utility>
 
 #include "collector_fixtures.hpp"
-#include "starttls_exporter/config.hpp"
+#include "starttls_exporter/config/config.hpp"
 
 using namespace metrics_test;
 

@@ -2,7 +2,7 @@
 // RFC 8460), each rule with the input that breaks it.
 #include <doctest/doctest.h>
 
-#include "starttls_exporter/mta_sts.hpp"
+#include "starttls_exporter/policy/mta_sts.hpp"
 
 using namespace starttls_exporter::mta_sts;
 

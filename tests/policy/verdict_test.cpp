@@ -1,7 +1,7 @@
 // policy::judge and policy::judge_key_types: which rule a sender applies, and its verdict.
 #include <doctest/doctest.h>
 
-#include "starttls_exporter/policy.hpp"
+#include "starttls_exporter/policy/policy.hpp"
 
 using namespace starttls_exporter;
 
@@ -86,7 +86,7 @@ TEST_CASE("a key type whose certificate matches no record fails a main DANE matc
 }
 
 TEST_CASE("an enforce MTA-STS policy: the MX host must match and PKIX verify; DANE still counts") {
-  const policy::MtaStsRequirement matching{true}, mismatching{false};
+  const policy::MtaStsRequirement matching{true, "mx.example.com"}, mismatching{false, ""};
   auto verdict = policy::judge(pkix(true), std::nullopt, matching);
   CHECK(verdict.applied.mta_sts);
   CHECK_FALSE(verdict.applied.pkix);

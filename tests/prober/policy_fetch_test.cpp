@@ -9,7 +9,7 @@
 #include <string>
 
 #include "smtp_test_server.hpp"
-#include "starttls_exporter/policy_fetch.hpp"
+#include "starttls_exporter/prober/policy_fetch.hpp"
 #include "test_pki.hpp"
 
 using namespace starttls_exporter;

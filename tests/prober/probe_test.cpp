@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "probe_test_util.hpp"
-#include "starttls_exporter/collector.hpp"
+#include "starttls_exporter/metrics/collector.hpp"
 
 using namespace probe_test;
 using starttls_exporter::testing::SmtpBehaviour;

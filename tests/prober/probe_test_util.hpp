@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "smtp_test_server.hpp"
-#include "starttls_exporter/prober.hpp"
+#include "starttls_exporter/prober/prober.hpp"
 #include "test_pki.hpp"
 
 namespace probe_test {

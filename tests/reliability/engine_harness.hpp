@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "probe_test_util.hpp"
-#include "starttls_exporter/result_store.hpp"
-#include "starttls_exporter/scheduler.hpp"
+#include "starttls_exporter/scheduler/scheduler.hpp"
+#include "starttls_exporter/store/result_store.hpp"
 
 namespace reliability {
 

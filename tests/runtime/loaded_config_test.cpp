@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "starttls_exporter/config.hpp"
-#include "starttls_exporter/loaded_config.hpp"
+#include "starttls_exporter/config/config.hpp"
+#include "starttls_exporter/runtime/loaded_config.hpp"
 #include "test_pki.hpp"
 
 using namespace starttls_exporter;

@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "starttls_exporter/config.hpp"
-#include "starttls_exporter/loaded_config.hpp"
-#include "starttls_exporter/shard.hpp"
+#include "starttls_exporter/config/config.hpp"
+#include "starttls_exporter/runtime/loaded_config.hpp"
+#include "starttls_exporter/runtime/shard.hpp"
 
 using namespace starttls_exporter;
 using namespace starttls_exporter::runtime;

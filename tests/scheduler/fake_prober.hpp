@@ -18,7 +18,7 @@
 
 #include <asio/io_context.hpp>
 
-#include "starttls_exporter/scheduler.hpp"
+#include "starttls_exporter/scheduler/scheduler.hpp"
 
 namespace starttls_exporter::scheduler::testing {
 

@@ -1,4 +1,4 @@
-#include "starttls_exporter/scheduler.hpp"
+#include "starttls_exporter/scheduler/scheduler.hpp"
 
 #include <doctest/doctest.h>
 #include <asio/executor_work_guard.hpp>

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "starttls_exporter/result_store.hpp"
+#include "starttls_exporter/store/result_store.hpp"
 
 using namespace starttls_exporter;
 using namespace starttls_exporter::store;

@@ -9,7 +9,7 @@
 #include <cctype>
 #include <thread>
 
-#include "starttls_exporter/unique_fd.hpp"
+#include "starttls_exporter/core/unique_fd.hpp"
 
 namespace starttls_exporter::testing {
 namespace {

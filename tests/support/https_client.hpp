@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "starttls_exporter/tls_client.hpp"
+#include "starttls_exporter/tls_client/tls_client.hpp"
 
 namespace starttls_exporter::testing {
 

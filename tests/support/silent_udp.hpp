@@ -10,7 +10,7 @@
 
 #include <cstdint>
 
-#include "starttls_exporter/unique_fd.hpp"
+#include "starttls_exporter/core/unique_fd.hpp"
 
 namespace starttls_exporter::testing {
 

@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "starttls_exporter/tls_client.hpp"
+#include "starttls_exporter/tls_client/tls_client.hpp"
 #include "test_pki.hpp"
 
 using namespace starttls_exporter;

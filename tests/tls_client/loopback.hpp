@@ -12,7 +12,7 @@
 #include <string>
 #include <thread>
 
-#include "starttls_exporter/tls_client.hpp"
+#include "starttls_exporter/tls_client/tls_client.hpp"
 #include "test_pki.hpp"
 #include "tls_server.hpp"
 

@@ -9,7 +9,7 @@
 #include "basic_auth.hpp"
 
 #include "http_client.hpp"
-#include "starttls_exporter/http_server.hpp"
+#include "starttls_exporter/web/http_server.hpp"
 
 using namespace starttls_exporter;
 using namespace starttls_exporter::testing;

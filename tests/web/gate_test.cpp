@@ -20,8 +20,8 @@
 #include "http_client.hpp"
 #include "https_client.hpp"
 #include "server_stream.hpp"
-#include "starttls_exporter/http_server.hpp"
-#include "starttls_exporter/tls_client.hpp"
+#include "starttls_exporter/tls_client/tls_client.hpp"
+#include "starttls_exporter/web/http_server.hpp"
 #include "test_pki.hpp"
 
 using namespace starttls_exporter;

@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-#include "starttls_exporter/http_server.hpp"
+#include "starttls_exporter/web/http_server.hpp"
 
 using namespace starttls_exporter::http;
 

@@ -8,10 +8,10 @@
 
 #include "landing_page.hpp"
 #include "probe_handler.hpp"
-#include "starttls_exporter/config.hpp"
-#include "starttls_exporter/prober.hpp"
-#include "starttls_exporter/result_store.hpp"
-#include "starttls_exporter/scheduler.hpp"
+#include "starttls_exporter/config/config.hpp"
+#include "starttls_exporter/prober/prober.hpp"
+#include "starttls_exporter/scheduler/scheduler.hpp"
+#include "starttls_exporter/store/result_store.hpp"
 
 using namespace starttls_exporter;
 using namespace starttls_exporter::web;

@@ -1,4 +1,4 @@
-#include "starttls_exporter/digest.hpp"
+#include "starttls_exporter/lib/gnutls/digest.hpp"
 
 #include <gnutls/crypto.h>
 

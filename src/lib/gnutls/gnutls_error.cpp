@@ -2,7 +2,7 @@
 
 #include <gnutls/gnutls.h>
 
-#include "starttls_exporter/trust_store.hpp"
+#include "starttls_exporter/lib/gnutls/trust_store.hpp"
 
 namespace starttls_exporter::tls {
 namespace {

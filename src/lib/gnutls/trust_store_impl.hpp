@@ -8,7 +8,7 @@
 #include <cstdint>
 
 #include "handles.hpp"
-#include "starttls_exporter/trust_store.hpp"
+#include "starttls_exporter/lib/gnutls/trust_store.hpp"
 
 namespace starttls_exporter::tls {
 

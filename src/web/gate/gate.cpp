@@ -11,7 +11,7 @@
 
 #include "gate_impl.hpp"
 #include "listen_socket.hpp"
-#include "starttls_exporter/log.hpp"
+#include "starttls_exporter/log/log.hpp"
 
 namespace starttls_exporter::web {
 namespace {

@@ -16,8 +16,8 @@
 #include <string>
 
 #include "request_head.hpp"
-#include "starttls_exporter/http_server.hpp"
-#include "starttls_exporter/web_config.hpp"
+#include "starttls_exporter/config/web_config.hpp"
+#include "starttls_exporter/web/http_server.hpp"
 
 namespace starttls_exporter::web {
 

@@ -10,7 +10,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "starttls_exporter/net.hpp"
+#include "starttls_exporter/core/net.hpp"
 
 namespace starttls_exporter::web {
 namespace {

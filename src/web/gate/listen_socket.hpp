@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "starttls_exporter/unique_fd.hpp"
+#include "starttls_exporter/core/unique_fd.hpp"
 
 namespace starttls_exporter::web {
 

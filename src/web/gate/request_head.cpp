@@ -6,7 +6,7 @@
 #include <optional>
 #include <utility>
 
-#include "starttls_exporter/text.hpp"
+#include "starttls_exporter/core/text.hpp"
 
 namespace starttls_exporter::web {
 namespace {

@@ -7,7 +7,7 @@
 #include <cstddef>
 #include <string_view>
 
-#include "starttls_exporter/http_server.hpp"
+#include "starttls_exporter/web/http_server.hpp"
 
 namespace starttls_exporter::web {
 

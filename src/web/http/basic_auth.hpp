@@ -20,7 +20,7 @@
 #include <string>
 #include <string_view>
 
-#include "starttls_exporter/digest.hpp"
+#include "starttls_exporter/lib/gnutls/digest.hpp"
 
 namespace starttls_exporter::http::detail {
 

@@ -1,4 +1,4 @@
-#include "starttls_exporter/http_server.hpp"
+#include "starttls_exporter/web/http_server.hpp"
 
 #include <civetweb.h>
 
@@ -19,8 +19,8 @@
 #include "basic_auth.hpp"
 #include "listen_address.hpp"
 #include "response_writer.hpp"
-#include "starttls_exporter/log.hpp"
-#include "starttls_exporter/text.hpp"
+#include "starttls_exporter/core/text.hpp"
+#include "starttls_exporter/log/log.hpp"
 
 namespace starttls_exporter::http {
 

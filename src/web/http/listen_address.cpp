@@ -2,7 +2,7 @@
 
 #include <stdexcept>
 
-#include "starttls_exporter/net.hpp"
+#include "starttls_exporter/core/net.hpp"
 
 namespace starttls_exporter::http {
 

@@ -6,7 +6,7 @@
 #include <optional>
 #include <string_view>
 
-#include "starttls_exporter/log.hpp"
+#include "starttls_exporter/log/log.hpp"
 
 namespace starttls_exporter::http {
 namespace {

@@ -3,7 +3,7 @@
 #include "server_credentials.hpp"
 
 #include "gnutls_error.hpp"
-#include "starttls_exporter/log.hpp"
+#include "starttls_exporter/log/log.hpp"
 
 namespace starttls_exporter::tls {
 namespace {

@@ -4,7 +4,7 @@
 #include "asio_transport.hpp"
 #include "gnutls_error.hpp"
 #include "server_credentials.hpp"
-#include "starttls_exporter/log.hpp"
+#include "starttls_exporter/log/log.hpp"
 
 namespace starttls_exporter::tls {
 

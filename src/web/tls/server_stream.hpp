@@ -14,8 +14,8 @@
 #include <string_view>
 #include <system_error>
 
-#include "starttls_exporter/trust_store.hpp"
-#include "starttls_exporter/web_config.hpp"
+#include "starttls_exporter/config/web_config.hpp"
+#include "starttls_exporter/lib/gnutls/trust_store.hpp"
 
 namespace starttls_exporter::tls {
 

@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "starttls_exporter/trust_store.hpp"
+#include "starttls_exporter/lib/gnutls/trust_store.hpp"
 #include "temp_dir.hpp"
 #include "test_pki.hpp"
 

@@ -1,0 +1,55 @@
+#pragma once
+/// \file
+/// The one report of an outcome (src/report): text for a person, JSON for a script, HTML for
+/// the landing page. The probe command, /probe?debug=true and the landing page all print
+/// these. Pure functions of what was probed and what came of it.
+
+#include <string>
+
+#include "starttls_exporter/core/duration.hpp"
+#include "starttls_exporter/core/probe_result.hpp"
+#include "starttls_exporter/domains/domain_round.hpp"
+#include "starttls_exporter/policy/policy.hpp"
+#include "starttls_exporter/prober/prober.hpp"
+
+namespace starttls_exporter::report {
+
+/// What was probed, and how.
+struct ProbeRequest {
+  std::string module;  ///< the --module name, or "(flags)"
+  Duration timeout{0};
+  prober::ProbeSpec spec;
+};
+
+/// Sections: the probe (endpoint, protocol, server name, timeout), the result, each phase with
+/// its duration, the dialogue as the server and client spoke it (escaped), the negotiated TLS
+/// parameters and the leaf's key, the chain one line per certificate (subject, issuer, SANs,
+/// not-after, days left), the verification verdict with every reason, OCSP stapling, and the
+/// legacy-version probe when it ran. `colour`: ANSI colours on the verdict lines.
+std::string text_report(const ProbeRequest& request, const ProbeResult& result, SystemTime now,
+                        bool colour);
+
+/// One JSON object with the same facts; its keys are documented in README ("The probe
+/// command") and stable. Times are RFC 3339 UTC strings; absent facts are null.
+std::string json_report(const ProbeRequest& request, const ProbeResult& result, SystemTime now);
+
+/// A domain probed now, judged by the one domain rule (policy::judge_domain).
+policy::DomainVerdict domain_verdict(const domains::DomainProbe& probe);
+
+/// The domain form: the verdict, the mail path (MX hosts in preference order, their
+/// addresses, reserved ones not probed, DNSSEC, failure reasons, signature expiry), what each
+/// MX host's DANE rests on (the TLSA RRset as published, which records are usable, the
+/// records that would match the served chain, which matched), the MTA-STS record and policy
+/// (which pattern matched each MX host, or why the policy is unusable), the TLS-RPT record,
+/// then for each address the rule that decided in one line and its text_report.
+std::string domain_text_report(const domains::DomainProbe& probe, std::uint16_t port,
+                               SystemTime now, bool colour);
+
+/// The domain form in JSON, with the same facts: {"domain", "module", "port", "success",
+/// "resolved", "dnssec_secure", "implicit_mx", "null_mx", "failures", "signature_expiry",
+/// "resolve_seconds", "mx": [...], "mta_sts", "tlsrpt", "addresses": [json_report of each
+/// address plus "mx" and "decided_by"]}.
+std::string domain_json_report(const domains::DomainProbe& probe, std::uint16_t port,
+                               SystemTime now);
+
+}  // namespace starttls_exporter::report
