@@ -1,0 +1,148 @@
+// check_dane on chains built in-process: usage x selector x matching type semantics, the
+// RFC 7672 §3.2.2 name rule for DANE-TA, the records offered for the served chain, rollover.
+#include <doctest/doctest.h>
+#include <gnutls/x509.h>
+
+#include "dane_match.hpp"
+#include "starttls_exporter/policy/policy.hpp"
+#include "test_pki.hpp"
+
+using namespace starttls_exporter;
+using namespace starttls_exporter::testing;
+
+namespace {
+
+/// The certificates of a PEM chain, leaf first.
+std::vector<tls::CrtPtr> chain_of(const std::string& pem) {
+  std::vector<tls::CrtPtr> out;
+  const std::string begin = "-----BEGIN CERTIFICATE-----";
+  for (auto at = pem.find(begin); at != std::string::npos; at = pem.find(begin, at + 1)) {
+    const auto end = pem.find(begin, at + 1);
+    const std::string one = pem.substr(at, end == std::string::npos ? std::string::npos : end - at);
+    gnutls_x509_crt_t crt = nullptr;
+    REQUIRE(gnutls_x509_crt_init(&crt) == 0);
+    out.emplace_back(crt);
+    gnutls_datum_t datum{reinterpret_cast<unsigned char*>(const_cast<char*>(one.data())),
+                         static_cast<unsigned>(one.size())};
+    REQUIRE(gnutls_x509_crt_import(crt, &datum, GNUTLS_X509_FMT_PEM) == 0);
+  }
+  return out;
+}
+
+/// A secure TLSA lookup holding `records` ("U S M HEX").
+dane::DaneExpectation expecting(const std::vector<std::string>& records,
+                                std::vector<std::string> names = {"mx.test"}) {
+  dane::DaneExpectation out;
+  out.tlsa.status = dane::TlsaStatus::secure;
+  out.tlsa.secure = true;
+  out.tlsa.base_name = names.front();
+  for (const auto& text : records) {
+    dane::TlsaRecord r;
+    unsigned u = 0, s = 0, m = 0;
+    char hex[200] = {};
+    REQUIRE(std::sscanf(text.c_str(), "%u %u %u %199s", &u, &s, &m, hex) == 4);
+    r.usage = static_cast<std::uint8_t>(u);
+    r.selector = static_cast<std::uint8_t>(s);
+    r.matching_type = static_cast<std::uint8_t>(m);
+    for (std::size_t i = 0; hex[i] && hex[i + 1]; i += 2) {
+      r.data.push_back(static_cast<std::uint8_t>(std::stoi(std::string(hex + i, 2), nullptr, 16)));
+    }
+    out.tlsa.records.push_back(std::move(r));
+  }
+  out.reference_names = std::move(names);
+  return out;
+}
+
+/// "3 1 1 HEX" etc. for certificate `index` of `chain`, from the check's own offer.
+std::string offered(const std::vector<tls::CrtPtr>& chain, std::size_t index) {
+  const auto check = tls::check_dane(chain, expecting({}), std::chrono::system_clock::now());
+  return check.chain_records.at(index);
+}
+
+}  // namespace
+
+TEST_CASE("check_dane: DANE-EE and DANE-TA by SPKI SHA-256 match; the offers name each cert") {
+  const TestCa ca;
+  const auto issued = ca.issue_with_intermediates({}, 1);  // leaf, intermediate
+  const auto chain = chain_of(issued.chain_pem);
+  REQUIRE(chain.size() == 2);
+  const auto now = std::chrono::system_clock::now();
+  const std::string leaf = offered(chain, 0), issuer = offered(chain, 1);
+  CHECK(leaf.starts_with("3 1 1 "));
+  CHECK(issuer.starts_with("2 1 1 "));
+  CHECK(leaf.size() == 6 + 64);
+
+  const auto ee = tls::check_dane(chain, expecting({leaf}), now);
+  CHECK(ee.applies);
+  CHECK(ee.matched);
+  CHECK(ee.usable_records == 1);
+  CHECK(ee.leaf_record == leaf);
+  CHECK_FALSE(ee.rollover_ready);  // no next key published beside it
+
+  const auto ta = tls::check_dane(chain, expecting({issuer}), now);
+  CHECK(ta.matched);
+  CHECK(ta.rollover_ready);  // a new leaf from the same CA keeps matching
+
+  // A DANE-EE record of another key: no match, and the leaf's record is what to publish.
+  const auto other = chain_of(ca.issue({}).cert_pem);
+  const auto wrong = tls::check_dane(chain, expecting({offered(other, 0)}), now);
+  CHECK(wrong.applies);
+  CHECK_FALSE(wrong.matched);
+  CHECK(wrong.failure == dane::DaneFailure::no_match);
+  CHECK(wrong.leaf_record == leaf);
+
+  // The current key plus the next one: ready for the rollover.
+  CHECK(tls::check_dane(chain, expecting({leaf, offered(other, 0)}), now).rollover_ready);
+}
+
+TEST_CASE("check_dane: DANE-TA needs the leaf to name a reference name (RFC 7672 §3.2.2)") {
+  const TestCa ca;
+  const auto chain = chain_of(ca.issue_with_intermediates({}, 1).chain_pem);  // names mx.test
+  const auto now = std::chrono::system_clock::now();
+  const std::string issuer = offered(chain, 1);
+  CHECK(tls::check_dane(chain, expecting({issuer}, {"mx.test"}), now).matched);
+  const auto named_other = tls::check_dane(chain, expecting({issuer}, {"other.test"}), now);
+  CHECK_FALSE(named_other.matched);
+  CHECK(named_other.failure == dane::DaneFailure::ta_name_mismatch);
+  // DANE-EE ignores names (RFC 7672 §3.1.1).
+  CHECK(tls::check_dane(chain, expecting({offered(chain, 0)}, {"other.test"}), now).matched);
+}
+
+TEST_CASE("check_dane: only unusable records, DANE does not apply; bogus and failed defer") {
+  const TestCa ca;
+  const auto chain = chain_of(ca.issue({}).cert_pem);
+  const auto now = std::chrono::system_clock::now();
+  std::string pkix = offered(chain, 0);
+  pkix[0] = '1';  // PKIX-EE: unusable for SMTP
+  const auto only_pkix = tls::check_dane(chain, expecting({pkix}), now);
+  CHECK_FALSE(only_pkix.applies);
+  CHECK(only_pkix.usable_records == 0);
+
+  auto bogus = expecting({});
+  bogus.tlsa.status = dane::TlsaStatus::bogus;
+  const auto deferred = tls::check_dane(chain, bogus, now);
+  CHECK(deferred.applies);
+  CHECK(deferred.failure == dane::DaneFailure::tlsa_bogus);
+  auto failed = expecting({});
+  failed.tlsa.status = dane::TlsaStatus::failed;
+  CHECK(tls::check_dane(chain, failed, now).failure == dane::DaneFailure::tlsa_lookup_failed);
+}
+
+TEST_CASE("policy: which published TLSA records a sender uses (RFC 7672 §3.1.3, RFC 7671 §9)") {
+  const auto record = [](std::uint8_t u, std::uint8_t s, std::uint8_t m) {
+    return dane::TlsaRecord{u, s, m, {1, 2}};
+  };
+  const auto judged = policy::judge_tlsa_records({record(3, 1, 1), record(3, 1, 2), record(2, 0, 1),
+                                                  record(0, 0, 1), record(3, 2, 1), record(3, 1, 3),
+                                                  record(4, 1, 1)});
+  REQUIRE(judged.size() == 7);
+  CHECK(judged[0] == policy::TlsaUnusable::weaker_digest);  // 3 1 2 is published too
+  CHECK_FALSE(judged[1]);
+  CHECK_FALSE(judged[2]);
+  CHECK(judged[3] == policy::TlsaUnusable::pkix_usage);
+  CHECK(judged[4] == policy::TlsaUnusable::unknown_selector);
+  CHECK(judged[5] == policy::TlsaUnusable::unknown_matching_type);
+  CHECK(judged[6] == policy::TlsaUnusable::unknown_usage);
+  CHECK(policy::usable_records({record(3, 1, 1), record(0, 0, 1)}).size() == 1);
+  CHECK(policy::format_tlsa(record(3, 1, 1)) == "3 1 1 0102");
+}
