@@ -14,7 +14,9 @@ namespace {
 
 // A trust anchor file is a few DS or DNSKEY lines; this bound only stops a mistaken path.
 constexpr std::size_t kMaxTrustAnchorBytes = 1024 * 1024;
-constexpr std::int64_t kMaxFanOut = 100;
+/// The largest dns.max_mx_hosts and dns.max_addresses_per_host accepted: a DNS answer over
+/// TCP (64 KiB) holds a few thousand records at most, and every address is a probe.
+constexpr std::int64_t kMaxFanOut = 1000;
 
 /// "example.com", "Example.COM." -> "example.com"; fails for anything that is not a DNS name.
 std::string parse_domain_name(const Entry& entry, const Reader& reader) {

@@ -169,9 +169,19 @@ TEST_CASE("mail paths: MX order, CNAME, null MX, implicit MX, reserved, bounds, 
   CHECK(reserved.hosts[0].reserved[0].range == "private");
   CHECK(reserved.failures.contains(dns::DomainFailure::address_reserved));
 
+  // 12 MX hosts: a real-world count, far under the default bound, all probed.
   const auto many = mail_path("many.secure.sxt");
-  CHECK(many.hosts.size() == 10);
-  CHECK(many.failures.contains(dns::DomainFailure::too_many_hosts));
+  CHECK(many.hosts.size() == 12);
+  CHECK_FALSE(many.failures.contains(dns::DomainFailure::too_many_hosts));
+  config::DnsSettings bounded;
+  bounded.max_mx_hosts = 10;
+  const auto cut = mail_path("many.secure.sxt", bounded);
+  CHECK(cut.hosts.size() == 10);
+  CHECK(cut.failures.contains(dns::DomainFailure::too_many_hosts));
+  // 120 addresses on one host: over the default 64, reported with its own reason.
+  const auto big = mail_path("big.secure.sxt");
+  CHECK(big.hosts.at(0).addresses.size() == 64);
+  CHECK(big.failures.contains(dns::DomainFailure::too_many_addresses));
 
   const auto bogus = mail_path("bogus.sxt");
   CHECK_FALSE(bogus.resolved);

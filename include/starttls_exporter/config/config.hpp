@@ -176,8 +176,12 @@ struct DnsSettings {
   /// Reserved addresses (loopback, RFC 1918, ...) inside these networks are probed anyway.
   std::vector<IpNetwork> allowed_reserved_cidrs;
   AddressFamilies address_family = AddressFamilies::any;
-  int max_mx_hosts = 10;            ///< MX hosts per domain; more are reported, not probed
-  int max_addresses_per_host = 10;  ///< per MX host and family; more are reported, not probed
+  /// MX hosts per domain; more are reported (too_many_hosts), not probed. Far above real
+  /// domains (a handful of MX hosts; a dozen is rare): the bound stops a hostile zone, not a
+  /// real one (README "Mail domains").
+  int max_mx_hosts = 50;
+  /// Addresses per MX host and family; more are reported (too_many_addresses), not probed.
+  int max_addresses_per_host = 64;
   /// Reload equality: a changed dns section restarts every domain with a new resolver.
   friend bool operator==(const DnsSettings&, const DnsSettings&) = default;
 };

@@ -19,12 +19,12 @@
 #include <vector>
 
 #include "starttls_exporter/config/config.hpp"
-#include "starttls_exporter/domains/domain_state.hpp"
 #include "starttls_exporter/dns/mail_path.hpp"
+#include "starttls_exporter/domains/domain_state.hpp"
+#include "starttls_exporter/lib/gnutls/trust_store.hpp"
 #include "starttls_exporter/policy/mta_sts.hpp"
 #include "starttls_exporter/prober/prober.hpp"
 #include "starttls_exporter/scheduler/scheduler.hpp"
-#include "starttls_exporter/lib/gnutls/trust_store.hpp"
 
 namespace starttls_exporter::domains {
 
