@@ -35,15 +35,6 @@ void log_result(const store::TargetInfo& target, const ProbeResult& result) {
                              {"duration_seconds", seconds}});
 }
 
-/// The scheduler's lag histogram in the collector's neutral shape.
-metrics::HistogramData lag_data(const scheduler::LagHistogram& lag) {
-  const auto& bounds = scheduler::LagHistogram::upper_bounds_seconds;
-  return {{bounds.begin(), bounds.end()},
-          {lag.counts.begin(), lag.counts.end()},
-          lag.sum_seconds,
-          lag.count};
-}
-
 }  // namespace
 
 std::string version_line() {
@@ -58,16 +49,21 @@ Exporter::Exporter(ExporterOptions options)
   runtime::LoadedConfig initial = load();
   initial_targets_ = initial.targets.size();
   const int concurrency = initial.config.global.concurrency;
-  scheduler_ =
-      std::make_unique<scheduler::Scheduler>(engine_.io(), store_, prober::run_probe, concurrency);
+  // Every probe of this exporter, scheduled or /probe, shares its one chain verdict cache.
+  auto probe = [cache = &chain_cache_](prober::ProbeSpec spec,
+                                       std::chrono::steady_clock::time_point end) {
+    spec.chain_cache = cache;
+    return prober::run_probe(std::move(spec), end);
+  };
+  scheduler_ = std::make_unique<scheduler::Scheduler>(engine_.io(), store_, probe, concurrency);
   scheduler_->set_observer(log_result);
-  collector_.set_lag_source([s = scheduler_.get()] { return lag_data(s->lag_histogram()); });
+  collector_.set_lag_source([s = scheduler_.get()] { return s->lag_histogram(); });
   domains_ = std::make_unique<runtime::DomainWatcher>(engine_.io(), store_, *scheduler_);
   collector_.set_dns_source([d = domains_.get()] { return d->resolver_stats(); });
   collector_.set_web_source([c = &web_counters_] { return web::web_stats(*c); });
-  collector_.set_chain_cache_source([] {
-    const tls::ChainCacheCounts counts = tls::chain_cache_counts();
-    return metrics::ChainCacheStats{counts.hits, counts.misses, counts.entries};
+  collector_.set_chain_cache_source([c = &chain_cache_] {
+    const tls::ChainCache::Stats stats = c->stats();
+    return metrics::ChainCacheStats{stats.hits, stats.misses, stats.entries};
   });
   reloader_ =
       std::make_unique<runtime::Reloader>(load, *domains_, collector_, engine_.io(), concurrency);

@@ -17,6 +17,7 @@
 #include "starttls_exporter/runtime/shard.hpp"
 #include "starttls_exporter/scheduler/scheduler.hpp"
 #include "starttls_exporter/store/result_store.hpp"
+#include "starttls_exporter/tls_client/chain_cache.hpp"
 #include "starttls_exporter/web/web.hpp"
 
 namespace starttls_exporter::app {
@@ -54,6 +55,7 @@ class Exporter {
   // Declaration order is destruction order in reverse: the web port goes first (no scrape reads
   // the store afterwards), the engine's io_context before the store its coroutines write to.
   store::ResultStore store_;
+  tls::ChainCache chain_cache_{tls::ChainCache::Limits{}};  ///< outlives every probe (engine_)
   metrics::Collector collector_;
   http::WebCounters web_counters_;  ///< before web_: the gate and the server count into it
   runtime::EngineThread engine_;

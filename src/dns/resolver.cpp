@@ -83,8 +83,7 @@ struct Resolver::Impl : std::enable_shared_from_this<Resolver::Impl> {
 
   mutable std::mutex stats_mutex;
   std::array<std::uint64_t, 7> by_outcome{};
-  std::array<std::uint64_t, kLatencyBounds.size() + 1> latency{};
-  double latency_sum = 0;
+  Histogram latency{kLatencyBounds};
 
   static void on_result(void* data, int err, ub_result* result) {
     auto* query = static_cast<Query*>(data);
@@ -120,13 +119,9 @@ struct Resolver::Impl : std::enable_shared_from_this<Resolver::Impl> {
   }
 
   void count(const Answer& answer) {
-    const auto bucket = static_cast<std::size_t>(
-        std::lower_bound(kLatencyBounds.begin(), kLatencyBounds.end(), answer.seconds) -
-        kLatencyBounds.begin());
     std::lock_guard lock(stats_mutex);
     ++by_outcome[static_cast<std::size_t>(answer.outcome)];
-    ++latency[bucket];
-    latency_sum += answer.seconds;
+    latency.observe(answer.seconds);
   }
 };
 
@@ -187,10 +182,7 @@ ResolverStats Resolver::stats() const {
   for (std::size_t i = 0; i < impl_->by_outcome.size(); ++i) {
     out.lookups.emplace_back(static_cast<Outcome>(i), impl_->by_outcome[i]);
   }
-  out.latency_bounds.assign(kLatencyBounds.begin(), kLatencyBounds.end());
-  out.latency_counts.assign(impl_->latency.begin(), impl_->latency.end());
-  out.latency_sum = impl_->latency_sum;
-  for (const auto count : impl_->latency) out.latency_count += count;
+  out.latency = impl_->latency;
   return out;
 }
 

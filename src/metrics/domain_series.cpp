@@ -154,8 +154,7 @@ std::vector<prometheus::MetricFamily> dns_self_families(const dns::ResolverStats
     lookups.metric.push_back(std::move(m));
   }
   auto latency = family(kLatency, prometheus::MetricType::Histogram);
-  latency.metric.push_back(histogram_metric(stats.latency_counts, stats.latency_bounds,
-                                            stats.latency_sum, stats.latency_count));
+  latency.metric.push_back(histogram_metric(stats.latency));
   return {std::move(lookups), std::move(latency)};
 }
 

@@ -81,9 +81,9 @@ void append_phase_histograms(std::vector<prometheus::MetricFamily>& out,
                        prometheus::MetricType::Histogram);
   for (const auto& [module, histograms] : modules) {
     for (std::size_t i = 0; i < histograms.size(); ++i) {
-      const store::PhaseHistogram& h = histograms[i];
-      if (h.count == 0) continue;  // a phase this module's protocol never runs
-      auto metric = histogram_metric(h.counts, store::kPhaseBucketBounds, h.sum_seconds, h.count);
+      const Histogram& h = histograms[i];
+      if (h.count() == 0) continue;  // a phase this module's protocol never runs
+      auto metric = histogram_metric(h);
       metric.label = {{"module", module}, {"phase", std::string(to_string(static_cast<Phase>(i)))}};
       phases.metric.push_back(std::move(metric));
     }
@@ -94,13 +94,11 @@ void append_phase_histograms(std::vector<prometheus::MetricFamily>& out,
 /// starttls_exporter_probe_start_lag_seconds from `source`, when set.
 void append_lag(std::vector<prometheus::MetricFamily>& out, const LagSource& source) {
   if (!source) return;
-  const HistogramData data = source();
   auto lag = family("starttls_exporter_probe_start_lag_seconds",
                     "How late scheduled probes started after their slot (waiting for a "
                     "concurrency permit or a busy engine thread).",
                     prometheus::MetricType::Histogram);
-  lag.metric.push_back(
-      histogram_metric(data.counts, data.upper_bounds_seconds, data.sum_seconds, data.count));
+  lag.metric.push_back(histogram_metric(source()));
   out.push_back(std::move(lag));
 }
 

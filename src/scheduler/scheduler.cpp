@@ -159,7 +159,7 @@ SchedulerStats Scheduler::stats() const {
   return state_->stats;
 }
 
-LagHistogram Scheduler::lag_histogram() const {
+Histogram Scheduler::lag_histogram() const {
   std::lock_guard lock(state_->stats_mutex);
   return state_->lag;
 }

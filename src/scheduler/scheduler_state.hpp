@@ -80,7 +80,7 @@ struct Scheduler::State {
   // Any thread, under stats_mutex.
   mutable std::mutex stats_mutex;
   SchedulerStats stats;
-  LagHistogram lag;
+  Histogram lag{kLagBucketBounds};
 
   void add_started(std::chrono::steady_clock::duration lag_by);
   void add_skipped(std::uint64_t slots);

@@ -92,14 +92,9 @@ void Scheduler::State::add_started(std::chrono::steady_clock::duration lag_by) {
   const double seconds =
       std::chrono::duration<double>(std::max(lag_by, std::chrono::steady_clock::duration(0)))
           .count();
-  const auto& bounds = LagHistogram::upper_bounds_seconds;
-  const auto bucket = static_cast<std::size_t>(
-      std::lower_bound(bounds.begin(), bounds.end(), seconds) - bounds.begin());
   std::lock_guard lock(stats_mutex);
   ++stats.probes_started;
-  ++lag.counts[bucket];
-  lag.sum_seconds += seconds;
-  ++lag.count;
+  lag.observe(seconds);
 }
 
 void Scheduler::State::add_skipped(std::uint64_t slots) {

@@ -13,12 +13,7 @@ void observe(ModulePhaseHistograms& histograms, const ProbeResult& result) {
   for (const auto& [phase, seconds] : result.phases) {
     const auto index = static_cast<std::size_t>(phase);
     if (index >= histograms.size()) continue;
-    PhaseHistogram& h = histograms[index];
-    const auto bucket =
-        std::lower_bound(kPhaseBucketBounds.begin(), kPhaseBucketBounds.end(), seconds);
-    ++h.counts[static_cast<std::size_t>(bucket - kPhaseBucketBounds.begin())];
-    h.sum_seconds += seconds;
-    ++h.count;
+    histograms[index].observe(seconds);
   }
 }
 

@@ -3,11 +3,10 @@
 
 #include <array>
 
-#include <gnutls/crypto.h>
-
 #include "certificate_facts.hpp"
 #include "handles.hpp"
 #include "starttls_exporter/core/text.hpp"
+#include "starttls_exporter/lib/gnutls/digest.hpp"
 #include "starttls_exporter/tls_client/tls_client.hpp"
 
 namespace starttls_exporter::tls {
@@ -115,10 +114,7 @@ CertificateFacts certificate_facts_of(gnutls_x509_crt_t crt, std::span<const uns
   facts.dns_names = alt_names(crt);
   facts.serial_hex = serial_hex(crt);
   add_algorithms(crt, facts);
-  std::array<unsigned char, 32> digest{};
-  if (gnutls_hash_fast(GNUTLS_DIG_SHA256, der.data(), der.size(), digest.data()) == 0) {
-    facts.sha256_hex = text::to_hex(digest);
-  }
+  facts.sha256_hex = sha256_hex(der);
   if (const time_t t = gnutls_x509_crt_get_activation_time(crt); t != static_cast<time_t>(-1)) {
     facts.not_before = std::chrono::system_clock::from_time_t(t);
   }

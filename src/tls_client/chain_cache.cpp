@@ -1,4 +1,4 @@
-#include "chain_cache.hpp"
+#include "starttls_exporter/tls_client/chain_cache.hpp"
 
 #include "starttls_exporter/tls_client/tls_client.hpp"
 
@@ -96,16 +96,6 @@ void ChainCache::erase(std::list<Entry>::iterator it) {
   bytes_ -= it->bytes;
   index_.erase(it->key);
   lru_.erase(it);
-}
-
-ChainCacheCounts chain_cache_counts() {
-  const auto stats = ChainCache::shared().stats();
-  return {stats.hits, stats.misses, stats.entries};
-}
-
-ChainCache& ChainCache::shared() {
-  static ChainCache cache(Limits{});
-  return cache;
 }
 
 }  // namespace starttls_exporter::tls

@@ -6,8 +6,8 @@
 #include <string>
 
 #include "asio_transport.hpp"
-#include "chain_cache.hpp"
 #include "handles.hpp"
+#include "starttls_exporter/tls_client/chain_cache.hpp"
 #include "starttls_exporter/tls_client/tls_client.hpp"
 
 namespace starttls_exporter::tls {
@@ -20,13 +20,15 @@ struct SessionState {
         trust(settings.trust),
         server_name(settings.server_name),
         versions(settings.versions),
-        key_type(settings.key_type) {}
+        key_type(settings.key_type),
+        chain_cache(settings.chain_cache) {}
 
   asio::ip::tcp::socket& socket;            // not owned; its descriptor is re-read at every I/O
   std::shared_ptr<const TrustStore> trust;  // keeps the credentials alive for `session`
   std::string server_name;
   VersionOffer versions;
   std::optional<KeyType> key_type;
+  ChainCache* chain_cache;   // not owned; null: no cache
   SessionPtr session;        // declared after `trust`: destroyed before the credentials
   AsioTransport io{socket};  // the session's transport over `socket`
   bool handshake_done = false;

@@ -1,11 +1,10 @@
 // check_dane: a presented chain judged against an MX host's TLSA records (RFC 7672 §3).
 #include "dane_match.hpp"
 
-#include <gnutls/crypto.h>
-
 #include <algorithm>
 
 #include "starttls_exporter/core/text.hpp"
+#include "starttls_exporter/lib/gnutls/digest.hpp"
 #include "starttls_exporter/policy/policy.hpp"
 
 namespace starttls_exporter::tls {
@@ -99,10 +98,7 @@ RecordOutcome judge_record(const TlsaRecord& record, const std::vector<CrtPtr>& 
 std::string spki_record(gnutls_x509_crt_t certificate, int usage) {
   const CertificateMaterial material = material_of(certificate);
   if (material.spki.empty()) return {};
-  unsigned char digest[32];
-  if (gnutls_hash_fast(GNUTLS_DIG_SHA256, material.spki.data(), material.spki.size(), digest) != 0)
-    return {};
-  return std::to_string(usage) + " 1 1 " + text::to_hex(digest);
+  return std::to_string(usage) + " 1 1 " + sha256_hex(material.spki);
 }
 
 }  // namespace

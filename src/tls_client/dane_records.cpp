@@ -1,12 +1,12 @@
 // The record side of DANE matching: which TLSA records are usable, what a record is computed
 // over, and the signature check for a trust-anchor key the server did not send.
-#include <gnutls/crypto.h>
 
 #include <algorithm>
 #include <array>
 #include <optional>
 
 #include "dane_match.hpp"
+#include "starttls_exporter/lib/gnutls/digest.hpp"
 
 namespace starttls_exporter::tls {
 namespace {
@@ -17,10 +17,10 @@ Bytes bytes_of(const gnutls_datum_t& datum) {
   return Bytes(datum.data, datum.data + datum.size);
 }
 
-std::optional<Bytes> digest(gnutls_digest_algorithm_t algorithm, const Bytes& input) {
-  std::array<std::uint8_t, 64> out{};
-  if (gnutls_hash_fast(algorithm, input.data(), input.size(), out.data()) != 0) return {};
-  return Bytes(out.begin(), out.begin() + gnutls_hash_get_len(algorithm));
+/// True when `data` holds exactly the bytes of `digest`.
+template <typename Digest>
+bool equals(const Bytes& data, const Digest& digest) {
+  return std::equal(data.begin(), data.end(), digest.begin(), digest.end());
 }
 
 /// The tbsCertificate element of a DER certificate (its header included): the bytes the
@@ -76,9 +76,9 @@ bool association_matches(const dane::TlsaRecord& record, const CertificateMateri
     case 0:
       return record.data == input;
     case 1:
-      return digest(GNUTLS_DIG_SHA256, input) == record.data;
+      return equals(record.data, sha256(input));
     case 2:
-      return digest(GNUTLS_DIG_SHA512, input) == record.data;
+      return equals(record.data, sha512(input));
     default:
       return false;
   }

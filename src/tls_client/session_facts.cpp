@@ -1,5 +1,4 @@
 // ClientSession::facts and ::verify: what a completed handshake revealed, and its verdict.
-#include <gnutls/crypto.h>
 
 #include <array>
 
@@ -7,6 +6,7 @@
 #include "chain_facts.hpp"
 #include "client_session_impl.hpp"
 #include "dane_match.hpp"
+#include "starttls_exporter/lib/gnutls/digest.hpp"
 #include "trust_store_impl.hpp"
 
 namespace starttls_exporter::tls {
@@ -55,14 +55,7 @@ std::string version_name(gnutls_protocol_t version) {
 CertificateFacts facts_of(const gnutls_datum_t& der) {
   if (auto facts = certificate_facts_from_der({der.data, der.size})) return std::move(*facts);
   CertificateFacts opaque;
-  std::array<unsigned char, 32> digest{};
-  if (gnutls_hash_fast(GNUTLS_DIG_SHA256, der.data, der.size, digest.data()) == 0) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    for (unsigned char b : digest) {
-      opaque.sha256_hex += kHex[b >> 4];
-      opaque.sha256_hex += kHex[b & 0xf];
-    }
-  }
+  opaque.sha256_hex = sha256_hex({der.data, der.size});
   return opaque;
 }
 
@@ -169,7 +162,9 @@ TlsFacts ClientSession::facts() const {
   if (const char* group = gnutls_group_get_name(gnutls_group_get(s))) facts.group = group;
   impl.chain_key = presented_chain_key(impl);
   impl.stapled = has_staple(s);
-  impl.cached_chain = ChainCache::shared().find(impl.chain_key, std::chrono::system_clock::now());
+  if (impl.chain_cache) {
+    impl.cached_chain = impl.chain_cache->find(impl.chain_key, std::chrono::system_clock::now());
+  }
   std::vector<CrtPtr> parsed;
   if (impl.cached_chain) {
     facts.chain = impl.cached_chain->chain;
@@ -189,10 +184,10 @@ VerifyVerdict ClientSession::verify() const {
   SessionState& impl = *impl_;
   if (impl.handshake_done && impl.cached_chain && !impl.stapled) return impl.cached_chain->verify;
   VerifyVerdict verdict = verify_presented_chain(impl);
-  if (impl.new_chain && !impl.stapled) {
+  if (impl.chain_cache && impl.new_chain && !impl.stapled) {
     impl.new_chain->verify = verdict;
-    ChainCache::shared().insert(impl.chain_key, std::move(impl.new_chain),
-                                std::chrono::system_clock::now());
+    impl.chain_cache->insert(impl.chain_key, std::move(impl.new_chain),
+                             std::chrono::system_clock::now());
   }
   return verdict;
 }

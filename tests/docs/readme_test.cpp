@@ -70,7 +70,7 @@ TEST_CASE("README's metric tables list exactly the families the exporter can emi
   }
   store::ResultStore store;
   metrics::Collector collector(store, {"test", "test"});
-  collector.set_lag_source([] { return metrics::HistogramData{}; });
+  collector.set_lag_source([] { return Histogram{}; });
   collector.set_web_source([] { return metrics::WebStats{}; });
   collector.set_chain_cache_source([] { return metrics::ChainCacheStats{}; });
   collector.set_reload_status(true, std::chrono::system_clock::now());

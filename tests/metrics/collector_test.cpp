@@ -162,7 +162,12 @@ TEST_CASE("the scheduling lag histogram renders cumulative buckets, +Inf, sum an
   Collector c(store, {"1.2.3", "3.7.9"}, [] { return kNow; });
   CHECK(c.Render().find("starttls_exporter_probe_start_lag_seconds") == std::string::npos);
   // Not cumulative in: 2 probes <= 1 ms, 1 in (1 ms, 1 s], 1 beyond the last bound.
-  c.set_lag_source([] { return HistogramData{{0.001, 1}, {2, 1, 1}, 42.5, 4}; });
+  c.set_lag_source([] {
+    static constexpr std::array<double, 2> bounds{0.001, 1};
+    Histogram lag(bounds);
+    for (const double seconds : {0.0, 0.001, 0.5, 41.999}) lag.observe(seconds);
+    return lag;
+  });
   const auto text = c.Render();
   CAPTURE(text);
   CHECK(text == render_text(c.Collect()));  // the fast path and the Collectable path agree

@@ -164,7 +164,12 @@ TEST_CASE("every label name the exporter emits is one static labels may not use"
   store.set_targets({target("192.0.2.25:25")});
   store.record("192.0.2.25:25/smtp", std::make_shared<ProbeResult>(r));
   Collector c(store, {"1.2.3", "3.7.9"}, [] { return kNow; });
-  c.set_lag_source([] { return HistogramData{{0.1}, {1, 0}, 0.05, 1}; });
+  c.set_lag_source([] {
+    static constexpr std::array<double, 1> bounds{0.1};
+    Histogram lag(bounds);
+    lag.observe(0.05);
+    return lag;
+  });
   const std::string text = c.Render();
   REQUIRE(text.find("probe_ssl_ocsp_response_status_info") != std::string::npos);
   REQUIRE(text.find("probe_ssl_leaf_public_key_size") != std::string::npos);

@@ -45,7 +45,7 @@ TEST_CASE("no more than `concurrency` probes are ever in flight") {
   CHECK(stats.probes_started >= 20);
   CHECK(stats.slots_skipped > 0);  // demand exceeds capacity: some slots were lost
   const auto lag = scheduler.lag_histogram();
-  CHECK(lag.count == stats.probes_started);
+  CHECK(lag.count() == stats.probes_started);
 }
 
 TEST_CASE("a hanging target delays no other target") {
@@ -93,8 +93,8 @@ TEST_CASE("after the early first probe, probes start on the target's slots, one 
   // by its measured lag, so span = 3 intervals + lag(last) - lag(second), within the total lag.
   // The fake notes its start a moment after the scheduler does: 5 ms of slack for that.
   const auto lag = std::chrono::duration_cast<steady_clock::duration>(
-      std::chrono::duration<double>(scheduler.lag_histogram().sum_seconds));
-  CHECK(scheduler.lag_histogram().count == 5);
+      std::chrono::duration<double>(scheduler.lag_histogram().sum_seconds()));
+  CHECK(scheduler.lag_histogram().count() == 5);
   const auto span = starts.back() - starts[1];
   CHECK(span + lag + 5ms >= 300ms);
   CHECK(span <= 300ms + lag + 5ms);

@@ -140,19 +140,19 @@ TEST_CASE("phase histograms count every recorded phase per module, bucket by le"
   REQUIRE(all.size() == 2);
   const auto& smtp = all.at("smtp");
   const auto& connect = smtp[static_cast<std::size_t>(Phase::connect)];
-  CHECK(connect.count == 2);
-  CHECK(connect.counts[0] == 2);  // 0.001 is le="0.001": bounds are inclusive
-  CHECK(connect.sum_seconds == doctest::Approx(0.002));
+  CHECK(connect.count() == 2);
+  CHECK(connect.counts()[0] == 2);  // 0.001 is le="0.001": bounds are inclusive
+  CHECK(connect.sum_seconds() == doctest::Approx(0.002));
   const auto& handshake = smtp[static_cast<std::size_t>(Phase::tls_handshake)];
-  CHECK(handshake.counts[4] == 2);  // le="0.025"
+  CHECK(handshake.counts()[4] == 2);  // le="0.025"
   const auto& quit = smtp[static_cast<std::size_t>(Phase::quit)];
-  CHECK(quit.counts.back() == 2);  // above the last bound: +Inf
-  CHECK(smtp[static_cast<std::size_t>(Phase::banner)].count == 0);
-  CHECK(all.at("imap")[static_cast<std::size_t>(Phase::capability)].counts[1] == 1);
+  CHECK(quit.counts().back() == 2);  // above the last bound: +Inf
+  CHECK(smtp[static_cast<std::size_t>(Phase::banner)].count() == 0);
+  CHECK(all.at("imap")[static_cast<std::size_t>(Phase::capability)].counts()[1] == 1);
 
   // A reload keeps the counts of modules still in use and drops the others.
   store.set_targets({target("127.0.0.1:25")});
   all = store.phase_histograms();
   CHECK(all.size() == 1);
-  CHECK(all.at("smtp")[static_cast<std::size_t>(Phase::connect)].count == 2);
+  CHECK(all.at("smtp")[static_cast<std::size_t>(Phase::connect)].count() == 2);
 }

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "chain_cache.hpp"
 #include "loopback.hpp"
+#include "starttls_exporter/tls_client/chain_cache.hpp"
 #include "test_pki.hpp"
 
 using namespace starttls_exporter;
@@ -117,12 +117,14 @@ TEST_CASE("the cache is bounded in entries and bytes, least recently used out fi
 TEST_CASE("a second handshake with the same chain is a hit with the same facts and verdict") {
   const TestCa ca("Cache Root CA");
   const auto cert = ca.issue({});
-  const ClientOptions options(trust_of(ca), "mx.test");
-  const auto before = ChainCache::shared().stats();
+  ChainCache cache(ChainCache::Limits{});
+  ClientOptions options(trust_of(ca), "mx.test");
+  options.chain_cache = &cache;
+  const auto before = cache.stats();
   const ClientRun miss = probe(cert, options);
-  const auto middle = ChainCache::shared().stats();
+  const auto middle = cache.stats();
   const ClientRun hit = probe(cert, options);
-  const auto after = ChainCache::shared().stats();
+  const auto after = cache.stats();
   REQUIRE(miss.outcome.completed);
   REQUIRE(hit.outcome.completed);
   CHECK(middle.misses == before.misses + 1);
@@ -143,20 +145,41 @@ TEST_CASE("a second handshake with the same chain is a hit with the same facts a
     REQUIRE(changed.outcome.completed);
     CHECK(changed.facts.chain[0].sha256_hex == sha256_hex_of_pem(other.cert_pem));
     CHECK_FALSE(changed.verdict.verified);
-    CHECK(ChainCache::shared().stats().misses == after.misses + 1);
+    CHECK(cache.stats().misses == after.misses + 1);
   }
   SUBCASE("another name is judged afresh") {
-    const ClientRun renamed = probe(cert, ClientOptions(options.trust, "other.test"));
+    ClientOptions renamed_options = options;
+    renamed_options.server_name = "other.test";
+    const ClientRun renamed = probe(cert, renamed_options);
     CHECK_FALSE(renamed.verdict.verified);
-    CHECK(ChainCache::shared().stats().misses == after.misses + 1);
+    CHECK(cache.stats().misses == after.misses + 1);
   }
   SUBCASE("a new trust store (a changed CA file, reloaded) is judged afresh") {
     const TestCa stranger("Stranger CA");
-    const ClientRun untrusted = probe(cert, ClientOptions(trust_of(stranger), "mx.test"));
+    ClientOptions untrusted_options = options;
+    untrusted_options.trust = trust_of(stranger);
+    const ClientRun untrusted = probe(cert, untrusted_options);
     CHECK_FALSE(untrusted.verdict.verified);
-    CHECK(ChainCache::shared().stats().misses == after.misses + 1);
-    const ClientRun same_ca_new_store = probe(cert, ClientOptions(trust_of(ca), "mx.test"));
+    CHECK(cache.stats().misses == after.misses + 1);
+    ClientOptions new_store_options = options;
+    new_store_options.trust = trust_of(ca);
+    const ClientRun same_ca_new_store = probe(cert, new_store_options);
     CHECK(same_ca_new_store.verdict.verified);
-    CHECK(ChainCache::shared().stats().misses == after.misses + 2);
+    CHECK(cache.stats().misses == after.misses + 2);
   }
+}
+
+TEST_CASE("without a cache every handshake verifies its chain afresh, and caches are separate") {
+  const TestCa ca("Uncached Root CA");
+  const auto cert = ca.issue({});
+  ChainCache mine(ChainCache::Limits{});
+  ChainCache theirs(ChainCache::Limits{});
+  ClientOptions options(trust_of(ca), "mx.test");
+  CHECK(probe(cert, options).verdict.verified);  // no cache: nothing to count
+  options.chain_cache = &mine;
+  CHECK(probe(cert, options).verdict.verified);
+  CHECK(probe(cert, options).verdict.verified);
+  CHECK(mine.stats().misses == 1);
+  CHECK(mine.stats().hits == 1);
+  CHECK(theirs.stats().misses + theirs.stats().hits == 0);  // another exporter's cache
 }

@@ -100,8 +100,8 @@ ClientRun run_client(unsigned short port, const ClientOptions& options) {
   asio::ip::tcp::socket socket(io);
   socket.connect({asio::ip::address_v4::loopback(), port});
   const auto started = std::chrono::steady_clock::now();
-  tls::ClientSession session(
-      socket, {options.trust, options.server_name, options.versions, options.key_type});
+  tls::ClientSession session(socket, {options.trust, options.server_name, options.versions,
+                                      options.key_type, options.chain_cache});
   ClientRun run;
   asio::steady_timer timer(io);
   if (options.close_after) {

@@ -55,6 +55,7 @@ struct ClientOptions {
   bool close_before_handshake = false;
   tls::VersionOffer versions = tls::VersionOffer::all;
   std::optional<KeyType> key_type;
+  tls::ChainCache* chain_cache = nullptr;  ///< as ClientSettings::chain_cache
 };
 
 /// Connects to 127.0.0.1:`port`, handshakes, records facts and verdict, sends QUIT and reads

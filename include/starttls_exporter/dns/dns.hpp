@@ -21,6 +21,7 @@
 
 #include "starttls_exporter/config/config.hpp"
 #include "starttls_exporter/core/dane.hpp"
+#include "starttls_exporter/core/histogram.hpp"
 #include "starttls_exporter/core/probe_result.hpp"
 
 namespace starttls_exporter::dns {
@@ -84,10 +85,7 @@ struct ResolverSettings {
 /// Lookups by outcome and their latency, for the exporter's self metrics. Plain counts.
 struct ResolverStats {
   std::vector<std::pair<Outcome, std::uint64_t>> lookups;  ///< every Outcome, in enum order
-  std::vector<double> latency_bounds;                      ///< histogram bucket upper bounds
-  std::vector<std::uint64_t> latency_counts;  ///< per bucket (not cumulative), then +Inf
-  double latency_sum = 0;
-  std::uint64_t latency_count = 0;
+  Histogram latency;                                       ///< seconds per lookup
 };
 
 /// Checks that libunbound accepts `settings` (forwarders, trust anchor) without starting a

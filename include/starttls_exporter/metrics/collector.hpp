@@ -20,6 +20,7 @@
 #include <prometheus/collectable.h>
 #include <prometheus/metric_family.h>
 
+#include "starttls_exporter/core/histogram.hpp"
 #include "starttls_exporter/core/probe_result.hpp"
 #include "starttls_exporter/dns/dns.hpp"
 #include "starttls_exporter/store/result_store.hpp"
@@ -35,18 +36,8 @@ struct BuildInfo {
   std::string gnutls_version;  ///< gnutls_check_version(nullptr) at run time
 };
 
-/// A histogram's state as its owner keeps it (scheduler::LagHistogram has this shape), so this
-/// area needs no scheduler. `counts` has one entry per upper bound (not cumulative) plus a last
-/// one for +Inf.
-struct HistogramData {
-  std::vector<double> upper_bounds_seconds;
-  std::vector<std::uint64_t> counts;
-  double sum_seconds = 0;
-  std::uint64_t count = 0;
-};
-
 /// Returns the scheduling lag histogram; called at every scrape, from HTTP threads.
-using LagSource = std::function<HistogramData()>;
+using LagSource = std::function<Histogram()>;
 /// The resolver's lookup counters (DomainWatcher::resolver_stats); called at scrape time.
 using DnsStatsSource = std::function<dns::ResolverStats()>;
 

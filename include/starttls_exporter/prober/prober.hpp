@@ -48,6 +48,9 @@ struct ProbeSpec {
   std::shared_ptr<const dane::DaneExpectation> dane;
   /// Domain mode, a valid MTA-STS policy in enforce mode: its rule joins the verdict.
   std::optional<policy::MtaStsRequirement> mta_sts;
+  /// The verdict cache of the Exporter running this probe; must outlive it. Null: every chain
+  /// is verified afresh. Set by the caller of run_probe, never by the config.
+  tls::ChainCache* chain_cache = nullptr;
 };
 
 /// Copies `module`'s probe settings into `spec` (ehlo_name, protocol, TLS mode, source_address,

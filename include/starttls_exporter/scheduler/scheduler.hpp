@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "starttls_exporter/core/duration.hpp"
+#include "starttls_exporter/core/histogram.hpp"
 #include "starttls_exporter/core/probe_result.hpp"
 #include "starttls_exporter/prober/prober.hpp"
 #include "starttls_exporter/store/result_store.hpp"
@@ -64,15 +65,9 @@ inline constexpr int kFirstRoundRate = 100;  ///< new targets started per second
 /// restarted exporter probes a target at the same phase of its interval as before.
 Duration jitter(std::string_view key, Duration interval) noexcept;
 
-/// How late probes started compared to their slot (waiting for a concurrency permit, a busy
-/// engine thread). Counts per bucket are not cumulative; the last count is for +Inf.
-struct LagHistogram {
-  static constexpr std::array<double, 8> upper_bounds_seconds{0.001, 0.01, 0.05, 0.1,
-                                                              0.5,   1,    5,    30};
-  std::array<std::uint64_t, upper_bounds_seconds.size() + 1> counts{};
-  double sum_seconds = 0;
-  std::uint64_t count = 0;
-};
+/// Bucket bounds of the histogram of how late probes started compared to their slot (waiting
+/// for a concurrency permit, a busy engine thread).
+inline constexpr std::array<double, 8> kLagBucketBounds{0.001, 0.01, 0.05, 0.1, 0.5, 1, 5, 30};
 
 struct SchedulerStats {
   std::uint64_t probes_started = 0;  ///< scheduled probes only, not probe_now()
@@ -117,7 +112,7 @@ class Scheduler {
                                      std::chrono::steady_clock::time_point deadline);
 
   SchedulerStats stats() const;
-  LagHistogram lag_histogram() const;
+  Histogram lag_histogram() const;
 
   struct State;
 

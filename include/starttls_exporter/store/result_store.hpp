@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "starttls_exporter/config/config.hpp"
+#include "starttls_exporter/core/histogram.hpp"
 #include "starttls_exporter/core/probe_result.hpp"
 
 namespace starttls_exporter::domains {
@@ -54,15 +55,10 @@ struct ProbeCounters {
 inline constexpr std::array<double, 13> kPhaseBucketBounds{
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 
-/// One phase's durations: per-bucket (not cumulative) counts, the last for +Inf.
-struct PhaseHistogram {
-  std::array<std::uint64_t, kPhaseBucketBounds.size() + 1> counts{};
-  double sum_seconds = 0;
-  std::uint64_t count = 0;
+/// A module's phase durations, indexed by Phase, each over kPhaseBucketBounds.
+struct ModulePhaseHistograms : std::array<Histogram, kPhaseCount> {
+  ModulePhaseHistograms() { fill(Histogram(kPhaseBucketBounds)); }
 };
-
-/// A module's phase histograms, indexed by Phase.
-using ModulePhaseHistograms = std::array<PhaseHistogram, kPhaseCount>;
 
 class ResultStore {
  public:

@@ -22,6 +22,8 @@
 
 namespace starttls_exporter::tls {
 
+class ChainCache;
+
 /// Which protocol versions the client offers.
 enum class VersionOffer {
   all,          ///< every version GnuTLS implements, TLS 1.0 to 1.3 (old servers still report)
@@ -35,6 +37,9 @@ struct ClientSettings {
   /// Set: offer only this key type's signature algorithms (and TLS 1.2 key exchanges), so a
   /// server with certificates of several types has to present one of this type.
   std::optional<KeyType> key_type = std::nullopt;
+  /// Verdicts on chains presented before (chain_cache.hpp); must outlive the session. Null:
+  /// every chain is parsed and verified afresh (one-shot commands, policy fetches).
+  ChainCache* chain_cache = nullptr;
 };
 
 /// How a handshake ended. `completed` or one of: timeout (socket closed under us by the
@@ -90,15 +95,6 @@ class ClientSession {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
-
-/// The verdict cache on presented chains that every ClientSession shares (a chain presented
-/// again is not parsed and path-validated again): lookups so far and entries now. Thread-safe.
-struct ChainCacheCounts {
-  std::uint64_t hits = 0;
-  std::uint64_t misses = 0;
-  std::uint64_t entries = 0;
-};
-ChainCacheCounts chain_cache_counts();
 
 /// Facts of one DER-encoded certificate, or nullopt when it does not parse. Never throws.
 /// Untrusted input: it is the fuzz target for certificate parsing.

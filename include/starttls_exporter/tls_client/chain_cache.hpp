@@ -1,7 +1,9 @@
 #pragma once
 /// \file
 /// Verdicts on presented certificate chains, so that a chain the server presented before is
-/// not parsed and path-validated again. Private to src/tls_client.
+/// not parsed and path-validated again. The Exporter owns the one cache of its probes and
+/// hands it to each session (ClientSettings::chain_cache); nothing in the process is global,
+/// so two exporters in one process (the tests) never share verdicts.
 ///
 /// What stays per probe: the handshake itself (TLS 1.3 CertificateVerify, checked by GnuTLS
 /// inside it, proves every time that the server holds the leaf's key), the negotiated
@@ -68,9 +70,6 @@ class ChainCache {
   };
   Stats stats() const;
   const Limits& limits() const noexcept { return limits_; }
-
-  /// The one cache the probe sessions share.
-  static ChainCache& shared();
 
  private:
   struct Entry {
