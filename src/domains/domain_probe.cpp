@@ -42,7 +42,13 @@ asio::awaitable<DomainProbe> probe_domain(asio::io_context& io,
     out.addresses[i].target = round.targets[i];
     asio::co_spawn(io, scheduler.probe(round.targets[i].spec, deadline),
                    [&out, &all_done, remaining, i](std::exception_ptr e, ProbeResult result) {
-                     if (!e) out.addresses[i].result = std::move(result);
+                     if (e) {
+                       result = ProbeResult{};
+                       result.failure = Failure{Phase::connect, FailureReason::internal_error, 0,
+                                                "probe failed"};
+                     }
+                     out.addresses[i].result =
+                         std::make_shared<const ProbeResult>(std::move(result));
                      if (--*remaining == 0) all_done.cancel();
                    });
   }

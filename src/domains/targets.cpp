@@ -83,18 +83,46 @@ std::vector<scheduler::ScheduledTarget> targets_of(const dns::MailPath& path, co
   return out;
 }
 
+std::shared_ptr<const DomainState> state_of(const DomainJob& job, const Round& round,
+                                            std::shared_ptr<const dns::MailPath> probed,
+                                            std::vector<scheduler::ScheduledTarget> targets) {
+  return state_of(
+      job, round, std::move(probed),
+      std::make_shared<const std::vector<scheduler::ScheduledTarget>>(std::move(targets)));
+}
+
 std::shared_ptr<const DomainState> state_of(
     const DomainJob& job, const Round& round, std::shared_ptr<const dns::MailPath> probed,
-    const std::vector<scheduler::ScheduledTarget>& targets) {
+    std::shared_ptr<const std::vector<scheduler::ScheduledTarget>> targets) {
   auto state = std::make_shared<DomainState>();
   state->domain = job.domain;
+  state->port = job.port;
   state->path = round.path;
   state->probed = std::move(probed);
   state->resolved_at = std::chrono::system_clock::now();
   state->resolve_seconds = round.resolve_seconds;
   state->mta_sts = round.policy;
-  for (const auto& t : targets) state->targets.emplace_back(t.info.labels.at("mx"), t.info.key);
+  if (targets) state->targets = std::move(targets);
   return state;
+}
+
+LatestResults latest_results(const std::vector<store::TargetSnapshot>& snapshot) {
+  LatestResults out;
+  out.reserve(snapshot.size());
+  for (const auto& target : snapshot) {
+    if (target.target) out.emplace(target.target->key, target.latest);
+  }
+  return out;
+}
+
+DomainProbe stored_probe(std::shared_ptr<const DomainState> state, const LatestResults& latest) {
+  DomainProbe out;
+  for (const auto& target : *state->targets) {
+    const auto it = latest.find(target.info.key);
+    out.addresses.push_back({target, it == latest.end() ? nullptr : it->second});
+  }
+  out.state = std::move(state);
+  return out;
 }
 
 dns::ResolverSettings resolver_settings(const config::DnsSettings& dns) {

@@ -83,8 +83,9 @@ void append_domain(Families& out, MailPolicySeries& policy_series,
   std::optional<SystemTime> earliest;
   std::map<std::string, std::set<std::string>> certificates;  // MX host -> leaf fingerprints
   std::vector<const ProbeResult*> latest;
-  for (const auto& [mx, key] : state.targets) {
-    const auto it = by_key.find(key);
+  for (const auto& scheduled : *state.targets) {
+    const std::string& mx = scheduled.info.labels.at("mx");
+    const auto it = by_key.find(scheduled.info.key);
     const store::TargetSnapshot* target = it == by_key.end() ? nullptr : it->second;
     latest.push_back(target ? target->latest.get() : nullptr);
     if (target && target->last_handshake && !target->last_handshake->tls->chain.empty()) {
@@ -100,7 +101,7 @@ void append_domain(Families& out, MailPolicySeries& policy_series,
   add(out[kSuccess], base, success ? 1 : 0);
   const dns::MailPath* probed = state.probed.get();
   add(out[kHosts], base, probed ? static_cast<double>(probed->hosts.size()) : 0);
-  add(out[kAddresses], base, static_cast<double>(state.targets.size()));
+  add(out[kAddresses], base, static_cast<double>(state.targets->size()));
   add(out[kFailing], base, static_cast<double>(failing));
   if (probed) {
     for (const auto& host : probed->hosts) {

@@ -85,7 +85,11 @@ std::string legacy_line(const LegacyProbe& legacy) {
 
 std::string text_report(const ProbeRequest& request, const ProbeResult& result, SystemTime now,
                         bool colour) {
-  const Paint paint{colour};
+  return address_text(request, result, now, Paint{colour ? Colour::ansi : Colour::none});
+}
+
+std::string address_text(const ProbeRequest& request, const ProbeResult& result, SystemTime now,
+                         const Paint& paint) {
   const prober::ProbeSpec& spec = request.spec;
   std::string out = "Probe of " + net::format_endpoint(spec.address, spec.port) + " (" +
                     std::string(config::protocol_name(spec.protocol)) + ", " +
@@ -96,6 +100,7 @@ std::string text_report(const ProbeRequest& request, const ProbeResult& result, 
   out += phases_section(result);
   out += "\nDialogue:\n";
   for (const auto& line : result.transcript) out += "  " + line + "\n";
+  if (!spec.record_transcript) out += "  (not recorded: scheduled probes keep none)\n";
   if (result.tls) out += tls_section(*result.tls, now);
   if (result.verify) out += verdict_line(*result.verify, paint);
   if (result.legacy) out += legacy_line(*result.legacy);

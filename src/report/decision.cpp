@@ -51,7 +51,8 @@ std::string mta_sts_text(const policy::MtaStsRequirement& rule, const std::strin
 }  // namespace
 
 std::string decided_by(const domains::AddressProbe& address, const mta_sts::PolicyState* policy) {
-  const ProbeResult& result = address.result;
+  if (!address.result) return "not probed yet";
+  const ProbeResult& result = *address.result;
   const prober::ProbeSpec& spec = address.target.spec;
   if (!result.policies) {
     const Failure* f = result.failure ? &*result.failure : nullptr;

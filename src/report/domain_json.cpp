@@ -15,8 +15,8 @@ Json optional_time(const std::optional<SystemTime>& t) {
 
 const dane::DaneCheck* served_check(const domains::DomainProbe& probe, const std::string& host) {
   for (const auto& address : probe.addresses) {
-    if (address.target.info.labels.at("mx") == host && address.result.dane) {
-      return &*address.result.dane;
+    if (address.target.info.labels.at("mx") == host && address.result && address.result->dane) {
+      return &*address.result->dane;
     }
   }
   return nullptr;
@@ -112,8 +112,11 @@ std::string domain_json_report(const domains::DomainProbe& probe, std::uint16_t 
   for (const auto& host : path.hosts) hosts.push_back(host_json(probe, host));
   Json addresses = Json::array();
   for (const auto& address : probe.addresses) {
-    Json one = address_json({state.domain.module, address.target.timeout, address.target.spec},
-                            address.result, now);
+    const ProbeRequest request{state.domain.module, address.target.timeout, address.target.spec};
+    Json one =
+        address.result
+            ? address_json(request, *address.result, now)
+            : Json{{"target", address.target.info.endpoint}, {"success", false}, {"pending", true}};
     one["mx"] = address.target.info.labels.at("mx");
     one["decided_by"] = decided_by(address, state.mta_sts.get());
     addresses.push_back(std::move(one));

@@ -25,8 +25,8 @@ std::string failure_names(const std::set<dns::DomainFailure>& failures) {
 /// The first address of `host` that completed a handshake with a DANE check.
 const dane::DaneCheck* served_check(const domains::DomainProbe& probe, const std::string& host) {
   for (const auto& address : probe.addresses) {
-    if (address.target.info.labels.at("mx") == host && address.result.dane) {
-      return &*address.result.dane;
+    if (address.target.info.labels.at("mx") == host && address.result && address.result->dane) {
+      return &*address.result->dane;
     }
   }
   return nullptr;
@@ -98,16 +98,30 @@ std::string tlsrpt_section(const dns::MailPath& path) {
   return "TLS-RPT: rua " + join(parsed.record->rua) + "\n";
 }
 
+/// "ENDPOINT (MX): pass: RULE", the address's verdict and the rule that decided it.
+std::string address_line(const domains::AddressProbe& address, const mta_sts::PolicyState* policy,
+                         const Paint& paint) {
+  const std::string verdict = !address.result           ? paint("pending", "33")
+                              : address.result->success ? paint("pass", "32")
+                                                        : paint("FAIL", "31");
+  return address.target.info.endpoint + " (" + address.target.info.labels.at("mx") +
+         "): " + verdict + ": " + decided_by(address, policy);
+}
+
 }  // namespace
 
-std::string domain_text_report(const domains::DomainProbe& probe, std::uint16_t port,
-                               SystemTime now, bool colour) {
-  const Paint paint{colour};
+DomainText domain_text(const domains::DomainProbe& probe, std::uint16_t port, SystemTime now,
+                       const Paint& paint) {
   const domains::DomainState& state = *probe.state;
   const dns::MailPath* path = state.path.get();
-  std::string out = "Mail domain " + state.domain.name + " (port " + std::to_string(port) +
-                    "), resolved in " + fixed(state.resolve_seconds * 1000, 1) + " ms\n";
-  if (!path) return out + "Result: " + paint("FAILURE", "1;31") + ": no resolver\n";
+  DomainText text;
+  std::string& out = text.head;
+  out = "Mail domain " + state.domain.name + " (port " + std::to_string(port) + "), resolved in " +
+        fixed(state.resolve_seconds * 1000, 1) + " ms\n";
+  if (!path) {
+    out += "Result: " + paint("FAILURE", "1;31") + ": not resolved yet\n";
+    return text;
+  }
   const policy::DomainVerdict verdict = domain_verdict(probe);
   out += "Result: " + (verdict.success ? paint("SUCCESS", "1;32") : paint("FAILURE", "1;31")) +
          " (" + std::to_string(probe.addresses.size() - verdict.failing) + " of " +
@@ -131,22 +145,32 @@ std::string domain_text_report(const domains::DomainProbe& probe, std::uint16_t 
   }
   out += "Decided by:\n";
   for (const auto& address : probe.addresses) {
-    out += "  " + address.target.info.endpoint + " (" + address.target.info.labels.at("mx") +
-           "): " + (address.result.success ? paint("pass", "32") : paint("FAIL", "31")) + ": " +
-           decided_by(address, state.mta_sts.get()) + "\n";
+    out += "  " + address_line(address, state.mta_sts.get(), paint) + "\n";
   }
   for (const auto& address : probe.addresses) {
-    out += "\n=== " + address.target.info.endpoint + " (" + address.target.info.labels.at("mx") +
-           ")\n";
-    out += text_report({state.domain.module, address.target.timeout, address.target.spec},
-                       address.result, now, colour);
+    text.addresses.push_back(
+        {address_line(address, state.mta_sts.get(), paint),
+         address.target.info.endpoint + " (" + address.target.info.labels.at("mx") + ")",
+         address.result
+             ? address_text({state.domain.module, address.target.timeout, address.target.spec},
+                            *address.result, now, paint)
+             : "Not probed yet.\n"});
   }
+  return text;
+}
+
+std::string domain_text_report(const domains::DomainProbe& probe, std::uint16_t port,
+                               SystemTime now, bool colour) {
+  const DomainText text =
+      domain_text(probe, port, now, Paint{colour ? Colour::ansi : Colour::none});
+  std::string out = text.head;
+  for (const auto& address : text.addresses) out += "\n=== " + address.name + "\n" + address.body;
   return out;
 }
 
 policy::DomainVerdict domain_verdict(const domains::DomainProbe& probe) {
   std::vector<const ProbeResult*> latest;
-  for (const auto& address : probe.addresses) latest.push_back(&address.result);
+  for (const auto& address : probe.addresses) latest.push_back(address.result.get());
   return policy::judge_domain(probe.state->path.get(), latest);
 }
 

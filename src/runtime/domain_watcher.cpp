@@ -44,7 +44,9 @@ struct DomainRun {
   asio::cancellation_signal signal;
   bool stopped = false;
   bool finished = false;
-  std::vector<scheduler::ScheduledTarget> targets;  ///< what is probed for it now
+  /// What is probed for it now; shared with the published DomainState. Never null.
+  std::shared_ptr<const std::vector<scheduler::ScheduledTarget>> targets =
+      std::make_shared<const std::vector<scheduler::ScheduledTarget>>();
   std::shared_ptr<const dns::MailPath> probed;
   Clock::time_point probed_at{};
   domains::PolicyMemory policy;  ///< the MTA-STS policy, when any, and when it was fetched
@@ -74,7 +76,7 @@ struct DomainWatcher::State : std::enable_shared_from_this<DomainWatcher::State>
     std::set<std::string> keys;
     for (const auto& t : all) keys.insert(t.info.key);
     for (const auto& key : order) {
-      for (const auto& t : runs.at(key)->targets) {
+      for (const auto& t : *runs.at(key)->targets) {
         if (keys.insert(t.info.key).second) all.push_back(t);
       }
     }
@@ -94,8 +96,9 @@ struct DomainWatcher::State : std::enable_shared_from_this<DomainWatcher::State>
     if (!refresh_failed(*round.path)) {
       run.probed = round.path;
       run.probed_at = now;
-      if (!same_targets(round.targets, run.targets)) {
-        run.targets = std::move(round.targets);
+      if (!same_targets(round.targets, *run.targets)) {
+        run.targets = std::make_shared<const std::vector<scheduler::ScheduledTarget>>(
+            std::move(round.targets));
         request_recompose();
       }
       const auto ttl = std::chrono::duration_cast<Duration>(round.path->ttl);
@@ -103,7 +106,7 @@ struct DomainWatcher::State : std::enable_shared_from_this<DomainWatcher::State>
     }
     if (run.probed && now - run.probed_at > dns.max_refresh) {  // the last good set expired
       run.probed.reset();
-      run.targets.clear();
+      run.targets = std::make_shared<const std::vector<scheduler::ScheduledTarget>>();
       request_recompose();
     }
     return dns.min_refresh;

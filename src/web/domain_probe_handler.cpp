@@ -35,7 +35,7 @@ std::string render(const domains::DomainProbe& probe) {
   for (const auto& address : probe.addresses) infos.push_back(address.target.info);
   store.set_targets(infos);
   for (const auto& address : probe.addresses) {
-    store.record(address.target.info.key, std::make_shared<const ProbeResult>(address.result));
+    if (address.result) store.record(address.target.info.key, address.result);
   }
   const std::string key = domains::domain_key(probe.state->domain);
   store.set_domains({key});

@@ -7,6 +7,9 @@
 #include "landing_page.hpp"
 #include "probe_handler.hpp"
 #include "starttls_exporter/core/heap.hpp"
+#include "starttls_exporter/core/net.hpp"
+#include "starttls_exporter/core/text.hpp"
+#include "starttls_exporter/domains/domain_round.hpp"
 
 namespace starttls_exporter::web {
 namespace {
@@ -20,6 +23,45 @@ http::Response text(int status, std::string body) {
 
 http::Response not_ready() {
   return text(503, "configuration not loaded yet\n");
+}
+
+http::Response html(int status, std::string body) {
+  http::Response response = text(status, std::move(body));
+  response.content_type = "text/html; charset=utf-8";
+  response.headers.emplace_back("Content-Security-Policy", std::string(kContentSecurityPolicy));
+  response.headers.emplace_back("Referrer-Policy", "no-referrer");
+  return response;
+}
+
+/// Every configured domain's state as last stored, with its targets' latest results.
+std::vector<domains::DomainProbe> stored_domains(const store::ResultStore& store) {
+  const domains::LatestResults latest = domains::latest_results(store.snapshot());
+  std::vector<domains::DomainProbe> out;
+  for (auto& state : store.domains())
+    out.push_back(domains::stored_probe(std::move(state), latest));
+  return out;
+}
+
+std::string query_value(const http::Request& request, const char* name) {
+  const auto it = request.query.find(name);
+  return it == request.query.end() ? std::string() : it->second;
+}
+
+/// /report?domain=NAME&module=MODULE: the domain's report as last stored, in HTML.
+http::Response domain_report(const store::ResultStore& store, const http::Request& request) {
+  const std::string name = net::normalise_domain_name(query_value(request, "domain"));
+  const std::string module = query_value(request, "module");
+  for (const auto& probe : stored_domains(store)) {
+    const config::Domain& domain = probe.state->domain;
+    if (domain.name != name || domain.module != module) continue;
+    const std::string body =
+        "<p><a href=\".\">Status page</a></p>\n" +
+        report::domain_html_report(probe, probe.state->port, std::chrono::system_clock::now());
+    return html(200, render_page("Mail domain " + name, body));
+  }
+  return html(404, render_page("Not found", "<p>No configured domain \"" + text::html_escape(name) +
+                                                "\" with module \"" + text::html_escape(module) +
+                                                "\". <a href=\".\">Status page</a></p>\n"));
 }
 
 }  // namespace
@@ -73,10 +115,18 @@ http::Routes make_routes(const RouteContext& context) {
     return text(200, "configuration reloaded: " + std::to_string(outcome.targets) + " targets\n");
   };
   routes["/"] = [&store](const http::Request&) {
-    http::Response response;
-    response.content_type = "text/html; charset=utf-8";
-    response.body = render_landing_page(store.snapshot(), std::chrono::system_clock::now(),
-                                        STARTTLS_EXPORTER_VERSION);
+    std::vector<report::DomainSummary> summaries;
+    for (const auto& probe : stored_domains(store)) summaries.push_back(report::summarize(probe));
+    return html(200,
+                render_landing_page(summaries, store.snapshot(), std::chrono::system_clock::now(),
+                                    STARTTLS_EXPORTER_VERSION));
+  };
+  routes["/report"] = [&store](const http::Request& request) {
+    return domain_report(store, request);
+  };
+  routes["/style.css"] = [](const http::Request&) {
+    http::Response response = text(200, std::string(kStyleSheet));
+    response.content_type = "text/css; charset=utf-8";
     return response;
   };
   return routes;

@@ -125,6 +125,27 @@ Run probe_command(const std::vector<std::string>& args) {
   return run;
 }
 
+/// What tests/web/browser_check.py saw of the status page at `port` in headless chromium
+/// (screenshots in $BROWSER_SCREENSHOTS, the test log folder).
+nlohmann::json browse(std::uint16_t port) {
+  const std::string command = "python3 " + dns_zone_env("BROWSER_CHECK") +
+                              " http://127.0.0.1:" + std::to_string(port) + " " +
+                              dns_zone_env("BROWSER_SCREENSHOTS");
+  std::FILE* pipe = ::popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::string out;
+  char buffer[4096];
+  for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) out.append(buffer, n);
+  const int status = ::pclose(pipe);
+  CAPTURE(out);
+  REQUIRE(status == 0);
+  return nlohmann::json::parse(out);
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
 std::string http(const std::string& body) {
   return "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n" + body;
 }
@@ -306,6 +327,46 @@ TEST_CASE("one verdict: the scheduled probes, /probe?domain= and the probe comma
     CHECK(command.addresses == scheduled.addresses);
     CHECK(cli.code == (c.success ? 0 : 1));
   }
+
+  // The status page in a real browser says the same: each domain's verdict and a failing
+  // address's reason; the first failing domain's report opens, and its drill-down too.
+  const nlohmann::json view = browse(exporter.port());
+  CAPTURE(view.dump(2));
+  const auto& rows = view.at("landing").at("domains");
+  REQUIRE(rows.size() == cases().size());
+  CHECK(rows.front().at("Verdict") == "failing");  // failing domains come first
+  for (const auto& c : cases()) {
+    CAPTURE(c.domain);
+    const auto row = std::find_if(rows.begin(), rows.end(),
+                                  [&](const auto& r) { return r.at("Domain") == c.domain; });
+    REQUIRE(row != rows.end());
+    CHECK(row->at("visible").get<bool>());
+    CHECK(row->at("Verdict") == (c.success ? "deliverable" : "failing"));
+    const std::string failing = row->at("Failing").get<std::string>();
+    if (!c.address_reason.empty()) CHECK(contains(failing, c.address_reason));
+    if (c.reason == "dns_bogus" || c.reason == "null_mx") CHECK(contains(failing, c.reason));
+    if (c.success) CHECK(failing.empty());
+  }
+  CHECK(view.at("clicked") == "report?domain=v-dane-bad.secure.sxt&module=m");
+  const auto& report = view.at("report");
+  CHECK(report.at("url") == "/report?domain=v-dane-bad.secure.sxt&module=m");
+  CHECK(report.at("heading") == "Mail domain v-dane-bad.secure.sxt");
+  const std::string report_text = report.at("text").get<std::string>();
+  CHECK(contains(report_text, "Result: FAILURE"));
+  CHECK(contains(report_text, "would match the served leaf:   " + world.leaf_record));
+  CHECK(contains(report_text, "FAIL: DANE applies: no_match, none of 1 usable TLSA records"));
+  CHECK(report.at("details").get<int>() >= 1);
+  CHECK_FALSE(report.at("first_open").get<bool>());
+  CHECK(report.at("first_open_after_click").get<bool>());
+  // Offline under the Content-Security-Policy: every request to the exporter, no violation.
+  for (const auto& url : view.at("requests")) {
+    CHECK(
+        url.get<std::string>().starts_with("http://127.0.0.1:" + std::to_string(exporter.port())));
+  }
+  for (const auto& message : view.at("console")) {
+    CHECK_FALSE(contains(message.get<std::string>(), "Content Security Policy"));
+  }
+  CHECK(view.at("screenshots").size() == 2);
 }
 
 TEST_CASE("one verdict: the probe command's report shows what each verdict rests on") {

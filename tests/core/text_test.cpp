@@ -53,3 +53,12 @@ TEST_CASE("fnv1a64 is the published FNV-1a 64 (fixed across builds)") {
   CHECK(text::fnv1a64("a") == 0xaf63dc4c8601ec8cULL);
   CHECK(text::fnv1a64("foobar") == 0x85944171f73967e8ULL);
 }
+
+TEST_CASE("html_escape: markup characters as references, control bytes as U+FFFD") {
+  CHECK(text::html_escape("<a href='x'>&</a>") == "&lt;a href=&#39;x&#39;&gt;&amp;&lt;/a&gt;");
+  CHECK(text::html_escape("a\"b") == "a&quot;b");
+  CHECK(text::html_escape("tab\tline\n") == "tab\tline\n");
+  CHECK(text::html_escape(std::string("x\x0e\x1by\x7f", 5)) ==
+        "x\xef\xbf\xbd\xef\xbf\xbdy\xef\xbf\xbd");
+  CHECK(text::html_escape("caf\xc3\xa9") == "caf\xc3\xa9");  // UTF-8 as it is
+}

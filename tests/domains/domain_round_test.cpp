@@ -120,8 +120,9 @@ TEST_CASE("round: every (MX host, address) becomes a target with its DANE expect
   CHECK_FALSE(round.policy);  // no _mta-sts record
 
   const auto state = domains::state_of(job("example.test"), round, round.path, round.targets);
-  CHECK(state->targets.front() ==
-        std::pair<std::string, std::string>{"mx1.example.test", "127.0.0.1:25|m|mx1.example.test"});
+  REQUIRE(state->targets->size() == round.targets.size());
+  CHECK(state->targets->front().info.key == "127.0.0.1:25|m|mx1.example.test");
+  CHECK(state->targets->front().info.labels.at("mx") == "mx1.example.test");
   CHECK(state->path == round.path);
 }
 

@@ -2,6 +2,9 @@
 // one keeps both and reports the loader's message. The probes are a stub that never connects.
 #include <doctest/doctest.h>
 
+#include <asio/post.hpp>
+
+#include <future>
 #include <stdexcept>
 
 #include "starttls_exporter/metrics/collector.hpp"
@@ -42,6 +45,12 @@ struct Rig {
   std::function<runtime::LoadedConfig()> next;
   runtime::Reloader reloader{[this] { return next(); }, watcher, collector, engine.io(), 4};
   Rig() { engine.start(); }
+  /// Returns once the engine has run everything queued before this call.
+  void barrier() {
+    std::promise<void> reached;
+    asio::post(engine.io(), [&reached] { reached.set_value(); });
+    reached.get_future().wait();
+  }
   ~Rig() {
     watcher.stop();
     scheduler.stop();
@@ -68,6 +77,9 @@ TEST_CASE("Reloader: a good reload replaces the configuration and the targets") 
 TEST_CASE("Reloader: a bad reload keeps the running configuration and names the problem") {
   Rig rig;
   rig.reloader.install(config_with(2, "first"));
+  // install() hands the targets to the engine without waiting: let its queued work run.
+  for (int i = 0; i < 20 && rig.store.target_count() != 2; ++i) rig.barrier();
+  REQUIRE(rig.store.target_count() == 2);
   const auto running = rig.reloader.current();
   rig.next = []() -> runtime::LoadedConfig {
     throw config::ConfigError({"exporter.yml", 3, 5}, "global.interval", "not a duration");

@@ -91,7 +91,8 @@ TEST_CASE("landing page: sorted by days to expiry, unknown last, everything esca
     return s;
   };
   const std::string page =
-      render_landing_page({snapshot("a:25", std::nullopt), snapshot("b:25", 40),
+      render_landing_page({},
+                          {snapshot("a:25", std::nullopt), snapshot("b:25", 40),
                            snapshot("c:25", -2), snapshot("d:25", 3)},
                           now, "1.2.3");
   const auto pos = [&](const char* text) { return page.find(text); };
@@ -106,7 +107,43 @@ TEST_CASE("landing page: sorted by days to expiry, unknown last, everything esca
   CHECK(pos("m&lt;1&gt;") != std::string::npos);
   CHECK(pos("&lt;b&gt;&quot;x&quot;&lt;/b&gt;") != std::string::npos);
   CHECK(pos("<b>") == std::string::npos);
-  CHECK(html_escape("<a href='x'>&</a>") == "&lt;a href=&#39;x&#39;&gt;&amp;&lt;/a&gt;");
+  CHECK(pos("id=\"domains\"") == std::string::npos);  // no domains configured: no table
+}
+
+TEST_CASE("status page: domains first, failing ones first, each linked to its report") {
+  const SystemTime now = std::chrono::system_clock::now();
+  report::DomainSummary ok;
+  ok.domain = "ok.example";
+  ok.module = "smtp";
+  ok.resolved = ok.success = ok.dnssec_secure = true;
+  ok.dane = "matched 2 of 2";
+  ok.mta_sts = "enforce";
+  ok.earliest_expiry = now + std::chrono::hours(24 * 30) + std::chrono::minutes(1);
+  report::DomainSummary bad;
+  bad.domain = "bad.example";
+  bad.module = "m&<x>";
+  bad.resolved = true;
+  bad.failing = {"192.0.2.1:25 (mx.bad.example): mta_sts_mx_mismatch <i>"};
+  bad.dane = "none";
+  bad.mta_sts = "enforce";
+  const std::string page = render_landing_page({ok, bad}, {}, now, "1");
+  const auto pos = [&](const std::string& text) { return page.find(text); };
+  REQUIRE(pos("<table id=\"domains\">") != std::string::npos);
+  CHECK(pos("<table id=\"domains\">") < pos("<table id=\"targets\">"));
+  CHECK(pos("bad.example") < pos("ok.example"));  // the failing domain first
+  CHECK(pos("Domains (2, 1 failing)") != std::string::npos);
+  CHECK(pos("<a href=\"report?domain=bad.example&amp;module=m%26%3Cx%3E\">bad.example</a>") !=
+        std::string::npos);
+  CHECK(pos(">failing<") != std::string::npos);
+  CHECK(pos(">deliverable<") != std::string::npos);
+  CHECK(pos("mta_sts_mx_mismatch &lt;i&gt;") != std::string::npos);
+  CHECK(pos("(30.0 days)") != std::string::npos);
+  CHECK(pos("<script") == std::string::npos);
+  CHECK(pos("<style") ==
+        std::string::npos);  // the stylesheet is /style.css: the CSP forbids inline
+  CHECK(pos("<link rel=\"stylesheet\" href=\"style.css\">") != std::string::npos);
+  CHECK(std::string(kContentSecurityPolicy).starts_with("default-src 'none'"));
+  CHECK(std::string(kContentSecurityPolicy).find("unsafe") == std::string::npos);
 }
 
 TEST_CASE("/probe and the config file apply one server-name rule: mail.123 is refused by both") {

@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "starttls_exporter/config/config.hpp"
@@ -25,6 +26,7 @@
 #include "starttls_exporter/policy/mta_sts.hpp"
 #include "starttls_exporter/prober/prober.hpp"
 #include "starttls_exporter/scheduler/scheduler.hpp"
+#include "starttls_exporter/store/result_store.hpp"
 
 namespace starttls_exporter::domains {
 
@@ -86,20 +88,31 @@ std::vector<scheduler::ScheduledTarget> targets_of(const dns::MailPath& path, co
 /// addresses are probed (the last good one), and the targets probed.
 std::shared_ptr<const DomainState> state_of(const DomainJob& job, const Round& round,
                                             std::shared_ptr<const dns::MailPath> probed,
-                                            const std::vector<scheduler::ScheduledTarget>& targets);
+                                            std::vector<scheduler::ScheduledTarget> targets);
+std::shared_ptr<const DomainState> state_of(
+    const DomainJob& job, const Round& round, std::shared_ptr<const dns::MailPath> probed,
+    std::shared_ptr<const std::vector<scheduler::ScheduledTarget>> targets);
 
-/// One probed address of a domain probed now.
+/// One address of a domain and its result.
 struct AddressProbe {
   scheduler::ScheduledTarget target;  ///< what was probed: labels, spec with its expectations
-  ProbeResult result;
+  std::shared_ptr<const ProbeResult> result;  ///< null: not probed yet (a stored state)
 };
 
-/// One domain probed now (/probe?domain=, the probe command): its fresh mail path and policy,
-/// and every address's result in preference order.
+/// A domain and every address's result in preference order: probed now (/probe?domain=, the
+/// probe command) or as last stored (the status page and its reports).
 struct DomainProbe {
   std::shared_ptr<const DomainState> state;
   std::vector<AddressProbe> addresses;
 };
+
+/// The latest result of each target key, from a store snapshot.
+using LatestResults = std::unordered_map<std::string, std::shared_ptr<const ProbeResult>>;
+LatestResults latest_results(const std::vector<store::TargetSnapshot>& snapshot);
+
+/// `state` as last stored: its targets with their latest results in `latest` (null for one
+/// not probed yet). What the metrics judged, so the status page and /metrics never disagree.
+DomainProbe stored_probe(std::shared_ptr<const DomainState> state, const LatestResults& latest);
 
 /// run_round() with a policy fetched afresh (within what is left of `deadline`), then each
 /// address probed through `scheduler`'s permits, in parallel, all by `deadline`. A null

@@ -4,7 +4,9 @@
 /// the landing page. The probe command, /probe?debug=true and the landing page all print
 /// these. Pure functions of what was probed and what came of it.
 
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "starttls_exporter/core/duration.hpp"
 #include "starttls_exporter/core/probe_result.hpp"
@@ -51,5 +53,27 @@ std::string domain_text_report(const domains::DomainProbe& probe, std::uint16_t 
 /// address plus "mx" and "decided_by"]}.
 std::string domain_json_report(const domains::DomainProbe& probe, std::uint16_t port,
                                SystemTime now);
+
+/// The domain form in HTML, to embed in a page (no <html> element): the text of
+/// domain_text_report with its verdict words as CSS classes (bad, good, warn, strong), each
+/// address's report in a <details> element whose <summary> is the rule that decided it.
+/// Every text is escaped (text::html_escape); no script, no external asset.
+std::string domain_html_report(const domains::DomainProbe& probe, std::uint16_t port,
+                               SystemTime now);
+
+/// A domain's row on the status page, judged by the one domain rule (domain_verdict).
+struct DomainSummary {
+  std::string domain;
+  std::string module;
+  bool resolved = false;                     ///< a resolution completed; false: pending
+  bool success = false;                      ///< probe_domain_success
+  std::vector<std::string> domain_failures;  ///< the reasons other than address_failed
+  std::vector<std::string> failing;          ///< "ENDPOINT (MX): REASON" per failing address
+  bool dnssec_secure = false;
+  std::string dane;     ///< "matched 2 of 2", "FAILED, matched 0 of 2", "none", ...
+  std::string mta_sts;  ///< the policy's mode, "none", or "unusable: REASON"
+  std::optional<SystemTime> earliest_expiry;  ///< of the leaf certificates served
+};
+DomainSummary summarize(const domains::DomainProbe& probe);
 
 }  // namespace starttls_exporter::report
