@@ -1,8 +1,9 @@
 #pragma once
 /// \file
-/// DANE-EE and DANE-TA matching of a presented chain against TLSA records, as a DANE sender
-/// does it (RFC 7672 §3, RFC 7671). Private to src/tls_client; never throws except
-/// std::bad_alloc.
+/// The GnuTLS side of DANE (RFC 7672 §3, RFC 7671): what a TLSA record is computed over, whether
+/// it matches a certificate or signed one, whether a path verifies and is in date, whether the
+/// leaf names a reference name. policy::judge_dane turns those facts into the verdict. Private
+/// to src/tls_client; never throws except std::bad_alloc.
 ///
 /// Matching is done with GnuTLS primitives rather than gnutls-dane: libgnutls-dane treats usage
 /// 0 like 2 and does not apply RFC 7672 §3.2.2's name rule to DANE-TA.
@@ -30,7 +31,8 @@ bool association_matches(const dane::TlsaRecord& record, const CertificateMateri
 /// SubjectPublicKeyInfo): how a "2 1 0" trust anchor that the server did not send is found.
 bool signed_by_key(gnutls_x509_crt_t certificate, const std::vector<std::uint8_t>& spki);
 
-/// DANE's verdict for `chain` (as sent, leaf first) under `expectation`, at `now`.
+/// DANE's verdict for `chain` (as sent, leaf first) under `expectation`, at `now`: its facts,
+/// judged by policy::judge_dane.
 dane::DaneCheck check_dane(const std::vector<CrtPtr>& chain,
                            const dane::DaneExpectation& expectation, SystemTime now);
 

@@ -54,6 +54,32 @@ struct DaneExpectation {
   friend bool operator==(const DaneExpectation&, const DaneExpectation&) = default;
 };
 
+/// One way a DANE-TA record can authenticate the chain: through the certificate it matched (an
+/// issuer the server sent) or one its key signed ("2 1 0"). What the TLS client found with
+/// GnuTLS; src/policy judges it (RFC 7672 §3.2).
+struct TaPath {
+  bool verifies = false;  ///< the chain from the leaf up to that anchor verifies (dates aside)
+  bool in_date = false;   ///< every certificate from the leaf up to that anchor is in date
+  friend bool operator==(const TaPath&, const TaPath&) = default;
+};
+
+/// What the TLS client found for one usable record on the presented chain.
+struct RecordFacts {
+  bool leaf_matches = false;     ///< its association data is the leaf's (for its selector, type)
+  std::vector<TaPath> ta_paths;  ///< DANE-TA: each anchor it names in the chain, leaf first
+  friend bool operator==(const RecordFacts&, const RecordFacts&) = default;
+};
+
+/// What one handshake presented, as DANE sees it: the input of policy::judge_dane.
+struct ChainFacts {
+  bool presented = false;                  ///< the server sent a certificate
+  bool leaf_names_match = false;           ///< the leaf names one of the reference names (§3.2.2)
+  std::vector<std::string> chain_records;  ///< as DaneCheck::chain_records
+  /// For each record of policy::usable_records(expectation.tlsa.records), in order; empty
+  /// unless the lookup is secure.
+  std::vector<RecordFacts> records;
+};
+
 /// Why DANE failed for one address. A fixed set: each value is one `reason` label of
 /// probe_dane_failure_info.
 enum class DaneFailure {

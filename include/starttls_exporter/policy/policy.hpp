@@ -66,6 +66,15 @@ std::vector<std::optional<TlsaUnusable>> judge_tlsa_records(
 /// The records judge_tlsa_records() finds usable, in order.
 std::vector<dane::TlsaRecord> usable_records(const std::vector<dane::TlsaRecord>& records);
 
+/// DANE's verdict for one handshake (RFC 7672): whether DANE applies (§2.2: usable secure
+/// records, or a TLSA lookup a sender defers on), and when it does, whether a usable record
+/// authenticates the chain: DANE-EE by the leaf alone, names and dates ignored (§3.1.1);
+/// DANE-TA through a path that verifies, is in date, and ends in a leaf naming a reference
+/// name (§3.2.2). Also which records matched, how many matched nothing, rollover readiness (a
+/// DANE-TA match, or a DANE-EE match beside a DANE-EE record for another key), and the failure
+/// a sender would log. Pure: `chain` is what src/tls_client found with GnuTLS.
+dane::DaneCheck judge_dane(const dane::TlsaLookup& tlsa, const dane::ChainFacts& chain);
+
 /// "3 1 1 HEX": a TLSA record in presentation form, data in lower-case hex.
 std::string format_tlsa(const dane::TlsaRecord& record);
 
