@@ -13,6 +13,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "command_run.hpp"
 #include "env.hpp"
 #include "exporter.hpp"
 #include "exporter_options.hpp"
@@ -247,11 +248,8 @@ TEST_CASE("domains: the probe command resolves any domain and probes each MX add
                                   "--timeout",
                                   "3s"};
     args.insert(args.end(), extra.begin(), extra.end());
-    std::ostringstream captured;
-    auto* saved = std::cout.rdbuf(captured.rdbuf());
-    const int code = app::probe_command(args);
-    std::cout.rdbuf(saved);
-    return std::pair{code, captured.str()};
+    const CommandRun command = run_probe_command(args);
+    return std::pair{command.code, command.out};
   };
   const auto [code, text] = run("insecure.sxt", {});
   CAPTURE(text);

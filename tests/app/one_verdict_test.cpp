@@ -12,6 +12,7 @@
 #include <set>
 #include <sstream>
 
+#include "command_run.hpp"
 #include "dane_cases.hpp"
 #include "env.hpp"
 #include "exporter.hpp"
@@ -110,19 +111,10 @@ Judged from_json(const nlohmann::json& report) {
   return out;
 }
 
-struct Run {
-  int code = -1;
-  std::string out;
-};
+using Run = CommandRun;
 
 Run probe_command(const std::vector<std::string>& args) {
-  std::ostringstream captured;
-  auto* saved = std::cout.rdbuf(captured.rdbuf());
-  Run run;
-  run.code = app::probe_command(args);
-  std::cout.rdbuf(saved);
-  run.out = captured.str();
-  return run;
+  return run_probe_command(args);
 }
 
 /// What tests/web/browser_check.py saw of the status page at `port` in headless chromium

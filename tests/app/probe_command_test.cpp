@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "command_run.hpp"
 #include "flags.hpp"
 #include "probe_command.hpp"
 #include "smtp_test_server.hpp"
@@ -19,20 +20,10 @@ using namespace starttls_exporter::testing;
 
 namespace {
 
-struct Run {
-  int code = -1;
-  std::string out;
-};
+using Run = CommandRun;
 
-/// probe_command(args) with stdout captured (stderr is left alone: doctest shows it).
 Run run(const std::vector<std::string>& args) {
-  std::ostringstream captured;
-  auto* saved = std::cout.rdbuf(captured.rdbuf());
-  Run result;
-  result.code = app::probe_command(args);
-  std::cout.rdbuf(saved);
-  result.out = captured.str();
-  return result;
+  return run_probe_command(args);
 }
 
 struct Fixture {
