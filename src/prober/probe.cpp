@@ -205,10 +205,9 @@ asio::awaitable<void> ProbeRun::polite_quit(Connection& connection, Dialogue& di
 asio::awaitable<void> ProbeRun::tls_phases(Connection& connection, Dialogue& dialogue) {
   begin(Phase::tls_handshake);
   if (!spec_.trust) throw std::logic_error("ProbeSpec::trust is not set");
-  tls::ClientSession session(
-      connection.socket(),
-      tls::ClientSettings{spec_.trust, spec_.server_name, spec_.versions, spec_.key_type,
-                          spec_.chain_cache});
+  tls::ClientSession session(connection.socket(),
+                             tls::ClientSettings{spec_.trust, spec_.server_name, spec_.versions,
+                                                 spec_.key_type, spec_.chain_cache});
   transcript_.add("TLS: handshake, SNI ",
                   spec_.server_name.empty() ? std::string("(none)") : spec_.server_name);
   const tls::HandshakeOutcome outcome = co_await session.handshake();
