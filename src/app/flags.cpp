@@ -80,6 +80,7 @@ std::string usage() {
   return std::string(
              "usage: starttls_exporter [flags]\n"
              "       starttls_exporter probe ADDRESS[:PORT] [flags]   (one probe now)\n"
+             "       starttls_exporter tlsrpt show FILE [--output=json] (one TLS-RPT report)\n"
              "\n"
              "Probes mail servers' TLS (SMTP, submission, LMTP, IMAP, POP3, ManageSieve; STARTTLS\n"
              "or implicit TLS) and serves the results to Prometheus.\n"

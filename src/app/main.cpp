@@ -10,6 +10,7 @@
 #include "flags.hpp"
 #include "probe_command.hpp"
 #include "process.hpp"
+#include "tlsrpt_command.hpp"
 
 int main(int argc, char** argv) {
   using namespace starttls_exporter;
@@ -18,6 +19,9 @@ int main(int argc, char** argv) {
   const std::vector<std::string> args(argv + 1, argv + argc);
   if (!args.empty() && args.front() == "probe") {
     return app::probe_command(std::vector<std::string>(args.begin() + 1, args.end()));
+  }
+  if (!args.empty() && args.front() == "tlsrpt") {
+    return app::tlsrpt_command(std::vector<std::string>(args.begin() + 1, args.end()));
   }
   app::Flags flags;
   try {

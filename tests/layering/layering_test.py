@@ -45,7 +45,7 @@ RULES = [
 ]
 # Lowest first; the order of the subdir() calls in meson.build.
 AREAS = ["core", "log", "config", "lib/gnutls", "store", "dns", "policy", "tls_client", "prober",
-         "scheduler", "domains", "metrics", "runtime", "report", "web", "app"]
+         "scheduler", "domains", "tlsrpt", "metrics", "runtime", "report", "web", "app"]
 RANK = {area: rank for rank, area in enumerate(AREAS)}
 PUBLIC = re.compile(r"^starttls_exporter/(.+)/[^/]+\.hpp$")
 INCLUDE = re.compile(r'^\s*#\s*include\s*[<"]([^>"]+)[>"]')

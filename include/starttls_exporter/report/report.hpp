@@ -13,6 +13,7 @@
 #include "starttls_exporter/domains/domain_round.hpp"
 #include "starttls_exporter/policy/policy.hpp"
 #include "starttls_exporter/prober/prober.hpp"
+#include "starttls_exporter/tlsrpt/report.hpp"
 
 namespace starttls_exporter::report {
 
@@ -60,6 +61,17 @@ std::string domain_json_report(const domains::DomainProbe& probe, std::uint16_t 
 /// Every text is escaped (text::html_escape); no script, no external asset.
 std::string domain_html_report(const domains::DomainProbe& probe, std::uint16_t port,
                                SystemTime now);
+
+/// A TLS-RPT report (RFC 8460) for on-call: who sent it, the period, and per policy the
+/// session counts, MX hosts, policy strings and each failure detail. Untrusted text escaped.
+std::string tlsrpt_text_report(const tlsrpt::Report& report);
+
+/// The same facts in JSON: {"report_id", "organization_name", "organization", "contact_info",
+/// "start", "end", "policies": [{"policy_type", "policy_domain", "mx_hosts", "policy_strings",
+/// "successful_sessions", "failed_sessions", "failures": [{"result_type",
+/// "reported_result_type", "failed_session_count", "receiving_mx_hostname", "receiving_ip",
+/// "sending_mta_ip", "failure_reason_code", "additional_information"}]}]}.
+std::string tlsrpt_json_report(const tlsrpt::Report& report);
 
 /// A domain's row on the status page, judged by the one domain rule (domain_verdict).
 struct DomainSummary {
