@@ -173,4 +173,10 @@ std::string html_escape(std::string_view text) {
   return out;
 }
 
+std::string fixed(double value, int decimals) {
+  std::array<char, 48> buf{};
+  std::snprintf(buf.data(), buf.size(), "%.*f", decimals, value);
+  return buf.data();
+}
+
 }  // namespace starttls_exporter::text

@@ -5,12 +5,6 @@
 
 namespace starttls_exporter::report {
 
-std::string fixed(double value, int decimals) {
-  std::array<char, 48> buf{};
-  std::snprintf(buf.data(), buf.size(), "%.*f", decimals, value);
-  return buf.data();
-}
-
 std::string join(const std::vector<std::string>& items, const char* separator) {
   std::string out;
   for (const auto& item : items) {

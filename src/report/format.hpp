@@ -14,8 +14,7 @@ namespace starttls_exporter::report {
 
 using text::rfc3339;
 
-/// `value` with `decimals` digits after the point.
-std::string fixed(double value, int decimals);
+using text::fixed;
 
 /// The items with `separator` between them.
 std::string join(const std::vector<std::string>& items, const char* separator = ", ");

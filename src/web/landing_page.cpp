@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cmath>
 #include <optional>
 
 #include "starttls_exporter/core/text.hpp"
@@ -16,12 +15,6 @@ struct Row {
   std::string target, module, result, failure, tls_version, days_text;
   std::optional<double> days;  ///< until the leaf certificate's NotAfter; unset: unknown
 };
-
-std::string one_decimal(double value) {
-  const long tenths = std::lround(value * 10);
-  return (tenths < 0 ? "-" : "") + std::to_string(std::labs(tenths) / 10) + "." +
-         std::to_string(std::labs(tenths) % 10);
-}
 
 double days_until(SystemTime when, SystemTime now) {
   return std::chrono::duration<double>(when - now).count() / 86400;
@@ -48,7 +41,7 @@ Row make_row(const store::TargetSnapshot& s, SystemTime now) {
     row.tls_version = s.last_handshake->tls->version;
     if (!s.last_handshake->tls->chain.empty()) {
       row.days = days_until(s.last_handshake->tls->chain.front().not_after, now);
-      row.days_text = one_decimal(*row.days);
+      row.days_text = text::fixed(*row.days, 1);
     }
   }
   return row;
@@ -68,7 +61,7 @@ std::string domain_row(const report::DomainSummary& d, SystemTime now) {
   std::string expiry = "unknown";
   if (d.earliest_expiry) {
     expiry = text::rfc3339(*d.earliest_expiry).substr(0, 10) + " (" +
-             one_decimal(days_until(*d.earliest_expiry, now)) + " days)";
+             text::fixed(days_until(*d.earliest_expiry, now), 1) + " days)";
   }
   return "<tr><td><a href=\"" + html_escape(report_link(d.domain, d.module)) + "\">" +
          html_escape(d.domain) + "</a></td><td class=\"" + verdict_class + "\">" + verdict +

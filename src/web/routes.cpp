@@ -33,12 +33,14 @@ http::Response html(int status, std::string body) {
   return response;
 }
 
-/// Every configured domain's state as last stored, with its targets' latest results.
-std::vector<domains::DomainProbe> stored_domains(const store::ResultStore& store) {
-  const domains::LatestResults latest = domains::latest_results(store.snapshot());
-  std::vector<domains::DomainProbe> out;
-  for (auto& state : store.domains())
-    out.push_back(domains::stored_probe(std::move(state), latest));
+/// Every configured domain's summary as last stored, from the targets of `snapshot`.
+std::vector<report::DomainSummary> domain_summaries(
+    const store::ResultStore& store, const std::vector<store::TargetSnapshot>& snapshot) {
+  const domains::LatestResults latest = domains::latest_results(snapshot);
+  std::vector<report::DomainSummary> out;
+  for (auto& state : store.domains()) {
+    out.push_back(report::summarize(domains::stored_probe(std::move(state), latest)));
+  }
   return out;
 }
 
@@ -51,9 +53,10 @@ std::string query_value(const http::Request& request, const char* name) {
 http::Response domain_report(const store::ResultStore& store, const http::Request& request) {
   const std::string name = net::normalise_domain_name(query_value(request, "domain"));
   const std::string module = query_value(request, "module");
-  for (const auto& probe : stored_domains(store)) {
-    const config::Domain& domain = probe.state->domain;
-    if (domain.name != name || domain.module != module) continue;
+  for (auto& state : store.domains()) {
+    if (state->domain.name != name || state->domain.module != module) continue;
+    const domains::DomainProbe probe =
+        domains::stored_probe(std::move(state), domains::latest_results(store.snapshot()));
     const std::string body =
         "<p><a href=\".\">Status page</a></p>\n" +
         report::domain_html_report(probe, probe.state->port, std::chrono::system_clock::now());
@@ -115,11 +118,10 @@ http::Routes make_routes(const RouteContext& context) {
     return text(200, "configuration reloaded: " + std::to_string(outcome.targets) + " targets\n");
   };
   routes["/"] = [&store](const http::Request&) {
-    std::vector<report::DomainSummary> summaries;
-    for (const auto& probe : stored_domains(store)) summaries.push_back(report::summarize(probe));
+    const std::vector<store::TargetSnapshot> snapshot = store.snapshot();
     return html(200,
-                render_landing_page(summaries, store.snapshot(), std::chrono::system_clock::now(),
-                                    STARTTLS_EXPORTER_VERSION));
+                render_landing_page(domain_summaries(store, snapshot), snapshot,
+                                    std::chrono::system_clock::now(), STARTTLS_EXPORTER_VERSION));
   };
   routes["/report"] = [&store](const http::Request& request) {
     return domain_report(store, request);

@@ -86,6 +86,9 @@ constexpr bool is_http_token_char(char c) noexcept {
 
 /// The one RFC 3339 UTC timestamp: "2026-12-02T04:20:00Z", or with `millis`
 /// "2026-12-02T04:20:00.123Z" (logs).
+/// `value` with `decimals` digits after the point ("%.*f").
+std::string fixed(double value, int decimals);
+
 /// `text` safe in HTML element content and in quoted attribute values: & < > " ' become
 /// character references, and control bytes other than tab and newline (which HTML cannot show
 /// and a hostile server may send) become U+FFFD.
