@@ -25,9 +25,14 @@ void log_file_limit() {
 
 /// The exporter, started; nullopt after logging why it could not start.
 std::optional<Exporter> start(const Flags& flags) {
-  ExporterOptions options{flags.config_file, flags.listen_address, flags.shard, {}};
+  ExporterOptions options;
+  options.config_file = flags.config_file;
+  options.listen_address = flags.listen_address;
+  options.shard = flags.shard;
+  options.tlsrpt_listen_address = flags.tlsrpt_listen_address;
   try {
     options.web = web::load_web_security(flags.web_config_file);
+    options.tlsrpt_web = web::load_web_security(flags.tlsrpt_web_config_file);
   } catch (const std::exception& e) {
     log::error("cannot load the web configuration", {{"error", e.what()}});
     return std::nullopt;
@@ -61,6 +66,7 @@ int check_config(const Flags& flags) {
     runtime::TrustCache trust;
     const auto loaded = runtime::load(flags.config_file, trust, flags.shard);
     web::load_web_security(flags.web_config_file);  // validates --web.config.file too
+    web::load_web_security(flags.tlsrpt_web_config_file);
     std::cout << "config OK: " << loaded.config.targets.size() << " targets, "
               << loaded.config.modules.size() << " modules";
     if (flags.shard.count > 1) {

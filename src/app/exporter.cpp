@@ -67,12 +67,46 @@ Exporter::Exporter(ExporterOptions options)
   });
   reloader_ =
       std::make_unique<runtime::Reloader>(load, *domains_, collector_, engine_.io(), concurrency);
+  const config::TlsrptSettings reports = initial.config.tlsrpt;
   reloader_->install(std::move(initial));
+  start_reports(reports);
   web_ = std::make_unique<web::Frontend>(
       options_.listen_address,
-      web::RouteContext{collector_, store_, *reloader_, *scheduler_, *domains_},
+      web::RouteContext{collector_, store_, *reloader_, *scheduler_, *domains_, reports_.get()},
       std::move(options_.web), web_counters_);
   engine_.start();
+}
+
+void Exporter::start_reports(const config::TlsrptSettings& settings) {
+  if (settings.database.empty()) {
+    if (!options_.tlsrpt_listen_address.empty()) {
+      throw config::ConfigError({options_.config_file, 0, 0}, "tlsrpt.database",
+                                "--tlsrpt.listen-address needs tlsrpt.database: reports are "
+                                "kept there");
+    }
+    return;
+  }
+  try {
+    reports_ = std::make_unique<store::ReportDatabase>(settings.database);
+  } catch (const store::DatabaseError& e) {
+    throw config::ConfigError(settings.database_location, "tlsrpt.database", e.what());
+  }
+  collector_.set_tlsrpt_source(web::tlsrpt_stats_source(
+      *reports_, submissions_,
+      options_.tlsrpt_listen_address.empty() ? nullptr : &reports_web_counters_, *reloader_));
+  auto config = [r = reloader_.get()]() -> std::shared_ptr<const config::Config> {
+    auto live = r->current();
+    return live ? std::shared_ptr<const config::Config>(live, &live->config) : nullptr;
+  };
+  reports_keeper_ = std::make_unique<runtime::ReportKeeper>(
+      *reports_, config, submissions_, settings.maildir, options_.maildir_rescan);
+  if (options_.tlsrpt_listen_address.empty()) return;
+  reports_listener_ = web::make_report_listener(
+      options_.tlsrpt_listen_address, web::ReportContext{*reports_, submissions_, *reloader_},
+      std::move(options_.tlsrpt_web), reports_web_counters_);
+  log::info("TLS-RPT listener", {{"address", options_.tlsrpt_listen_address},
+                                 {"port", std::to_string(reports_listener_->port())},
+                                 {"tls", reports_listener_->tls() ? "true" : "false"}});
 }
 
 Exporter::~Exporter() {
@@ -88,6 +122,8 @@ bool Exporter::stop() noexcept {
     log::warn("probes did not end within the grace period; stopped them");
   }
   log::debug("engine stopped");
+  if (reports_listener_) reports_listener_->stop();
+  reports_keeper_.reset();
   web_->stop();
   log::debug("HTTP server stopped");
   return !engine_.failed();

@@ -6,6 +6,7 @@
 /// Threading: construct, reload, stop and destroy an Exporter on one thread (main's, or a
 /// test's). The parts run on the engine thread and the HTTP workers.
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -14,8 +15,10 @@
 #include "starttls_exporter/runtime/engine_thread.hpp"
 #include "starttls_exporter/runtime/loaded_config.hpp"
 #include "starttls_exporter/runtime/reloader.hpp"
+#include "starttls_exporter/runtime/report_intake.hpp"
 #include "starttls_exporter/runtime/shard.hpp"
 #include "starttls_exporter/scheduler/scheduler.hpp"
+#include "starttls_exporter/store/report_database.hpp"
 #include "starttls_exporter/store/result_store.hpp"
 #include "starttls_exporter/tls_client/chain_cache.hpp"
 #include "starttls_exporter/web/web.hpp"
@@ -27,6 +30,10 @@ struct ExporterOptions {
   std::string listen_address = ":9725";
   runtime::Shard shard;
   web::WebSecurity web;  ///< load_web_security(--web.config.file)
+  std::string tlsrpt_listen_address;  ///< empty: no TLS-RPT listener
+  web::WebSecurity tlsrpt_web;        ///< load_web_security(--tlsrpt.web-config.file)
+  /// How often the TLS-RPT Maildir is scanned in full besides inotify's events.
+  std::chrono::milliseconds maildir_rescan{60'000};
 };
 
 /// Config loaded, engine running, web port listening: from construction until stop().
@@ -41,6 +48,8 @@ class Exporter {
 
   int port() const noexcept { return web_->port(); }  ///< the public web port
   bool tls() const noexcept { return web_->tls(); }
+  /// The TLS-RPT listener's port; 0 without one.
+  int tlsrpt_port() const noexcept { return reports_listener_ ? reports_listener_->port() : 0; }
   std::size_t targets() const noexcept { return initial_targets_; }  ///< at start-up
   runtime::Reloader& reloader() noexcept { return *reloader_; }
   store::ResultStore& store() noexcept { return store_; }
@@ -50,6 +59,8 @@ class Exporter {
   bool stop() noexcept;
 
  private:
+  void start_reports(const config::TlsrptSettings& settings);
+
   ExporterOptions options_;
   runtime::TrustCache trust_;  ///< used by the load function only, under the reload lock
   // Declaration order is destruction order in reverse: the web port goes first (no scrape reads
@@ -62,6 +73,13 @@ class Exporter {
   std::unique_ptr<scheduler::Scheduler> scheduler_;
   std::unique_ptr<runtime::DomainWatcher> domains_;
   std::unique_ptr<runtime::Reloader> reloader_;
+  // TLS-RPT (tlsrpt.database set): the database outlives the keeper, the listener
+  // and the web port (its pages read reports).
+  std::unique_ptr<store::ReportDatabase> reports_;
+  runtime::SubmissionCounters submissions_;
+  http::WebCounters reports_web_counters_;
+  std::unique_ptr<runtime::ReportKeeper> reports_keeper_;
+  std::unique_ptr<web::Frontend> reports_listener_;
   std::unique_ptr<web::Frontend> web_;
   std::size_t initial_targets_ = 0;
   bool stopped_ = false;

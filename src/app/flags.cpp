@@ -48,6 +48,16 @@ const FlagTable<Flags>& flag_table() {
              if (v.empty()) throw FlagError("--web.config.file: empty path");
              f.web_config_file = v;
            }},
+          {"--tlsrpt.listen-address",
+           [](Flags& f, const std::string& v) {
+             if (v.empty()) throw FlagError("--tlsrpt.listen-address: empty address");
+             f.tlsrpt_listen_address = v;
+           }},
+          {"--tlsrpt.web-config.file",
+           [](Flags& f, const std::string& v) {
+             if (v.empty()) throw FlagError("--tlsrpt.web-config.file: empty path");
+             f.tlsrpt_web_config_file = v;
+           }},
           {"--shard",
            [](Flags& f, const std::string& v) {
              try {
@@ -81,6 +91,7 @@ std::string usage() {
              "usage: starttls_exporter [flags]\n"
              "       starttls_exporter probe ADDRESS[:PORT] [flags]   (one probe now)\n"
              "       starttls_exporter tlsrpt show FILE [--output=json] (one TLS-RPT report)\n"
+             "       starttls_exporter tlsrpt import FILE... (into tlsrpt.database)\n"
              "\n"
              "Probes mail servers' TLS (SMTP, submission, LMTP, IMAP, POP3, ManageSieve; STARTTLS\n"
              "or implicit TLS) and serves the results to Prometheus.\n"
@@ -97,6 +108,11 @@ std::string usage() {
          "  --log.format=FORMAT            logfmt or json (default \"logfmt\")\n"
          "  --web.config.file=PATH         TLS and basic authentication of the web port, in\n"
          "                                 the exporter toolkit's format (default: none)\n"
+         "  --tlsrpt.listen-address=HOST:PORT\n"
+         "                                 address of POST /tlsrpt, where senders send TLS-RPT\n"
+         "                                 reports (needs tlsrpt.database; default: none)\n"
+         "  --tlsrpt.web-config.file=PATH  TLS and basic authentication of that listener, in\n"
+         "                                 the same format (default: none, plain HTTP)\n"
          "  --shard=INDEX/COUNT            probe only the targets that rendezvous hashing of\n"
          "                                 their key assigns to shard INDEX of COUNT (0-based;\n"
          "                                 default \"0/1\", every target); INDEX \"auto\" takes\n"

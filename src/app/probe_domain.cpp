@@ -3,6 +3,7 @@
 #include <asio/co_spawn.hpp>
 
 #include <fstream>
+#include <filesystem>
 #include <future>
 #include <iostream>
 #include <iterator>
@@ -87,6 +88,22 @@ domains::DomainProbe run(const domains::DomainJob& job, const config::DnsSetting
   return future.get();
 }
 
+/// What senders reported about `domain`, when the configuration keeps TLS-RPT reports (an
+/// existing database is only read; none is created).
+void print_sender_reports(const config::Config& config, const std::string& domain) {
+  const std::string& path = config.tlsrpt.database;
+  std::error_code ec;
+  if (path.empty() || !std::filesystem::exists(path, ec)) return;
+  try {
+    const store::ReportDatabase database(path);
+    for (const auto& reports : report::sender_reports(database, 5)) {
+      if (reports.domain == domain) std::cout << "\n" << report::sender_reports_text(reports);
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "starttls_exporter probe: TLS-RPT reports not shown: " << e.what() << "\n";
+  }
+}
+
 }  // namespace
 
 int probe_domain_command(const ProbeFlags& flags, const std::string& domain, std::uint16_t port,
@@ -108,6 +125,7 @@ int probe_domain_command(const ProbeFlags& flags, const std::string& domain, std
     std::cout << (flags.output == ReportFormat::json
                       ? report::domain_json_report(probe, job.port, now)
                       : report::domain_text_report(probe, job.port, now, colour));
+    if (flags.output != ReportFormat::json && config) print_sender_reports(*config, domain);
     return report::domain_verdict(probe).success ? 0 : 1;
   } catch (const std::exception& e) {
     std::cerr << "starttls_exporter probe: " << e.what() << "\n";

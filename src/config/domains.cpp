@@ -1,7 +1,9 @@
 // The dns section and the domains sequence: mail domains whose MX hosts the exporter finds by
-// DNS (RFC 5321 §5.1), validated with DNSSEC from dns.trust_anchor_file.
+// DNS (RFC 5321 §5.1), validated with DNSSEC from dns.trust_anchor_file. The tlsrpt section:
+// which of them take TLS-RPT reports, and where the reports are kept.
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
 
 #include "file_util.hpp"
 #include "sections.hpp"
@@ -158,6 +160,54 @@ DnsSettings parse_dns(const Entry* entry, const Entry* domains, const Reader& re
     }
   }
   return dns;
+}
+
+}  // namespace starttls_exporter::config::detail
+
+namespace starttls_exporter::config::detail {
+namespace {
+
+/// The largest tlsrpt.max_organizations: every organization is a label value on four families.
+constexpr std::int64_t kMaxOrganizations = 1000;
+
+/// A path as given, resolved against the config file's directory; the file need not exist.
+std::string resolved_path(const Entry& entry, const Reader& reader, std::string_view what) {
+  const std::string text = reader.scalar(entry, what);
+  if (text.empty()) reader.fail(entry, "must not be empty (leave it out to turn it off)");
+  std::filesystem::path path(text);
+  if (path.is_relative()) path = std::filesystem::path(reader.file()).parent_path() / path;
+  return path.string();
+}
+
+}  // namespace
+
+TlsrptSettings parse_tlsrpt(const Entry* entry, const Reader& reader) {
+  TlsrptSettings out;
+  if (entry == nullptr || entry->value.IsNull()) return out;
+  const Fields fields = reader.fields(entry->value, "tlsrpt", keys::kTlsrpt);
+  if (const Entry* e = fields.find("database")) {
+    out.database = resolved_path(*e, reader, "a file name");
+    out.database_location = reader.location(*e);
+  }
+  if (const Entry* e = fields.find("maildir")) {
+    out.maildir = resolved_path(*e, reader, "a directory name");
+    out.maildir_location = reader.location(*e);
+    if (out.database.empty()) reader.fail(*e, "needs tlsrpt.database: reports are kept there");
+  }
+  if (const Entry* e = fields.find("retention")) out.retention = reader.duration(*e);
+  if (const Entry* e = fields.find("max_organizations")) {
+    out.max_organizations = static_cast<std::size_t>(reader.integer(*e, 1, kMaxOrganizations));
+  }
+  if (const Entry* e = fields.find("domains"); e != nullptr && !e->value.IsNull()) {
+    if (!e->value.IsSequence()) {
+      reader.fail(*e, "expected a sequence of domain names, got " + std::string(describe(e->value)));
+    }
+    for (std::size_t i = 0; i < e->value.size(); ++i) {
+      const Entry item{e->name, e->path + "[" + std::to_string(i) + "]", e->key, e->value[i]};
+      out.domains.push_back(parse_domain_name(item, reader));
+    }
+  }
+  return out;
 }
 
 }  // namespace starttls_exporter::config::detail

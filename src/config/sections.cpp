@@ -209,6 +209,7 @@ Config build_config(const YAML::Node& root, const Reader& reader) {
   config.dns =
       parse_dns(top.find("dns"), config.domains.empty() ? nullptr : top.find("domains"), reader);
   config.mta_sts = parse_mta_sts(top.find("mta_sts"), reader);
+  config.tlsrpt = parse_tlsrpt(top.find("tlsrpt"), reader);
   return config;
 }
 

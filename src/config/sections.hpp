@@ -54,4 +54,8 @@ std::vector<Domain> parse_domains(const Entry* entry, const Config& config,
 /// located there.
 DnsSettings parse_dns(const Entry* entry, const Entry* domains, const Reader& reader);
 
+/// The `tlsrpt` section (`entry` may be null: reports are not taken). Paths are resolved
+/// against the config file's directory; the files need not exist yet.
+TlsrptSettings parse_tlsrpt(const Entry* entry, const Reader& reader);
+
 }  // namespace starttls_exporter::config::detail

@@ -13,6 +13,8 @@
 #include "series_builder.hpp"
 #include "sinks.hpp"
 #include "starttls_exporter/config/config.hpp"
+#include "starttls_exporter/dns/mail_path.hpp"
+#include "starttls_exporter/domains/domain_state.hpp"
 
 namespace starttls_exporter::metrics {
 namespace {
@@ -87,6 +89,7 @@ std::vector<prometheus::MetricFamily> Collector::Collect() const {
   }
   append_web(out, web_);
   append_chain_cache(out, chain_cache_);
+  append_tlsrpt(out);
   return out;
 }
 
@@ -119,6 +122,7 @@ bool Collector::Stream(const TextWriter& write) const {
   }
   append_web(self, web_);
   append_chain_cache(self, chain_cache_);
+  append_tlsrpt(self);
   return write(render_text(self));
 }
 
@@ -129,6 +133,25 @@ std::string Collector::Render() const {
     return true;
   });
   return out;
+}
+
+void Collector::set_tlsrpt_source(TlsrptStatsSource source) {
+  tlsrpt_ = std::move(source);
+}
+
+void Collector::append_tlsrpt(std::vector<prometheus::MetricFamily>& out) const {
+  if (!tlsrpt_) return;
+  const std::optional<TlsrptStats> stats = tlsrpt_();
+  if (!stats) return;
+  // The MX names each domain's probes carry as `mx`, from its last usable resolution.
+  std::map<std::string, std::set<std::string>> known_mx;
+  for (const auto& state : store_.domains()) {
+    const auto& path = state->probed ? state->probed : state->path;
+    if (!path) continue;
+    auto& hosts = known_mx[state->domain.name];
+    for (const auto& host : path->hosts) hosts.insert(host.name);
+  }
+  for (auto& f : tlsrpt_families(*stats, known_mx)) out.push_back(std::move(f));
 }
 
 void Collector::set_dns_source(DnsStatsSource source) {

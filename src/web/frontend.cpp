@@ -7,13 +7,24 @@ namespace starttls_exporter::web {
 
 Frontend::Frontend(const std::string& listen_address, const RouteContext& context,
                    WebSecurity security, http::WebCounters& counters)
+    : Frontend(listen_address, make_routes(context), std::move(security), counters,
+               ListenerLimits{}) {}
+
+Frontend::Frontend(const std::string& listen_address, http::Routes routes, WebSecurity security,
+                   http::WebCounters& counters, ListenerLimits limits)
     : tls_(security.tls.has_value()) {
-  gate_ = std::make_unique<Gate>(listen_address, security.tls, GateLimits{}, counters);
+  GateLimits gate_limits;
+  gate_limits.head.max_body_bytes = limits.max_body_bytes;
+  gate_limits.head_timeout = limits.head_timeout;
+  gate_limits.max_connections = limits.max_connections;
+  gate_limits.max_connections_per_client = limits.max_connections_per_client;
+  gate_ = std::make_unique<Gate>(listen_address, security.tls, gate_limits, counters);
   security.server.admit = [&g = *gate_](const std::string& ip, int port) {
     return g.client_of(ip, port);
   };
   security.server.counters = &counters;
-  server_ = std::make_unique<http::Server>("127.0.0.1:0", make_routes(context),
+  security.server.max_body_bytes = limits.max_body_bytes;
+  server_ = std::make_unique<http::Server>("127.0.0.1:0", std::move(routes),
                                            std::move(security.server));
   gate_->start(server_->port());
   log::debug("HTTP server behind the connection gate",

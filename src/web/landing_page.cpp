@@ -148,12 +148,14 @@ std::string render_page(std::string_view title, std::string_view body) {
 
 std::string render_landing_page(const std::vector<report::DomainSummary>& domains,
                                 const std::vector<store::TargetSnapshot>& targets, SystemTime now,
-                                std::string_view version) {
+                                std::string_view version,
+                                const std::vector<report::SenderReports>& senders) {
   std::string body = "<h1>STARTTLS Exporter</h1>\n<p>Version " + html_escape(version) + "</p>\n";
   body +=
       "<ul><li><a href=\"metrics\">Metrics</a></li><li><a href=\"config\">Configuration</a>"
       "</li><li><a href=\"-/healthy\">Health</a></li></ul>\n";
   if (!domains.empty()) body += domain_table(domains, now);
+  if (!senders.empty()) body += report::sender_reports_html(senders);
   body += target_table(targets, now);
   return render_page("STARTTLS Exporter", body);
 }

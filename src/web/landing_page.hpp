@@ -26,10 +26,12 @@ inline constexpr std::string_view kContentSecurityPolicy =
 /// The stylesheet served at /style.css.
 extern const std::string_view kStyleSheet;
 
-/// The status page. `now` is the reference for days to expiry.
+/// The status page. `now` is the reference for days to expiry. `senders`: the TLS-RPT reports
+/// per domain, shown after the domains (no table when empty).
 std::string render_landing_page(const std::vector<report::DomainSummary>& domains,
                                 const std::vector<store::TargetSnapshot>& targets, SystemTime now,
-                                std::string_view version);
+                                std::string_view version,
+                                const std::vector<report::SenderReports>& senders = {});
 
 /// A whole page titled `title` around `body` (HTML, already escaped), with a link back to "/".
 std::string render_page(std::string_view title, std::string_view body);

@@ -10,6 +10,7 @@
 #include "starttls_exporter/core/net.hpp"
 #include "starttls_exporter/core/text.hpp"
 #include "starttls_exporter/domains/domain_round.hpp"
+#include "starttls_exporter/log/log.hpp"
 
 namespace starttls_exporter::web {
 namespace {
@@ -67,6 +68,17 @@ http::Response domain_report(const store::ResultStore& store, const http::Reques
                                                 "\". <a href=\".\">Status page</a></p>\n"));
 }
 
+/// What senders reported, per domain; none without a database or when it cannot be read now.
+std::vector<report::SenderReports> senders(const store::ReportDatabase* reports) {
+  if (reports == nullptr) return {};
+  try {
+    return report::sender_reports(*reports, 1);
+  } catch (const std::exception& e) {
+    log::warn("tlsrpt: cannot read the reports for the status page", {{"error", e.what()}});
+    return {};
+  }
+}
+
 }  // namespace
 
 http::Routes make_routes(const RouteContext& context) {
@@ -117,11 +129,11 @@ http::Routes make_routes(const RouteContext& context) {
     if (!outcome.ok) return text(500, "failed to reload config: " + outcome.error + "\n");
     return text(200, "configuration reloaded: " + std::to_string(outcome.targets) + " targets\n");
   };
-  routes["/"] = [&store](const http::Request&) {
+  routes["/"] = [&store, reports = context.reports](const http::Request&) {
     const std::vector<store::TargetSnapshot> snapshot = store.snapshot();
-    return html(200,
-                render_landing_page(domain_summaries(store, snapshot), snapshot,
-                                    std::chrono::system_clock::now(), STARTTLS_EXPORTER_VERSION));
+    return html(200, render_landing_page(domain_summaries(store, snapshot), snapshot,
+                                         std::chrono::system_clock::now(),
+                                         STARTTLS_EXPORTER_VERSION, senders(reports)));
   };
   routes["/report"] = [&store](const http::Request& request) {
     return domain_report(store, request);

@@ -203,6 +203,27 @@ def slow_and_idle(name, port, tls_context=None):
     close_all(slow + idle)
 
 
+def slow_on_own_address(name, port, tls_context=None):
+    """300 slow heads from the scraper's own address (a proxy or NAT in front of both), more
+    than the per-client limit (256): the scrape evicts the oldest of them and is served."""
+    own = []
+    for _ in range(300):
+        s = connect(port, "127.0.0.1")
+        if tls_context:
+            s = tls_context.wrap_socket(s, server_hostname="mx.test")
+        try:
+            s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n")
+        except OSError:
+            pass  # already evicted by a later one: that is the point
+        own.append(s)
+    answer, took = scrape(port, tls_context)
+    scrape_ok(f"{name}: 300 slow heads from the scraper's own address", answer, took)
+    evicted = sample(answer, 'starttls_exporter_web_rejected_connections_total{reason="evicted"}')
+    check(f"{name}: the scraper's address's oldest slow heads were evicted, not the scrape",
+          evicted is not None and evicted >= 44, str(evicted))
+    close_all(own)
+
+
 def malformed(port):
     cases = [
         (b"GET /metrics HTTP/1.1\r\nX: " + b"a" * 20000 + b"\r\n\r\n", b"HTTP/1.1 431 ",
@@ -228,6 +249,7 @@ def plain_http(work):
     exporter = Exporter(work, None)
     try:
         slow_and_idle("plain HTTP", exporter.port)
+        slow_on_own_address("plain HTTP", exporter.port)
         malformed(exporter.port)
         time.sleep(6)  # past the 5 s head deadline: the slow heads were closed by it
         answer, took = scrape(exporter.port)
@@ -268,7 +290,7 @@ def mutual_tls(work):
 
 
 def password_attack(work):
-    exporter = Exporter(work, f"basic_auth_users:\n  prometheus: {HASH}\n")
+    exporter = Exporter(work, f"basic_auth_users:\n  prometheus: {HASH}\n  second: {HASH}\n")
     stop = threading.Event()
     answers = {}
     lock = threading.Lock()
@@ -280,15 +302,26 @@ def password_attack(work):
             with lock:
                 answers[code] = answers.get(code, 0) + 1
 
+    def attacker_on_own_address():
+        while not stop.is_set():
+            scrape(exporter.port, auth="prometheus:wrong", source="127.0.0.1")
+
     threads = [threading.Thread(target=attacker, args=(n,)) for n in range(1, 51)]
+    threads.append(threading.Thread(target=attacker_on_own_address))
     try:
+        # One typo, then the right password, from one address: served, not 429 (a user of
+        # its own, so that prometheus's success is not cached before the attack below).
+        answer, _ = scrape(exporter.port, auth="second:typo", source="127.0.0.2")
+        check("a typo is answered 401", answer.startswith(b"HTTP/1.1 401"), repr(answer[:40]))
+        answer, took = scrape(exporter.port, auth="second:s3cret", source="127.0.0.2")
+        scrape_ok("the right password right after a typo from the same address", answer, took)
         cpu_start, wall_start = exporter.cpu_seconds(), time.monotonic()
         for t in threads:
             t.start()
         time.sleep(1.0)
         answer, took = scrape(exporter.port, auth="prometheus:s3cret")
-        scrape_ok("50 clients looping on wrong passwords: the right one (not cached yet)",
-                  answer, took)
+        scrape_ok("50 clients and the scraper's own address looping on wrong passwords: the "
+                  "right one (not cached yet)", answer, took)
         time.sleep(3.0)
         # From here on every attacker address has failed a few times: the steady state.
         cpu_steady, wall_steady = exporter.cpu_seconds(), time.monotonic()

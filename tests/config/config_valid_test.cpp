@@ -250,3 +250,30 @@ TEST_CASE("config.example.yaml's commented module per protocol is valid once unc
   CHECK(config.modules.at("imaps").tls.mode == TlsMode::implicit);
   CHECK(config.modules.at("sieve").protocol == Protocol::sieve);
 }
+
+TEST_CASE("the tlsrpt section: paths against the config's directory, domains normalised") {
+  const Config config = parse_config(
+      "targets: []\n"
+      "tlsrpt:\n"
+      "  database: reports.db\n"
+      "  maildir: /var/mail/tlsrpt\n"
+      "  retention: 30d\n"
+      "  max_organizations: 5\n"
+      "  domains: [Example.TEST.]\n",
+      "/etc/starttls_exporter/config.yaml");
+  CHECK(config.tlsrpt.database == "/etc/starttls_exporter/reports.db");
+  CHECK(config.tlsrpt.maildir == "/var/mail/tlsrpt");
+  CHECK(config.tlsrpt.retention == std::chrono::hours(24 * 30));
+  CHECK(config.tlsrpt.max_organizations == 5);
+  CHECK(config.tlsrpt.domains == std::vector<std::string>{"example.test"});
+  CHECK(parse_config("targets: []\n", "c.yaml").tlsrpt.retention == std::chrono::hours(24 * 90));
+  CHECK_THROWS_WITH_AS(parse_config("targets: []\ntlsrpt:\n  maildir: m\n", "c.yaml"),
+                       "c.yaml:3:12: tlsrpt.maildir: needs tlsrpt.database: reports are kept there",
+                       ConfigError);
+  CHECK_THROWS_WITH_AS(
+      parse_config("targets: []\ntlsrpt:\n  database: r.db\n  domains: [192.0.2.1]\n", "c.yaml"),
+      doctest::Contains("c.yaml:4:13: tlsrpt.domains[0]: \"192.0.2.1\" is an IP address"),
+      ConfigError);
+  CHECK_THROWS_AS(parse_config("targets: []\ntlsrpt:\n  max_organizations: 0\n", "c.yaml"),
+                  ConfigError);
+}

@@ -3,6 +3,7 @@
 #
 # Usage:
 #   postfix_instance.sh start DIR PORT CERT KEY [ipv6] [submission=PORT] [smtps=PORT] [plain=PORT]
+#                             [maildir=ADDRESS:MAILDIR]
 #   postfix_instance.sh stop DIR
 #
 # start: builds a complete instance under DIR (absolute; created if missing): its own
@@ -12,7 +13,10 @@
 #   (a PEM leaf, optionally followed by its chain) and KEY. It relays nothing and delivers
 #   nothing. Optional extra smtpd services on 127.0.0.1 (master.cf): submission=PORT (STARTTLS,
 #   no SASL, so no AUTH is offered), smtps=PORT (implicit TLS, smtpd_tls_wrappermode) and
-#   plain=PORT (smtpd_tls_security_level = none: STARTTLS not offered).
+#   plain=PORT (smtpd_tls_security_level = none: STARTTLS not offered). maildir=ADDRESS:MAILDIR
+#   accepts mail for ADDRESS alone and delivers it (virtual(8)) into MAILDIR (absolute; a
+#   Maildir with new/, cur/, tmp/, created and owned by user postfix): how a TLS-RPT
+#   rua=mailto: mailbox is fed.
 #   Returns once the port answers with a 220 greeting; on failure prints the log and
 #   exits non-zero. A leftover instance in DIR (an earlier crashed run) is stopped first.
 # stop: stops the instance in DIR (SIGKILL to its master if it will not stop) and removes DIR.
@@ -88,6 +92,24 @@ smtpd_tls_loglevel = 1
 CF
 }
 
+# Appended to main.cf for maildir=ADDRESS:MAILDIR (later entries override earlier ones).
+write_maildir_cf() {
+  local dir=$1 address=$2 maildir=$3 domain=${2#*@}
+  mkdir -p "$maildir"/{new,cur,tmp}
+  chown -R postfix: "$maildir"
+  cat >>"$dir/etc/main.cf" <<CF
+smtpd_relay_restrictions = permit_auth_destination, reject
+smtpd_recipient_restrictions = permit_auth_destination, reject
+virtual_mailbox_domains = $domain
+virtual_mailbox_base = /
+virtual_mailbox_maps = inline:{ $address=${maildir#/}/ }
+virtual_uid_maps = static:$(id -u postfix)
+virtual_gid_maps = static:$(id -g postfix)
+virtual_transport = virtual
+CF
+  echo "virtual   unix  - n n -     - virtual" >>"$dir/etc/master.cf"
+}
+
 write_master_cf() {
   local dir=$1 port=$2 ipv6=$3 submission=${4:-} smtps=${5:-} plain=${6:-}
   {
@@ -133,12 +155,14 @@ wait_for_greeting() {  # up to ~15 s
 
 start_instance() {
   local dir=$1 port=$2 cert=$3 key=$4 ipv6=0 protocols=ipv4 submission= smtps= plain= arg
+  local maildir=
   for arg in "${@:5}"; do
     case $arg in
       ipv6) ipv6=1; protocols=all ;;
       submission=[0-9]*) submission=${arg#*=} ;;
       smtps=[0-9]*) smtps=${arg#*=} ;;
       plain=[0-9]*) plain=${arg#*=} ;;
+      maildir=*@*:/*) maildir=${arg#*=} ;;
       *) die "unknown option: $arg" ;;
     esac
   done
@@ -161,6 +185,7 @@ start_instance() {
   chmod 0600 "$dir/tls/key.pem"
   write_main_cf "$dir" "$protocols"
   write_master_cf "$dir" "$port" "$ipv6" "$submission" "$smtps" "$plain"
+  [[ -z $maildir ]] || write_maildir_cf "$dir" "${maildir%%:*}" "${maildir#*:}"
 
   if ! postfix -c "$dir/etc" start >"$dir/start.log" 2>&1 || ! wait_for_greeting "$port"; then
     echo "postfix_instance: instance in $dir did not come up on port $port" >&2

@@ -9,9 +9,9 @@
      CivetWeb   src/web/http/
      libunbound src/dns/
      ldns       src/dns/
-     SQLite     src/store/                       (TLS-RPT reports, when they land)
-     GMime      src/tlsrpt/                      (report mails, when they land)
-     zlib       src/tlsrpt/                      (gzip, when it lands)
+     SQLite     src/store/                       (the TLS-RPT report database)
+     GMime      src/tlsrpt/                      (report mails)
+     zlib       src/tlsrpt/                      (gzip)
      nlohmann-json  src/report/, src/tlsrpt/     (JSON out and in)
 
    Public headers (include/) include none of them: they are what every area sees.
@@ -44,8 +44,8 @@ RULES = [
     (re.compile(r"^nlohmann/"), "nlohmann-json", ["src/report/", "src/tlsrpt/"]),
 ]
 # Lowest first; the order of the subdir() calls in meson.build.
-AREAS = ["core", "log", "config", "lib/gnutls", "store", "dns", "policy", "tls_client", "prober",
-         "scheduler", "domains", "tlsrpt", "metrics", "runtime", "report", "web", "app"]
+AREAS = ["core", "log", "config", "lib/gnutls", "tlsrpt", "store", "dns", "policy", "tls_client",
+         "prober", "scheduler", "domains", "metrics", "runtime", "report", "web", "app"]
 RANK = {area: rank for rank, area in enumerate(AREAS)}
 PUBLIC = re.compile(r"^starttls_exporter/(.+)/[^/]+\.hpp$")
 INCLUDE = re.compile(r'^\s*#\s*include\s*[<"]([^>"]+)[>"]')

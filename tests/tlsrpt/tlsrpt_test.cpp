@@ -118,3 +118,25 @@ TEST_CASE("date-times: Z, offsets, fractions, no zone; nonsense refused") {
   CHECK_FALSE(tlsrpt::parse_datetime("yesterday"));
   CHECK_FALSE(tlsrpt::parse_datetime("2026-12-07T10:00:00Zjunk"));
 }
+
+TEST_CASE("report mails: the labelled part, else a part whose bytes are gzip or JSON") {
+  const auto labelled = tlsrpt::report_from_mail(fixture("google.eml"));
+  REQUIRE(labelled.body);
+  const auto google = tlsrpt::decode_and_parse(*labelled.body);
+  REQUIRE(google.report);
+  CHECK(google.report->organization_name == "Google Inc.");
+  // application/octet-stream around gzip: found by its bytes, as the senders need.
+  const auto sniffed = tlsrpt::report_from_mail(fixture("unlabelled.eml"));
+  REQUIRE(sniffed.body);
+  CHECK(tlsrpt::decode_and_parse(*sniffed.body).report->report_id ==
+        "133780000000000000+example.test");
+  CHECK(tlsrpt::report_from_mail("Subject: hi\r\n\r\nno report here\r\n").refusal ==
+        Refusal::malformed);
+  CHECK(tlsrpt::report_from_mail("").refusal == Refusal::malformed);
+  tlsrpt::Limits small;
+  small.max_message_bytes = 100;
+  CHECK(tlsrpt::report_from_mail(fixture("google.eml"), small).refusal == Refusal::too_large);
+  CHECK(tlsrpt::looks_like_report_body(fixture("rfc8460.json.gz")));
+  CHECK(tlsrpt::looks_like_report_body(" \n{\"a\":1}"));
+  CHECK_FALSE(tlsrpt::looks_like_report_body(fixture("google.eml")));
+}

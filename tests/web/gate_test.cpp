@@ -55,6 +55,10 @@ struct Fixture {
     options.admit = [g = gate.get()](const std::string& ip, int port) {
       return g->client_of(ip, port);
     };
+    routes["/slow"] = [](const http::Request&) {
+      std::this_thread::sleep_for(1500ms);  // holds its connection past its head
+      return http::Response{};
+    };
     server = std::make_unique<http::Server>("127.0.0.1:0", routes, options);
     gate->start(server->port());
   }
@@ -183,23 +187,37 @@ TEST_CASE("a TLS handshake that never starts is closed at the handshake deadline
   CHECK(eventually([&] { return f.counters.count(ConnectionRefusal::handshake_failed) == 1; }, 5s));
 }
 
-TEST_CASE("the per-client limit closes a client's extra connections; other clients are served") {
-  Fixture f({.max_connections_per_client = 2});
-  const int first = connect_from(f.port(), "127.0.7.1");
-  const int second = connect_from(f.port(), "127.0.7.1");
-  REQUIRE(eventually([&] { return f.counters.open_connections() == 2; }, 5s));
-  const int third = connect_from(f.port(), "127.0.7.1");
-  CHECK(closed_within(third, 3s));  // long before the head deadline
-  CHECK_FALSE(closed_within(first, 0ms));
+TEST_CASE("at the per-client limit a client's new connection evicts its own oldest idle one") {
+  Fixture f({.head_timeout = 30s, .max_connections_per_client = 2});
+  // Slow clients on the scraper's own address (a proxy, a NAT) and on another one.
+  const int own_first = connect_from(f.port());
+  const int own_second = connect_from(f.port());
+  const int other_first = connect_from(f.port(), "127.0.7.1");
+  const int other_second = connect_from(f.port(), "127.0.7.1");
+  REQUIRE(eventually([&] { return f.counters.open_connections() == 4; }, 5s));
+  CHECK(who_answers(f));  // long before the 30 s head deadline
+  CHECK(closed_within(own_first, 3s));
+  CHECK_FALSE(closed_within(own_second, 0ms));
+  CHECK_FALSE(closed_within(other_first, 0ms));  // another client's connections stay
+  CHECK(f.counters.count(ConnectionRefusal::evicted) == 1);
+  CHECK(f.counters.count(ConnectionRefusal::client_limit) == 0);
+  for (const int fd : {own_first, own_second, other_first, other_second}) ::close(fd);
+}
+
+TEST_CASE("at the per-client limit with every connection past its head, a new one is closed") {
+  Fixture f({.max_connections_per_client = 1});
+  const int busy = connect_from(f.port(), "127.0.7.1");
+  send_all(busy, "GET /slow HTTP/1.0\r\n\r\n");  // in the handler for 1.5 s
+  REQUIRE(eventually([&] { return f.counters.open_connections() == 1; }, 5s));
+  std::this_thread::sleep_for(200ms);  // the head is read and relayed
+  const int extra = connect_from(f.port(), "127.0.7.1");
+  CHECK(closed_within(extra, 1s));  // long before the head deadline
   CHECK(f.counters.count(ConnectionRefusal::client_limit) == 1);
-  CHECK(who_answers(f));  // from 127.0.0.1
-  ::close(first);
-  ::close(second);
-  ::close(third);
-  CHECK(eventually([&] { return f.counters.open_connections() == 0; }, 5s));
-  const int again = connect_from(f.port(), "127.0.7.1");  // freed slots are reused
-  CHECK_FALSE(closed_within(again, 200ms));
-  ::close(again);
+  CHECK(f.counters.count(ConnectionRefusal::evicted) == 0);
+  CHECK(read_all(busy).starts_with("HTTP/1.0 200"));  // the busy one was not touched
+  CHECK(who_answers(f));  // other clients are served
+  ::close(busy);
+  ::close(extra);
 }
 
 TEST_CASE("at the total limit a new connection evicts the oldest one still without a head") {

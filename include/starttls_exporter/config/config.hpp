@@ -203,6 +203,21 @@ struct Domain {
   friend bool operator==(const Domain&, const Domain&) = default;
 };
 
+/// tlsrpt: TLS-RPT reports (RFC 8460) senders send about the configured domains: where they
+/// are kept and which are accepted. Without `database` the exporter takes no reports.
+struct TlsrptSettings {
+  std::string database;  ///< resolved path of the SQLite file; empty: reports are not taken
+  std::string maildir;   ///< resolved path of the Maildir watched for report mails; may be empty
+  SourceLocation database_location;  ///< where `database` was set, for errors opening it
+  SourceLocation maildir_location;
+  Duration retention = std::chrono::hours(24 * 90);  ///< report details kept; totals forever
+  /// Policy domains accepted besides the configured domains[] (lower case, no trailing dot).
+  std::vector<std::string> domains;
+  /// Organizations named in labels, in the order first seen; later ones are "other".
+  std::size_t max_organizations = 20;
+  friend bool operator==(const TlsrptSettings&, const TlsrptSettings&) = default;
+};
+
 /// The path every domain's trust anchor defaults to.
 inline constexpr const char* kDefaultTrustAnchorFile = "/usr/share/dns/root.key";
 
@@ -217,6 +232,7 @@ struct Config {
   DnsSettings dns;
   std::vector<Domain> domains;
   MtaStsSettings mta_sts;
+  TlsrptSettings tlsrpt;
 };
 
 /// Parses "ADDRESS/PREFIX" or a bare address. Returns nullopt and sets `problem` when `text` is

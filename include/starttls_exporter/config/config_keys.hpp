@@ -10,8 +10,8 @@
 
 namespace starttls_exporter::config::keys {
 
-inline constexpr std::array<std::string_view, 7> kTop{
-    "global", "modules", "targets", "probe_allowed_cidrs", "dns", "domains", "mta_sts"};
+inline constexpr std::array<std::string_view, 8> kTop{
+    "global", "modules", "targets", "probe_allowed_cidrs", "dns", "domains", "mta_sts", "tlsrpt"};
 inline constexpr std::array<std::string_view, 4> kGlobal{"interval", "timeout", "concurrency",
                                                          "scrape_timeout_margin"};
 inline constexpr std::array<std::string_view, 6> kModule{"protocol", "timeout",        "ehlo_name",
@@ -28,6 +28,8 @@ inline constexpr std::array<std::string_view, 9> kDns{
     "min_refresh",    "max_refresh",       "allowed_reserved_cidrs",
     "address_family", "max_mx_hosts",      "max_addresses_per_host"};
 inline constexpr std::array<std::string_view, 3> kMtaSts{"ca_file", "refresh", "timeout"};
+inline constexpr std::array<std::string_view, 5> kTlsrpt{"database", "maildir", "retention",
+                                                         "domains", "max_organizations"};
 inline constexpr std::array<std::string_view, 5> kDomain{"domain", "module", "port", "interval",
                                                          "labels"};
 

@@ -10,8 +10,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -23,6 +26,7 @@
 #include "starttls_exporter/core/histogram.hpp"
 #include "starttls_exporter/core/probe_result.hpp"
 #include "starttls_exporter/dns/dns.hpp"
+#include "starttls_exporter/store/report_database.hpp"
 #include "starttls_exporter/store/result_store.hpp"
 
 namespace starttls_exporter::metrics {
@@ -57,6 +61,31 @@ struct ChainCacheStats {
   std::uint64_t entries = 0;
 };
 using ChainCacheStatsSource = std::function<ChainCacheStats()>;
+
+/// What the TLS-RPT families are built from (runtime::tlsrpt_stats fills it): the database's
+/// running totals, the organizations bound, and the submission counts (every source and
+/// result, zeros too).
+struct TlsrptStats {
+  store::ReportTotals totals;
+  std::size_t max_organizations = 20;
+  struct Submissions {
+    std::string source, result;
+    std::uint64_t count = 0;
+  };
+  std::vector<Submissions> submissions;
+};
+/// Called at every scrape; nullopt when the database cannot be read now (the families are
+/// then left out of that page, and the reason logged by the source).
+using TlsrptStatsSource = std::function<std::optional<TlsrptStats>()>;
+
+/// The TLS-RPT families (tlsrpt_*, starttls_exporter_tlsrpt_submissions_total) from `stats`.
+/// Labels: `domain` is the policy domain; `mx` the receiving MX host when it is one of
+/// `known_mx[domain]` (the MX names the probes label `mx`), else "other"; `organization`
+/// normalised, the first max_organizations seen by name, the rest "other".
+std::vector<prometheus::MetricFamily> tlsrpt_families(
+    const TlsrptStats& stats, const std::map<std::string, std::set<std::string>>& known_mx);
+/// The names tlsrpt_families can emit (for the README check).
+std::vector<std::string> tlsrpt_family_names();
 
 /// Receives a text page piece by piece; returns false when the reader is gone (the rest of
 /// the page is then skipped).
@@ -96,6 +125,8 @@ class Collector : public prometheus::Collectable {
   void set_web_source(WebStatsSource source);
   /// Installs the source of the chain verdict cache's self families. Call before serving.
   void set_chain_cache_source(ChainCacheStatsSource source);
+  /// Installs the source of the TLS-RPT families. Call before serving.
+  void set_tlsrpt_source(TlsrptStatsSource source);
 
   /// Records the outcome of a configuration load or reload, exposed as
   /// starttls_exporter_config_last_reload_successful (1/0) and, for a success at `when`,
@@ -104,6 +135,8 @@ class Collector : public prometheus::Collectable {
   void set_reload_status(bool success, SystemTime when) noexcept;
 
  private:
+  void append_tlsrpt(std::vector<prometheus::MetricFamily>& out) const;
+
   const store::ResultStore& store_;
   BuildInfo build_;
   Clock clock_;
@@ -111,6 +144,7 @@ class Collector : public prometheus::Collectable {
   DnsStatsSource dns_;
   WebStatsSource web_;
   ChainCacheStatsSource chain_cache_;
+  TlsrptStatsSource tlsrpt_;
   mutable std::mutex family_bytes_mutex_;
   mutable std::vector<std::size_t> family_bytes_;  ///< per family, the last page's bytes
   std::atomic<bool> reload_successful_{false};

@@ -13,6 +13,7 @@
 #include "starttls_exporter/domains/domain_round.hpp"
 #include "starttls_exporter/policy/policy.hpp"
 #include "starttls_exporter/prober/prober.hpp"
+#include "starttls_exporter/store/report_database.hpp"
 #include "starttls_exporter/tlsrpt/report.hpp"
 
 namespace starttls_exporter::report {
@@ -87,5 +88,25 @@ struct DomainSummary {
   std::optional<SystemTime> earliest_expiry;  ///< of the leaf certificates served
 };
 DomainSummary summarize(const domains::DomainProbe& probe);
+
+/// What senders reported about one policy domain (TLS-RPT), beside what the exporter sees:
+/// the running totals since the first report, and the latest reports kept.
+struct SenderReports {
+  std::string domain;
+  std::uint64_t reports = 0;
+  std::uint64_t successful = 0;  ///< sessions, from the summaries
+  std::uint64_t failed = 0;
+  std::optional<SystemTime> last_end;  ///< the latest report's end-datetime
+  std::vector<std::pair<std::string, std::uint64_t>> result_types;  ///< most sessions first
+  std::vector<store::StoredReport> recent;                          ///< newest first
+};
+/// Every policy domain with reports, by name, each with its `recent` latest reports. Throws
+/// store::DatabaseError.
+std::vector<SenderReports> sender_reports(const store::ReportDatabase& database,
+                                          std::size_t recent);
+/// The "Senders' TLS-RPT reports" section of a domain report (text), for `probe DOMAIN`.
+std::string sender_reports_text(const SenderReports& reports);
+/// The status page's table of every domain's reports (HTML, every text escaped).
+std::string sender_reports_html(const std::vector<SenderReports>& reports);
 
 }  // namespace starttls_exporter::report

@@ -26,6 +26,8 @@ struct Limits {
   std::size_t max_depth = 32;
   std::size_t max_policies = 1000;
   std::size_t max_failure_details = 100'000;
+  /// A whole report mail, headers and every part (mox takes 15 MB).
+  std::size_t max_message_bytes = 15 << 20;
 };
 
 /// Why a report was refused. A fixed set: each value is one `result` label value of
@@ -92,6 +94,23 @@ Parsed decode_and_parse(std::string_view body, const Limits& limits = {});
 /// absent; policy-string as an array, one string holding a JSON array, or absent;
 /// failure-details absent or empty, and details without IPs or host names; contact-info null.
 Parsed parse_report(std::string_view json, const Limits& limits = {});
+
+/// A report body found in a mail: `body`, or `refusal` and a one-line `detail` for the log.
+struct MailBody {
+  std::optional<std::string> body;
+  std::optional<Refusal> refusal;
+  std::string detail;
+};
+
+/// The report in a mail (RFC 8460 §5.3: multipart/report; report-type=tlsrpt): the first part
+/// labelled application/tlsrpt+gzip or application/tlsrpt+json, else the first part whose
+/// decoded bytes are gzip or a JSON object, transfer encoding (base64) undone. Refused as
+/// too_large over limits.max_message_bytes, as malformed without such a part. Uses GMime.
+MailBody report_from_mail(std::string_view message, const Limits& limits = {});
+
+/// Whether `bytes` are a report body as it is (gzip, or JSON starting with '{' after white
+/// space) rather than a mail holding one: how `tlsrpt import` tells .json(.gz) from .eml.
+bool looks_like_report_body(std::string_view bytes) noexcept;
 
 /// Inflates gzip `bytes` (one member) into at most `max_bytes`: nullopt and `refusal` set
 /// when it is not gzip, is truncated or corrupt (malformed), or inflates beyond (too_large).

@@ -29,6 +29,7 @@ struct Request {
   std::map<std::string, std::string>
       headers;                 ///< names lower-cased ("x-prometheus-scrape-timeout-seconds")
   std::string remote_address;  ///< client IP, "127.0.0.1" or "::1"
+  std::string body;            ///< the request body (Content-Length bytes), at most max_body_bytes
 
   /// The header's value, or "" when absent. `name` must be lower-case.
   std::string header(const std::string& name) const;
@@ -121,6 +122,8 @@ class WebCounters {
 struct ServerOptions {
   int num_threads = 4;  ///< handlers running at once; more requests wait in CivetWeb's queue
   int request_timeout_ms = 10000;
+  /// Bodies longer than this are answered 413 before any handler runs.
+  std::size_t max_body_bytes = 64 * 1024;
   /// HTTP basic authentication: user name -> bcrypt hash ($2a$, $2b$, $2y$), checked with the
   /// system's crypt(3). Empty: no authentication. When set, every path except those in
   /// `open_paths` answers 401 with `WWW-Authenticate: Basic` unless the request carries a

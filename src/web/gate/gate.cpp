@@ -3,6 +3,8 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
+
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/post.hpp>
@@ -43,7 +45,10 @@ void admit(Gate::Impl& gate, asio::ip::tcp::socket socket) {
   std::string address = address_of(socket);
   if (address.empty()) return;  // already gone
   const auto held = gate.per_client.find(address);
-  if (held != gate.per_client.end() && held->second >= gate.limits.max_connections_per_client) {
+  // At its share a client's new connection takes the place of its own oldest one still
+  // without a head: a scraper behind the same proxy or NAT as a slow client gets through.
+  if (held != gate.per_client.end() && held->second >= gate.limits.max_connections_per_client &&
+      !evict_oldest_waiting(gate, address)) {
     gate.counters.refused(ConnectionRefusal::client_limit);
     log_limit(gate, "per client", address);
     return;  // `socket` closes here
@@ -91,9 +96,12 @@ asio::ip::tcp protocol_of(int fd) {
 
 }  // namespace
 
-bool evict_oldest_waiting(Gate::Impl& gate) {
-  if (gate.waiting.empty()) return false;
-  Connection* oldest = gate.waiting.front();
+bool evict_oldest_waiting(Gate::Impl& gate, std::string_view address) {
+  const auto oldest_of = std::find_if(gate.waiting.begin(), gate.waiting.end(), [&](auto* c) {
+    return address.empty() || c->address == address;
+  });
+  if (oldest_of == gate.waiting.end()) return false;
+  Connection* oldest = *oldest_of;
   oldest->leave_waiting();
   oldest->expiry_reason.reset();
   gate.counters.refused(ConnectionRefusal::evicted);

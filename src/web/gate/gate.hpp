@@ -35,7 +35,9 @@ struct GateLimits {
   /// Connections open at once. At the limit a new connection closes the oldest one still
   /// without a complete request head; when every one is past its head, the new one is closed.
   std::size_t max_connections = 4096;
-  /// Connections open at once from one client address; more are closed at accept.
+  /// Connections open at once from one client address. At the limit a new connection from it
+  /// closes its oldest one still without a complete request head; when every one is past its
+  /// head, the new one is closed at accept.
   std::size_t max_connections_per_client = 256;
   HeadLimits head{};
 };

@@ -97,7 +97,8 @@ struct Connection {
 /// Runs one connection from accept to close. Never throws.
 asio::awaitable<void> serve_connection(std::shared_ptr<Connection> connection);
 
-/// Closes the oldest connection still without a complete request head; false when none.
-bool evict_oldest_waiting(Gate::Impl& gate);
+/// Closes the oldest connection still without a complete request head, of `address` when it
+/// is not empty; false when there is none.
+bool evict_oldest_waiting(Gate::Impl& gate, std::string_view address = {});
 
 }  // namespace starttls_exporter::web

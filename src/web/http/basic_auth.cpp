@@ -1,5 +1,7 @@
 #include "basic_auth.hpp"
 
+#include "starttls_exporter/core/text.hpp"
+
 #include <crypt.h>
 
 #include <algorithm>
@@ -159,9 +161,20 @@ BasicAuth::Standing BasicAuth::standing(const std::string& client, TimePoint now
   return Standing::failed;
 }
 
+std::string BasicAuth::attempt_key(const std::string& client, const tls::Sha256& credentials) {
+  // The address, a NUL (in no address), and the credentials' hash (never the password).
+  return client + '\0' + text::to_hex(credentials);
+}
+
+void BasicAuth::forget_failures(const std::string& client) const {
+  const std::string from = client + '\0';
+  const std::string to = client + '\1';
+  clients_.erase(clients_.lower_bound(from), clients_.lower_bound(to));
+}
+
 void BasicAuth::remember_success(const tls::Sha256& key, const std::string& client,
                                  TimePoint now) const {
-  clients_.erase(client);
+  forget_failures(client);
   std::erase_if(cache_, [now](const auto& entry) { return entry.second <= now; });
   if (cache_.size() >= limits_.cache_entries && !cache_.empty()) {
     cache_.erase(std::min_element(cache_.begin(), cache_.end(), [](const auto& a, const auto& b) {
@@ -191,22 +204,31 @@ AuthResult BasicAuth::check(std::string_view authorization, const std::string& c
   if (!credentials) return {AuthDecision::denied};
   const auto& [name, password] = *credentials;
   const tls::Sha256 key = tls::sha256(name + ':' + password);
-  Standing client_standing = Standing::clean;
+  // Penalties are per client and credentials: a typo does not hold up the right password from
+  // the same address (a proxy, a NAT, a Kubernetes Service), and a client repeating wrong
+  // credentials is answered 429 without a bcrypt run.
+  const std::string attempt = attempt_key(client, key);
+  Standing attempt_standing = Standing::clean;
   {
     const std::lock_guard lock(mutex_);
     const TimePoint now = clock_();
     const auto cached = cache_.find(key);
     if (cached != cache_.end() && now < cached->second) {
-      clients_.erase(client);  // right credentials end the client's failure history
+      forget_failures(client);  // right credentials end the client's failure history
       return {AuthDecision::allowed};
     }
     std::chrono::seconds retry_after{0};
-    client_standing = standing(client, now, retry_after);
-    if (client_standing == Standing::blocked) return {AuthDecision::throttled, retry_after};
+    attempt_standing = standing(attempt, now, retry_after);
+    if (attempt_standing == Standing::blocked) return {AuthDecision::throttled, retry_after};
   }
-  if (!slots_->acquire(client_standing == Standing::clean)) {
-    const std::lock_guard lock(mutex_);
-    remember_failure(client, clock_());
+  // Credentials not failed from this client wait their turn for a bcrypt slot; failed ones
+  // past their penalty take a free slot or are answered 429 at once. With no slot in time the
+  // answer is 429: load, not a failure, so nothing is remembered against new credentials.
+  if (!slots_->acquire(attempt_standing == Standing::clean)) {
+    if (attempt_standing != Standing::clean) {
+      const std::lock_guard lock(mutex_);
+      remember_failure(attempt, clock_());
+    }
     return {AuthDecision::throttled, std::chrono::seconds(1)};
   }
   // Releases the slot when the check ends, however it ends.
@@ -223,7 +245,7 @@ AuthResult BasicAuth::check(std::string_view authorization, const std::string& c
     remember_success(key, client, clock_());
     return {AuthDecision::allowed};
   }
-  remember_failure(client, clock_());
+  remember_failure(attempt, clock_());
   return {AuthDecision::denied};
 }
 

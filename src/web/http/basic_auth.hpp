@@ -33,24 +33,29 @@ struct AuthLimits {
   std::size_t cache_entries = 256;
   /// bcrypt runs at once, whatever the number of requests: at most this many cores.
   int concurrent_checks = 1;
-  /// How long a client without recent failures waits for a free bcrypt slot, and how many
-  /// may wait at once; a client with failures never waits. A client that finds no slot is
-  /// answered 429 and counted as failed (it has proved nothing, and the port is under load).
+  /// How long a check of credentials that have not failed from its client waits for a free
+  /// bcrypt slot, and how many may wait at once; failed credentials never wait. A check that
+  /// finds no slot is answered 429 (the port is under load); nothing is remembered against
+  /// credentials that had not failed.
   std::chrono::milliseconds clean_client_wait{1000};
   int max_waiting = 4;
-  /// After a failed check a client is answered 429, without a bcrypt run, for a penalty that
-  /// starts here and doubles with each further failure, up to max_penalty.
+  /// After a failed check the same credentials from the same client are answered 429,
+  /// without a bcrypt run, for a penalty that starts here and doubles with each further
+  /// failure of them, up to max_penalty. Other credentials from that client are checked (a
+  /// typo never holds up the right password), and a success ends every penalty of the client.
   std::chrono::milliseconds first_penalty{1000};
   std::chrono::milliseconds max_penalty{60'000};
   /// A client's failures are forgotten after this long without one.
   std::chrono::minutes failure_memory{10};
-  std::size_t tracked_clients = 10'000;  ///< beyond this, new clients count as failed ones
+  /// Client and credential pairs with failures remembered; beyond this, new pairs count as
+  /// failed ones (they do not wait for a slot).
+  std::size_t tracked_clients = 10'000;
 };
 
 enum class AuthDecision {
   allowed,
   denied,     ///< 401: no header, malformed, unknown user or wrong password (one answer)
-  throttled,  ///< 429: the client is in its penalty, or no bcrypt slot was free
+  throttled,  ///< 429: these credentials from this client are in their penalty, or no slot
 };
 
 struct AuthResult {
@@ -85,6 +90,9 @@ class BasicAuth {
   enum class Standing { clean, failed, blocked };
 
   bool matches(const std::string& name, const std::string& password) const;  ///< one bcrypt
+  /// The key of a client's attempt with some credentials in clients_: "ADDRESS\0HEX".
+  static std::string attempt_key(const std::string& client, const tls::Sha256& credentials);
+  void forget_failures(const std::string& client) const;  ///< mutex held
   Standing standing(const std::string& client, std::chrono::steady_clock::time_point now,
                     std::chrono::seconds& retry_after) const;  ///< mutex held
   void remember_success(const tls::Sha256& key, const std::string& client,

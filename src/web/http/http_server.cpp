@@ -28,6 +28,7 @@ struct Server::Impl {
   Routes routes;
   std::unique_ptr<const detail::BasicAuth> auth;  ///< null: no authentication
   std::set<std::string> open_paths;
+  std::size_t max_body_bytes = 0;
   WebCounters* counters = nullptr;                                           ///< may be null
   std::function<std::optional<std::string>(const std::string&, int)> admit;  ///< may be empty
   mg_context* ctx = nullptr;
@@ -127,6 +128,20 @@ std::optional<Response> authenticate(const Server::Impl& impl, const Request& re
   return resp;
 }
 
+/// Reads the body into `req`; false when it is longer than the server takes or cut short.
+bool read_body(mg_connection* conn, const mg_request_info& ri, std::size_t max, Request& req) {
+  if (ri.content_length <= 0) return true;
+  if (static_cast<unsigned long long>(ri.content_length) > max) return false;
+  req.body.resize(static_cast<std::size_t>(ri.content_length));
+  std::size_t got = 0;
+  while (got < req.body.size()) {
+    const int n = mg_read(conn, req.body.data() + got, req.body.size() - got);
+    if (n <= 0) return false;
+    got += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
 /// CivetWeb calls this on a worker thread for every request ("/" matches all paths).
 int dispatch(mg_connection* conn, void* cbdata) {
   const auto& impl = *static_cast<const Server::Impl*>(cbdata);
@@ -143,6 +158,9 @@ int dispatch(mg_connection* conn, void* cbdata) {
     resp = text(403, "403 Forbidden: connect through the TLS port\n");
   } else if (const auto refusal = authenticate(impl, req)) {
     resp = *refusal;
+  } else if (!read_body(conn, *ri, impl.max_body_bytes, req)) {
+    if (impl.counters) impl.counters->refused(RequestRefusal::body_too_large);
+    resp = text(413, "413 Content Too Large\n");
   } else if (route == impl.routes.end()) {
     resp = text(404, "404 page not found\n");
   } else {
@@ -247,6 +265,7 @@ Server::Server(const std::string& listen_address, Routes routes, ServerOptions o
     impl_->auth = std::make_unique<const detail::BasicAuth>(std::move(options.basic_auth_users));
   }
   impl_->open_paths = std::move(options.open_paths);
+  impl_->max_body_bytes = options.max_body_bytes;
   impl_->counters = options.counters;
   impl_->admit = std::move(options.admit);
   const bool ipv6 = mg_check_feature(MG_FEATURES_IPV6) != 0;
