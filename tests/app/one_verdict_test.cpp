@@ -20,6 +20,8 @@
 #include "http_client.hpp"
 #include "probe_command.hpp"
 #include "smtp_test_server.hpp"
+#include "starttls_exporter/store/report_database.hpp"
+#include "starttls_exporter/tlsrpt/report.hpp"
 #include "test_pki.hpp"
 
 using namespace starttls_exporter;
@@ -245,6 +247,51 @@ std::vector<Case> cases() {
   };
 }
 
+/// TLS-RPT beside the probes: a report naming a domain's MX host is counted under the probes'
+/// own `mx` label (another host under "other"), and the probe command's text report ends with
+/// what senders reported about the domain.
+void check_sender_reports(app::Exporter& exporter, const std::string& config_file, int port,
+                          const std::string& database) {
+  const std::string domain = "v-dane-ok.secure.sxt";
+  std::string mx;
+  for (const auto& state : exporter.store().domains()) {
+    if (state->domain.name == domain && state->path && !state->path->hosts.empty()) {
+      mx = state->path->hosts.front().name;
+    }
+  }
+  REQUIRE_FALSE(mx.empty());
+  tlsrpt::Report report;
+  report.organization_name = "Sender";
+  report.organization = "sender";
+  report.report_id = "one-verdict";
+  report.end = std::chrono::system_clock::now();
+  report.start = report.end - std::chrono::hours(24);
+  tlsrpt::PolicyResult policy;
+  policy.type = tlsrpt::PolicyType::tlsa;
+  policy.policy_domain = domain;
+  policy.successful_sessions = 10;
+  policy.failed_sessions = 7;
+  policy.failures.push_back({"certificate-expired", "certificate-expired", "", mx, "", 5, "", ""});
+  policy.failures.push_back(
+      {"validation-failure", "validation-failure", "", "mx.elsewhere.example", "", 2, "", ""});
+  report.policies.push_back(policy);
+  store::ReportDatabase(database).ingest(report, "cli", report.end);  // as `tlsrpt import` does
+  const std::string page = get(exporter.port(), "/metrics").body;
+  const std::string base =
+      "tlsrpt_failed_sessions_total{domain=\"" + domain + "\",policy_type=\"tlsa\",result_type=";
+  CHECK(contains(page,
+                 base + "\"certificate-expired\",mx=\"" + mx + "\",organization=\"sender\"} 5"));
+  CHECK(contains(page, base + "\"validation-failure\",mx=\"other\",organization=\"sender\"} 2"));
+  const Run text = probe_command(
+      {domain + ":" + std::to_string(port), "--module", "m", "--config.file", config_file,
+       "--dns.resolver", "127.0.0.1:" + dns_zone_env("DNS_TEST_PORT"), "--dns.trust-anchor-file",
+       dns_zone_env("DNS_TEST_TRUST_ANCHOR"), "--dns.allowed-reserved-cidr", "127.0.0.0/8"});
+  CAPTURE(text.out);
+  CHECK(contains(text.out, "Senders' TLS-RPT reports for " + domain));
+  CHECK(contains(text.out, "sessions 10 successful, 7 failed"));
+  CHECK(contains(text.out, "certificate-expired 5, validation-failure 2"));
+}
+
 }  // namespace
 
 TEST_CASE("one verdict: the scheduled probes, /probe?domain= and the probe command agree") {
@@ -264,6 +311,9 @@ TEST_CASE("one verdict: the scheduled probes, /probe?domain= and the probe comma
       "mta_sts:\n  ca_file: " +
       dir.file("policy-ca.pem", world.policy_ca.cert_pem()) +
       "\n  timeout: 2s\n"
+      "tlsrpt:\n  database: " +
+      (dir.path / "tlsrpt.db").string() +
+      "\n"
       "domains:\n";
   for (const auto& c : cases()) {
     config +=
@@ -359,6 +409,7 @@ TEST_CASE("one verdict: the scheduled probes, /probe?domain= and the probe comma
     CHECK_FALSE(contains(message.get<std::string>(), "Content Security Policy"));
   }
   CHECK(view.at("screenshots").size() == 2);
+  check_sender_reports(exporter, config_file, world.port, (dir.path / "tlsrpt.db").string());
 }
 
 TEST_CASE("one verdict: the probe command's report shows what each verdict rests on") {

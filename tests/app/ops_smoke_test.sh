@@ -66,11 +66,13 @@ if start --log.format=json --web.config.file="$dir/web.yml"; then
   u="http://127.0.0.1:$port"
   [ "$(code "$u/-/healthy")" = 200 ] || fail "/-/healthy needs no credentials"
   [ "$(code "$u/metrics")" = 401 ] || fail "/metrics without credentials"
-  # Wrong credentials from other loopback addresses: a failure puts its client address in a
-  # penalty (429 for a while), which must not touch the right requests from 127.0.0.1 below.
+  # Wrong credentials from another loopback address: a failure puts those credentials from
+  # that address in a penalty (429 for a while); the right ones from it are still served.
   [ "$(code --interface 127.0.0.2 -u prometheus:wrong "$u/metrics")" = 401 ] || fail "wrong password"
-  [ "$(code --interface 127.0.0.2 -u prometheus:s3cret "$u/metrics")" = 429 ] ||
-    fail "right password during the penalty of a wrong one"
+  [ "$(code --interface 127.0.0.2 -u prometheus:wrong "$u/metrics")" = 429 ] ||
+    fail "the wrong password again, during its penalty"
+  [ "$(code --interface 127.0.0.2 -u prometheus:s3cret "$u/metrics")" = 200 ] ||
+    fail "right password during the penalty of a wrong one from the same address"
   [ "$(code --interface 127.0.0.3 -u nobody:s3cret "$u/metrics")" = 401 ] || fail "unknown user"
   [ "$(code -u prometheus:s3cret "$u/metrics")" = 200 ] || fail "right password"
   for path in / /config /-/ready "/probe?target=127.0.0.1:1&module=smtp"; do

@@ -1,6 +1,6 @@
 #!/bin/bash
-# `starttls_exporter tlsrpt show`: RFC 8460's example as JSON and gzipped, text and JSON
-# output, and hostile files refused with exit 1 and the reason on stderr.
+# `starttls_exporter tlsrpt show`: RFC 8460's example as JSON and gzipped, report mails, text
+# and JSON output, and hostile files refused with exit 1 and the reason on stderr.
 # Usage: tlsrpt_show_test.sh PATH_TO_EXECUTABLE FIXTURE_DIR
 set -u
 exe="$1"
@@ -40,6 +40,12 @@ p = r["policies"][0]
 assert p["policy_strings"] == ["3 1 1 AABBCC", "2 1 1 DDEEFF"], p
 assert [f["result_type"] for f in p["failures"]] == ["dane-required", "unknown"]
 ' "$work/out"
+
+run "$data/google.eml"
+check "a report mail: exit 0" code_is 0
+check "a report mail: the report in its application/tlsrpt+gzip part" out_has "From: Google Inc."
+run "$data/unlabelled.eml"
+check "a report mail without the label: the part found by its bytes" out_has "TLS-RPT report 133780000000000000+example.test"
 
 run "$data/bomb.json.gz"
 check "a gzip bomb: exit 1" code_is 1

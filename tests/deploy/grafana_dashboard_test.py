@@ -118,8 +118,10 @@ check("all %d queries are valid PromQL (promtool)" % len(all_queries), result.re
       result.stdout + result.stderr)
 names = set().union(*(queries.metric_names(e) for _, e in all_queries))
 print("# metric names used: " + ", ".join(sorted(names)))
-check("queries use only probe_* and starttls_exporter_* names",
-      all(n.startswith(("probe_", "starttls_exporter_")) for n in names), names)
+check("queries use only probe_*, tlsrpt_* and starttls_exporter_* names",
+      all(n.startswith(("probe_", "tlsrpt_", "starttls_exporter_")) for n in names), names)
+check("a TLS-RPT row beside the domain view",
+      any(p.get("title", "").startswith("TLS-RPT") for p in dashboard["panels"]))
 
 print("%d failed check(s)" % failures)
 sys.exit(1 if failures else 0)

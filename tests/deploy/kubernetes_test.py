@@ -74,15 +74,18 @@ for name in files:
                   bool(doc.get("metadata", {}).get("name")))
         objects.setdefault(doc["kind"], []).append((name, doc))
 
-for kind in ["ConfigMap", "StatefulSet", "Service", "ServiceMonitor", "PrometheusRule",
-             "Kustomization"]:
+for kind in ["ConfigMap", "StatefulSet", "ServiceMonitor", "PrometheusRule", "Kustomization",
+             "Deployment", "PersistentVolumeClaim"]:
     check("exactly one %s" % kind, len(objects.get(kind, [])) == 1)
+services = {doc["metadata"]["name"]: doc for _, doc in objects.get("Service", [])}
+check("two Services: the probing pods' and the TLS-RPT intake's",
+      sorted(services) == ["starttls-exporter", "starttls-exporter-tlsrpt"], sorted(services))
 if failures:
     sys.exit(1)
 
 configmap = objects["ConfigMap"][0][1]
 statefulset = objects["StatefulSet"][0][1]
-service = objects["Service"][0][1]
+service = services["starttls-exporter"]
 monitor = objects["ServiceMonitor"][0][1]
 rule = objects["PrometheusRule"][0][1]
 kustomization = objects["Kustomization"][0][1]
@@ -243,6 +246,52 @@ finally:
         log.seek(0)
         print("--- exporter log\n" + log.read())
     log.close()
+
+# --- The TLS-RPT intake: one replica, never two at once, its database on its own volume,
+# its config valid, its flags accepted, its Service and the ServiceMonitor reaching it.
+intake = objects["Deployment"][0][1]
+intake_pod = intake["spec"]["template"]
+intake_container = intake_pod["spec"]["containers"][0]
+intake_flags = dict(a.partition("=")[::2] for a in intake_container["args"])
+check("intake: one replica, Recreate", intake["spec"]["replicas"] == 1 and
+      intake["spec"]["strategy"]["type"] == "Recreate")
+check("intake: not selected by the StatefulSet or its Service",
+      not subset(statefulset["spec"]["selector"]["matchLabels"], intake_pod["metadata"]["labels"])
+      and not subset(service["spec"]["selector"], intake_pod["metadata"]["labels"]))
+intake_key = os.path.basename(intake_flags.get("--config.file", ""))
+check("intake: its config key is in the ConfigMap", intake_key in configmap["data"])
+intake_config_file = os.path.join(work, "tlsrpt.yml")
+intake_text = configmap["data"].get(intake_key, "")
+with open(intake_config_file, "w") as f:
+    f.write(intake_text)
+result = run([exe, "--config.file=" + intake_config_file, "--config.check"])
+check("intake: its config passes --config.check", result.returncode == 0,
+      result.stdout + result.stderr)
+database = (yaml.safe_load(intake_text) or {}).get("tlsrpt", {}).get("database", "")
+intake_mounts = {m["mountPath"]: m["name"] for m in intake_container["volumeMounts"]}
+intake_volumes = {v["name"]: v for v in intake_pod["spec"]["volumes"]}
+data_volume = intake_volumes.get(intake_mounts.get(os.path.dirname(database), ""), {})
+check("intake: tlsrpt.database %s is on the PersistentVolumeClaim" % database,
+      data_volume.get("persistentVolumeClaim", {}).get("claimName") ==
+      objects["PersistentVolumeClaim"][0][1]["metadata"]["name"], intake_mounts)
+intake_service = services["starttls-exporter-tlsrpt"]
+intake_ports = {p["name"]: p["containerPort"] for p in intake_container["ports"]}
+check("intake: --tlsrpt.listen-address is its container port tlsrpt",
+      intake_flags.get("--tlsrpt.listen-address") == ":%d" % intake_ports.get("tlsrpt", 0))
+check("intake: its Service selects it and names ports http and tlsrpt",
+      subset(intake_service["spec"]["selector"], intake_pod["metadata"]["labels"]) and
+      {p["name"] for p in intake_service["spec"]["ports"]} == {"http", "tlsrpt"})
+check("intake: the ServiceMonitor selects its Service too",
+      subset(monitor["spec"]["selector"]["matchLabels"], intake_service["metadata"]["labels"]))
+intake_db = os.path.join(work, "intake", "tlsrpt.db")
+os.makedirs(os.path.dirname(intake_db))
+intake_local = os.path.join(work, "intake.yml")
+with open(intake_local, "w") as f:
+    f.write(intake_text.replace(database, intake_db))
+intake_args = [a if not a.startswith("--config.file=") else "--config.file=" + intake_local
+               for a in intake_container["args"]]
+result = run([exe] + intake_args + ["--config.check"])
+check("intake: the binary accepts its args", result.returncode == 0, result.stdout + result.stderr)
 
 # --- The PrometheusRule is alerts.yml.
 with open(os.path.join(repo, "deploy", "prometheus", "alerts.yml")) as f:

@@ -151,7 +151,14 @@ domains:
 mta_sts:
   ca_file: $work/policy-pki/ca.pem
   refresh: 2s
+tlsrpt:
+  database: $work/tlsrpt.db
 YAML
+# One TLS-RPT report about the domain (Microsoft's quirks, with failure details), imported as an
+# operator would, so the tlsrpt_* families the dashboard and the alerts use are on /metrics.
+sed 's/example\.test/loopback.secure.sxt/gI' "$repo/tests/tlsrpt/data/quirks.json" >"$work/report.json"
+"$exporter" tlsrpt import --config.file="$work/config.yaml" "$work/report.json" >/dev/null ||
+  { echo "FAIL: tlsrpt import"; failures=$((failures + 1)); }
 "$exporter" --config.file="$work/config.yaml" --web.listen-address="127.0.0.1:$web_port" \
   >"$work/exporter.log" 2>&1 &
 exporter_pid=$!

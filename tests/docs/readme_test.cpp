@@ -76,11 +76,12 @@ TEST_CASE("README's metric tables list exactly the families the exporter can emi
   collector.set_reload_status(true, std::chrono::system_clock::now());
   for (const auto& family : collector.Collect()) code.insert(family.name);
   for (const auto& name : metrics::domain_family_names()) code.insert(name);
+  for (const auto& name : metrics::tlsrpt_family_names()) code.insert(name);
   CHECK(code.size() > 30);
   const std::string readme = slurp(README_PATH);
   check_same(
-      first_cells(readme,
-                  std::regex("(?!probe_allowed_cidrs$)(probe|starttls_exporter)_[a-z0-9_]+")),
+      first_cells(readme, std::regex("(?!probe_allowed_cidrs$)(probe|starttls_exporter)_[a-z0-9_]+|"
+                                     "tlsrpt_[a-z0-9_]+_(total|seconds)")),
       code, "metric");
 }
 
@@ -91,7 +92,8 @@ TEST_CASE("README's configuration tables list exactly the keys the loader accept
   check_same(
       first_cells(
           readme,
-          std::regex(R"((global|modules|targets|dns|domains|mta_sts)[.\[].*|probe_allowed_cidrs)")),
+          std::regex(
+              R"((global|modules|targets|dns|domains|mta_sts|tlsrpt)[.\[].*|probe_allowed_cidrs)")),
       code, "config key");
   // config.example.yaml, which the quick start runs, shows every key (set or commented out).
   const std::string example = slurp(EXAMPLE_CONFIG);

@@ -184,6 +184,11 @@ void BasicAuth::remember_success(const tls::Sha256& key, const std::string& clie
   if (limits_.cache_entries > 0) cache_[key] = now + limits_.cache_lifetime;
 }
 
+void BasicAuth::remember_busy(const std::string& attempt, TimePoint now) const {
+  if (!clients_.contains(attempt) && clients_.size() >= limits_.tracked_clients) return;
+  clients_[attempt].last_failure = now;  // Standing::failed from now on, without a penalty
+}
+
 void BasicAuth::remember_failure(const std::string& client, TimePoint now) const {
   if (!clients_.contains(client) && clients_.size() >= limits_.tracked_clients) {
     std::erase_if(clients_, [&](const auto& entry) {
@@ -221,14 +226,12 @@ AuthResult BasicAuth::check(std::string_view authorization, const std::string& c
     attempt_standing = standing(attempt, now, retry_after);
     if (attempt_standing == Standing::blocked) return {AuthDecision::throttled, retry_after};
   }
-  // Credentials not failed from this client wait their turn for a bcrypt slot; failed ones
-  // past their penalty take a free slot or are answered 429 at once. With no slot in time the
-  // answer is 429: load, not a failure, so nothing is remembered against new credentials.
+  // Credentials new from this client wait their turn for a bcrypt slot; those that failed or
+  // found no slot before take a free one or are answered 429 at once (so a flood cannot keep
+  // the waiting places full). Finding no slot is load, not a failure: no penalty.
   if (!slots_->acquire(attempt_standing == Standing::clean)) {
-    if (attempt_standing != Standing::clean) {
-      const std::lock_guard lock(mutex_);
-      remember_failure(attempt, clock_());
-    }
+    const std::lock_guard lock(mutex_);
+    remember_busy(attempt, clock_());
     return {AuthDecision::throttled, std::chrono::seconds(1)};
   }
   // Releases the slot when the check ends, however it ends.

@@ -33,10 +33,10 @@ struct AuthLimits {
   std::size_t cache_entries = 256;
   /// bcrypt runs at once, whatever the number of requests: at most this many cores.
   int concurrent_checks = 1;
-  /// How long a check of credentials that have not failed from its client waits for a free
-  /// bcrypt slot, and how many may wait at once; failed credentials never wait. A check that
-  /// finds no slot is answered 429 (the port is under load); nothing is remembered against
-  /// credentials that had not failed.
+  /// How long a check of credentials new from its client waits for a free bcrypt slot, and
+  /// how many may wait at once; credentials that failed, or found no slot, before never wait
+  /// (they take a free slot or get 429), so a flood cannot keep the waiting places full. A
+  /// check that finds no slot is answered 429 without a penalty (the port is under load).
   std::chrono::milliseconds clean_client_wait{1000};
   int max_waiting = 4;
   /// After a failed check the same credentials from the same client are answered 429,
@@ -97,6 +97,9 @@ class BasicAuth {
                     std::chrono::seconds& retry_after) const;  ///< mutex held
   void remember_success(const tls::Sha256& key, const std::string& client,
                         std::chrono::steady_clock::time_point now) const;  ///< mutex held
+  /// These credentials from this client found no bcrypt slot: they no longer wait for one.
+  void remember_busy(const std::string& attempt,
+                     std::chrono::steady_clock::time_point now) const;  ///< mutex held
   void remember_failure(const std::string& client,
                         std::chrono::steady_clock::time_point now) const;  ///< mutex held
 

@@ -225,34 +225,6 @@ mg_context* start(Server::Impl& impl, const std::string& ports, const ServerOpti
 
 }  // namespace
 
-std::string_view name_of(ConnectionRefusal reason) noexcept {
-  using enum ConnectionRefusal;
-  static constexpr std::pair<ConnectionRefusal, std::string_view> kNames[] = {
-      {client_limit, "client_limit"},
-      {total_limit, "total_limit"},
-      {evicted, "evicted"},
-      {head_timeout, "head_timeout"},
-      {handshake_failed, "handshake_failed"},
-      {handshake_timeout, "handshake_timeout"},
-      {stalled, "stalled"}};
-  return text::name_in(kNames, reason);
-}
-
-std::string_view name_of(RequestRefusal reason) noexcept {
-  using enum RequestRefusal;
-  static constexpr std::pair<RequestRefusal, std::string_view> kNames[] = {
-      {malformed, "malformed"},
-      {uri_too_long, "uri_too_long"},
-      {headers_too_large, "headers_too_large"},
-      {too_many_headers, "too_many_headers"},
-      {body_too_large, "body_too_large"},
-      {unsupported_transfer_coding, "unsupported_transfer_coding"},
-      {unsupported_version, "unsupported_version"},
-      {unauthorized, "unauthorized"},
-      {auth_throttled, "auth_throttled"}};
-  return text::name_in(kNames, reason);
-}
-
 std::string Request::header(const std::string& name) const {
   const auto it = headers.find(name);
   return it == headers.end() ? std::string{} : it->second;
