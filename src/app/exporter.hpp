@@ -29,7 +29,7 @@ struct ExporterOptions {
   std::string config_file;
   std::string listen_address = ":9725";
   runtime::Shard shard;
-  web::WebSecurity web;  ///< load_web_security(--web.config.file)
+  web::WebSecurity web;               ///< load_web_security(--web.config.file)
   std::string tlsrpt_listen_address;  ///< empty: no TLS-RPT listener
   web::WebSecurity tlsrpt_web;        ///< load_web_security(--tlsrpt.web-config.file)
   /// How often the TLS-RPT Maildir is scanned in full besides inotify's events.

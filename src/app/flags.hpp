@@ -23,11 +23,11 @@ struct Flags {
   std::string listen_address = kDefaultListenAddress;
   log::Level log_level = log::Level::info;
   log::Format log_format = log::Format::logfmt;
-  std::string web_config_file;  ///< --web.config.file; empty: plain HTTP, no authentication
-  std::string tlsrpt_listen_address;  ///< --tlsrpt.listen-address; empty: no TLS-RPT listener
+  std::string web_config_file;         ///< --web.config.file; empty: plain HTTP, no authentication
+  std::string tlsrpt_listen_address;   ///< --tlsrpt.listen-address; empty: no TLS-RPT listener
   std::string tlsrpt_web_config_file;  ///< --tlsrpt.web-config.file; empty: plain HTTP
-  runtime::Shard shard;         ///< --shard: which targets this replica probes (default: all)
-  bool config_check = false;    ///< validate the config (trust stores too) and exit
+  runtime::Shard shard;       ///< --shard: which targets this replica probes (default: all)
+  bool config_check = false;  ///< validate the config (trust stores too) and exit
   bool version = false;
   bool help = false;
 };

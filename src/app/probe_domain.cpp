@@ -2,8 +2,8 @@
 
 #include <asio/co_spawn.hpp>
 
-#include <fstream>
 #include <filesystem>
+#include <fstream>
 #include <future>
 #include <iostream>
 #include <iterator>

@@ -200,7 +200,8 @@ TlsrptSettings parse_tlsrpt(const Entry* entry, const Reader& reader) {
   }
   if (const Entry* e = fields.find("domains"); e != nullptr && !e->value.IsNull()) {
     if (!e->value.IsSequence()) {
-      reader.fail(*e, "expected a sequence of domain names, got " + std::string(describe(e->value)));
+      reader.fail(*e,
+                  "expected a sequence of domain names, got " + std::string(describe(e->value)));
     }
     for (std::size_t i = 0; i < e->value.size(); ++i) {
       const Entry item{e->name, e->path + "[" + std::to_string(i) + "]", e->key, e->value[i]};

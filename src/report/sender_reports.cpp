@@ -11,7 +11,9 @@ namespace {
 
 std::string percent_failed(const SenderReports& r) {
   const std::uint64_t all = r.successful + r.failed;
-  return all == 0 ? "-" : fixed(100.0 * static_cast<double>(r.failed) / static_cast<double>(all), 1) + " %";
+  return all == 0
+             ? "-"
+             : fixed(100.0 * static_cast<double>(r.failed) / static_cast<double>(all), 1) + " %";
 }
 
 std::string result_types_line(const SenderReports& r, std::size_t shown) {

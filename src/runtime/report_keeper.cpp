@@ -92,8 +92,8 @@ std::size_t ReportKeeper::scan() {
       continue;
     }
     counters_.add(ReportSource::maildir, outcome.result);
-    const bool kept = outcome.result == SubmissionResult::stored ||
-                      outcome.result == SubmissionResult::duplicate;
+    const bool kept =
+        outcome.result == SubmissionResult::stored || outcome.result == SubmissionResult::duplicate;
     const fs::path target = (kept ? maildir_ : maildir_ / ".Quarantine") / "cur" / cur_name(name);
     fs::rename(entry.path(), target, ec);
     if (ec) {
@@ -114,8 +114,7 @@ void ReportKeeper::prune() noexcept {
     const auto before = std::chrono::system_clock::now() -
                         std::chrono::duration_cast<std::chrono::seconds>(config->tlsrpt.retention);
     if (const std::size_t n = database_.prune(before); n > 0) {
-      log::info("tlsrpt: report details past retention deleted",
-                {{"policies", std::to_string(n)}});
+      log::info("tlsrpt: report details past retention deleted", {{"policies", std::to_string(n)}});
     }
   } catch (const std::exception& e) {
     log::error("tlsrpt: pruning failed", {{"error", e.what()}});

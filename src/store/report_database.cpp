@@ -77,8 +77,7 @@ void ReportDatabase::Impl::add_policy(const tlsrpt::PolicyResult& policy, std::i
       .bind(4, count_value(policy.successful_sessions))
       .bind(5, count_value(policy.failed_sessions))
       .run();
-  Statement detail(connection,
-                   "INSERT INTO failure_details VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  Statement detail(connection, "INSERT INTO failure_details VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
   Statement total(connection,
                   "INSERT INTO failure_totals VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO UPDATE"
                   " SET sessions = sessions + excluded.sessions");
@@ -208,10 +207,15 @@ std::vector<StoredReport> ReportDatabase::recent_reports(std::string_view domain
                     " GROUP BY d.result_type ORDER BY 2 DESC, 1");
   std::vector<StoredReport> out;
   while (query.step()) {
-    StoredReport r{query.text(0), query.text(1), query.text(2),
-                   from_unix(query.integer(3)), from_unix(query.integer(4)),
-                   from_unix(query.integer(5)), static_cast<std::uint64_t>(query.integer(6)),
-                   static_cast<std::uint64_t>(query.integer(7)), {}};
+    StoredReport r{query.text(0),
+                   query.text(1),
+                   query.text(2),
+                   from_unix(query.integer(3)),
+                   from_unix(query.integer(4)),
+                   from_unix(query.integer(5)),
+                   static_cast<std::uint64_t>(query.integer(6)),
+                   static_cast<std::uint64_t>(query.integer(7)),
+                   {}};
     details.bind(1, query.integer(8)).bind(2, domain);
     while (details.step()) {
       r.failures.emplace_back(details.text(0), static_cast<std::uint64_t>(details.integer(1)));

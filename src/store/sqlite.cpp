@@ -10,9 +10,9 @@ constexpr int kBusyTimeoutMs = 5000;
 
 Connection::Connection(const std::string& path) : path_(path) {
   sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                 nullptr);
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   db_.reset(raw);  // closed on every path, also when the open failed
   if (rc != SQLITE_OK) fail("cannot open");
   sqlite3_busy_timeout(raw, kBusyTimeoutMs);

@@ -24,8 +24,8 @@ Frontend::Frontend(const std::string& listen_address, http::Routes routes, WebSe
   };
   security.server.counters = &counters;
   security.server.max_body_bytes = limits.max_body_bytes;
-  server_ = std::make_unique<http::Server>("127.0.0.1:0", std::move(routes),
-                                           std::move(security.server));
+  server_ =
+      std::make_unique<http::Server>("127.0.0.1:0", std::move(routes), std::move(security.server));
   gate_->start(server_->port());
   log::debug("HTTP server behind the connection gate",
              {{"address", "127.0.0.1"}, {"internal_port", std::to_string(server_->port())}});

@@ -27,7 +27,8 @@ http::Response answer(int status, std::string body) {
 
 /// The media type without parameters, lower case ("application/tlsrpt+gzip").
 std::string media_type(const std::string& content_type) {
-  std::string type(text::trim_ows(std::string_view(content_type).substr(0, content_type.find(';'))));
+  std::string type(
+      text::trim_ows(std::string_view(content_type).substr(0, content_type.find(';'))));
   std::transform(type.begin(), type.end(), type.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return type;
@@ -68,8 +69,8 @@ http::Response take_report(const ReportContext& context, const http::Request& re
   if (!live) return answer(503, "503 configuration not loaded yet");
   runtime::IntakeOutcome outcome;
   try {
-    outcome = runtime::ingest_report(context.database, live->config, request.body,
-                                     ReportSource::https);
+    outcome =
+        runtime::ingest_report(context.database, live->config, request.body, ReportSource::https);
   } catch (const std::exception& e) {
     log::error("tlsrpt: cannot keep a report", {{"error", e.what()}});
     http::Response response = answer(503, "503 the report could not be stored; try again");

@@ -19,6 +19,7 @@
 #include "exporter_options.hpp"
 #include "http_client.hpp"
 #include "probe_command.hpp"
+#include "sample_report.hpp"
 #include "smtp_test_server.hpp"
 #include "starttls_exporter/store/report_database.hpp"
 #include "starttls_exporter/tlsrpt/report.hpp"
@@ -260,21 +261,10 @@ void check_sender_reports(app::Exporter& exporter, const std::string& config_fil
     }
   }
   REQUIRE_FALSE(mx.empty());
-  tlsrpt::Report report;
-  report.organization_name = "Sender";
-  report.organization = "sender";
-  report.report_id = "one-verdict";
-  report.end = std::chrono::system_clock::now();
-  report.start = report.end - std::chrono::hours(24);
-  tlsrpt::PolicyResult policy;
-  policy.type = tlsrpt::PolicyType::tlsa;
-  policy.policy_domain = domain;
-  policy.successful_sessions = 10;
-  policy.failed_sessions = 7;
-  policy.failures.push_back({"certificate-expired", "certificate-expired", "", mx, "", 5, "", ""});
-  policy.failures.push_back(
-      {"validation-failure", "validation-failure", "", "mx.elsewhere.example", "", 2, "", ""});
-  report.policies.push_back(policy);
+  const tlsrpt::Report report = testing::sample_report(
+      "one-verdict", "Sender", std::chrono::system_clock::now(), domain, 10,
+      {{"certificate-expired", mx, 5}, {"validation-failure", "mx.elsewhere.example", 2}},
+      tlsrpt::PolicyType::tlsa);
   store::ReportDatabase(database).ingest(report, "cli", report.end);  // as `tlsrpt import` does
   const std::string page = get(exporter.port(), "/metrics").body;
   const std::string base =

@@ -34,29 +34,35 @@ TEST_CASE("tlsrpt families: mx known or other, organizations bounded, hosts summ
   stats.totals.organizations = {"google", "microsoft"};
   stats.totals.sessions = {{"example.test", "sts", "google", 100, 3},
                            {"example.test", "sts", "microsoft", 50, 2}};
-  stats.totals.failures = {{"example.test", "sts", "certificate-expired", "mx1.example.test", "google", 2},
-                           {"example.test", "sts", "certificate-expired", "evil.example", "google", 1},
-                           {"example.test", "sts", "certificate-expired", "", "microsoft", 2}};
-  stats.totals.reports = {{"example.test", "google", 4, 1000}, {"example.test", "microsoft", 1, 900}};
+  stats.totals.failures = {
+      {"example.test", "sts", "certificate-expired", "mx1.example.test", "google", 2},
+      {"example.test", "sts", "certificate-expired", "evil.example", "google", 1},
+      {"example.test", "sts", "certificate-expired", "", "microsoft", 2}};
+  stats.totals.reports = {{"example.test", "google", 4, 1000},
+                          {"example.test", "microsoft", 1, 900}};
   stats.submissions = {{"https", "stored", 5}, {"cli", "duplicate", 1}};
   const std::map<std::string, std::set<std::string>> known{{"example.test", {"mx1.example.test"}}};
   const auto families = metrics::tlsrpt_families(stats, known);
   CHECK(value_of(families, "tlsrpt_sessions_total",
-                 {{"domain", "example.test"}, {"policy_type", "sts"}, {"organization", "google"},
+                 {{"domain", "example.test"},
+                  {"policy_type", "sts"},
+                  {"organization", "google"},
                   {"result", "successful"}}) == 100);
   CHECK(value_of(families, "tlsrpt_sessions_total",
-                 {{"domain", "example.test"}, {"policy_type", "sts"}, {"organization", "other"},
+                 {{"domain", "example.test"},
+                  {"policy_type", "sts"},
+                  {"organization", "other"},
                   {"result", "failed"}}) == 2);
-  const std::map<std::string, std::string> base{{"domain", "example.test"},
-                                                {"policy_type", "sts"},
-                                                {"result_type", "certificate-expired"}};
+  const std::map<std::string, std::string> base{
+      {"domain", "example.test"}, {"policy_type", "sts"}, {"result_type", "certificate-expired"}};
   auto with = [&](std::string mx, std::string organization) {
     auto labels = base;
     labels["mx"] = std::move(mx);
     labels["organization"] = std::move(organization);
     return labels;
   };
-  CHECK(value_of(families, "tlsrpt_failed_sessions_total", with("mx1.example.test", "google")) == 2);
+  CHECK(value_of(families, "tlsrpt_failed_sessions_total", with("mx1.example.test", "google")) ==
+        2);
   CHECK(value_of(families, "tlsrpt_failed_sessions_total", with("other", "google")) == 1);
   CHECK(value_of(families, "tlsrpt_failed_sessions_total", with("other", "other")) == 2);
   CHECK(value_of(families, "tlsrpt_failed_sessions_total", with("evil.example", "google")) == 0);

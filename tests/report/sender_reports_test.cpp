@@ -2,6 +2,7 @@
 // ordered by sessions, the latest reports, and the status page's table escaped.
 #include <doctest/doctest.h>
 
+#include "sample_report.hpp"
 #include "starttls_exporter/report/report.hpp"
 #include "temp_dir.hpp"
 
@@ -11,22 +12,9 @@ using namespace std::chrono_literals;
 namespace {
 
 tlsrpt::Report sent(const std::string& id, const std::string& organization, SystemTime end) {
-  tlsrpt::Report r;
-  r.organization_name = organization;
-  r.organization = tlsrpt::normalise_organization(organization);
-  r.report_id = id;
-  r.start = end - 24h;
-  r.end = end;
-  tlsrpt::PolicyResult p;
-  p.type = tlsrpt::PolicyType::sts;
-  p.policy_domain = "example.test";
-  p.successful_sessions = 90;
-  p.failed_sessions = 10;
-  p.failures.push_back(
-      {"certificate-expired", "certificate-expired", "", "mx1.example.test", "", 7, "", ""});
-  p.failures.push_back({"sts-policy-fetch-error", "sts-policy-fetch-error", "", "", "", 3, "", ""});
-  r.policies.push_back(p);
-  return r;
+  return testing::sample_report(
+      id, organization, end, "example.test", 90,
+      {{"certificate-expired", "mx1.example.test", 7}, {"sts-policy-fetch-error", "", 3}});
 }
 
 }  // namespace

@@ -56,11 +56,13 @@ TEST_CASE("intake: kept once, refused for another domain, no policies or bad byt
   const auto again = runtime::ingest_mail(db, *config, fixture("google.eml"), ReportSource::cli);
   CHECK(again.result == SubmissionResult::duplicate);
   CHECK(again.report_id == "2026-12-01T00:00:00Z_example.test");
-  const auto other = runtime::ingest_report(db, *config, fixture("rfc8460.json"), ReportSource::cli);
+  const auto other =
+      runtime::ingest_report(db, *config, fixture("rfc8460.json"), ReportSource::cli);
   CHECK(other.result == SubmissionResult::unknown_domain);
   CHECK(other.detail.find("company-y.example") != std::string::npos);
-  CHECK(runtime::ingest_report(db, *config, "{\"organization-name\":1}", ReportSource::cli).result ==
-        SubmissionResult::malformed);
+  CHECK(
+      runtime::ingest_report(db, *config, "{\"organization-name\":1}", ReportSource::cli).result ==
+      SubmissionResult::malformed);
   CHECK(runtime::ingest_report(db, *config, fixture("bomb.json.gz"), ReportSource::cli).result ==
         SubmissionResult::too_large);
   CHECK(runtime::accepts_reports_for(*config, "example.test"));
@@ -76,10 +78,11 @@ TEST_CASE("the Maildir: kept mails go to cur/, refused ones to quarantine, new o
   fs::create_directories(mail / "new");
   write(mail / "new" / "1.google", fixture("google.eml"));
   write(mail / "new" / "2.junk", "not a mail at all");
-  write(mail / "new" / "3.other", "Content-Type: application/tlsrpt+json\r\n\r\n" +
-                                      fixture("rfc8460.json"));
+  write(mail / "new" / "3.other",
+        "Content-Type: application/tlsrpt+json\r\n\r\n" + fixture("rfc8460.json"));
   {
-    runtime::ReportKeeper keeper(db, [config] { return config; }, counters, mail, 60s);
+    runtime::ReportKeeper keeper(
+        db, [config] { return config; }, counters, mail, 60s);
     CHECK(within(5s, [&] { return fs::exists(mail / "cur" / "1.google:2,"); }));
     CHECK(within(5s, [&] { return fs::exists(mail / ".Quarantine" / "cur" / "2.junk:2,"); }));
     CHECK(within(5s, [&] { return fs::exists(mail / ".Quarantine" / "cur" / "3.other:2,"); }));

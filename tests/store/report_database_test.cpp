@@ -7,6 +7,7 @@
 
 #include <thread>
 
+#include "sample_report.hpp"
 #include "starttls_exporter/store/report_database.hpp"
 #include "temp_dir.hpp"
 
@@ -17,21 +18,8 @@ using namespace std::chrono_literals;
 namespace {
 
 tlsrpt::Report report(const std::string& id, SystemTime end, std::uint64_t failed = 3) {
-  tlsrpt::Report r;
-  r.organization_name = "Example Sender";
-  r.organization = "example sender";
-  r.report_id = id;
-  r.start = end - 24h;
-  r.end = end;
-  tlsrpt::PolicyResult p;
-  p.type = tlsrpt::PolicyType::sts;
-  p.policy_domain = "example.test";
-  p.successful_sessions = 10;
-  p.failed_sessions = failed;
-  p.failures.push_back({"certificate-expired", "certificate-expired", "192.0.2.1",
-                        "mx1.example.test", "192.0.2.25", failed, "", ""});
-  r.policies.push_back(p);
-  return r;
+  return testing::sample_report(id, "Example Sender", end, "example.test", 10,
+                                {{"certificate-expired", "mx1.example.test", failed}});
 }
 
 std::uint64_t sessions(const ReportTotals& totals, const std::string& organization) {
@@ -63,7 +51,8 @@ TEST_CASE("a report is kept once: a duplicate changes nothing, from any source")
   const auto recent = db.recent_reports("example.test", 5);
   REQUIRE(recent.size() == 1);
   CHECK(recent[0].source == "https");
-  CHECK(recent[0].failures.at(0) == std::pair<std::string, std::uint64_t>("certificate-expired", 3));
+  CHECK(recent[0].failures.at(0) ==
+        std::pair<std::string, std::uint64_t>("certificate-expired", 3));
 }
 
 TEST_CASE("totals survive reopening and pruning; a pruned report stays a duplicate") {
@@ -93,7 +82,8 @@ TEST_CASE("two connections to one file (exporter and import) each see the other'
   ReportDatabase exporter(path);
   ReportDatabase cli(path);
   std::thread writer([&] {
-    for (int i = 0; i < 50; ++i) exporter.ingest(report("e" + std::to_string(i), kNow), "https", kNow);
+    for (int i = 0; i < 50; ++i)
+      exporter.ingest(report("e" + std::to_string(i), kNow), "https", kNow);
   });
   for (int i = 0; i < 50; ++i) cli.ingest(report("c" + std::to_string(i), kNow), "cli", kNow);
   writer.join();

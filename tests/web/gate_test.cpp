@@ -215,7 +215,7 @@ TEST_CASE("at the per-client limit with every connection past its head, a new on
   CHECK(f.counters.count(ConnectionRefusal::client_limit) == 1);
   CHECK(f.counters.count(ConnectionRefusal::evicted) == 0);
   CHECK(read_all(busy).starts_with("HTTP/1.0 200"));  // the busy one was not touched
-  CHECK(who_answers(f));  // other clients are served
+  CHECK(who_answers(f));                              // other clients are served
   ::close(busy);
   ::close(extra);
 }

@@ -77,8 +77,7 @@ class SubmissionCounters {
   std::atomic<std::uint64_t>& cell(ReportSource s, SubmissionResult r) noexcept {
     return counts_[index(s, r)];
   }
-  std::array<std::atomic<std::uint64_t>,
-             static_cast<std::size_t>(ReportSource::count_) * kResults>
+  std::array<std::atomic<std::uint64_t>, static_cast<std::size_t>(ReportSource::count_) * kResults>
       counts_{};
 };
 

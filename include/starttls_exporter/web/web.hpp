@@ -58,7 +58,7 @@ struct ReportContext {
 
 /// Limits of one listener's gate that differ between the web port and the TLS-RPT listener.
 struct ListenerLimits {
-  std::size_t max_body_bytes = 64 * 1024;  ///< larger bodies: 413 before any handler
+  std::size_t max_body_bytes = 64 * 1024;         ///< larger bodies: 413 before any handler
   std::chrono::milliseconds head_timeout{5'000};  ///< accept to complete head and body
   std::size_t max_connections = 4096;
   std::size_t max_connections_per_client = 256;
