@@ -101,9 +101,10 @@ class Frontend {
 /// The TLS-RPT listener (RFC 8460 §3, `rua=https://HOST/tlsrpt`): POST /tlsrpt with
 /// application/tlsrpt+gzip or application/tlsrpt+json, and /-/healthy, behind a gate of its own
 /// (bodies up to tlsrpt::Limits' compressed bound, 30 s to send one, 256 connections, 64 per
-/// client address). Answers 200 once the report is on disk (or already was: a duplicate), 400
-/// malformed, 413 too large, 415 another media type, 422 a policy domain not ours, 405 another
-/// method, 503 when the database cannot be written. `counters` gets the gate's refusals.
+/// client address, two reports parsed at a time). Answers 200 once the report is on disk (or
+/// already was: a duplicate), 400 malformed, 413 too large, 415 another media type, 422 a policy
+/// domain not ours, 405 another method, 503 when the database cannot be written. `counters` gets
+/// the gate's refusals.
 std::unique_ptr<Frontend> make_report_listener(const std::string& listen_address,
                                                const ReportContext& context, WebSecurity security,
                                                http::WebCounters& counters);
