@@ -1,6 +1,5 @@
 #include "tlsrpt_command.hpp"
 
-#include <fstream>
 #include <iostream>
 #include <optional>
 
@@ -34,17 +33,6 @@ int usage_error(const std::string& problem) {
   return 2;
 }
 
-/// The file's bytes, at most `max` + 1 (one byte more tells "too large"); nullopt unreadable.
-std::optional<std::string> read_bounded(const std::string& file, std::size_t max) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::string bytes(max + 1, '\0');
-  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  if (in.bad()) return std::nullopt;
-  bytes.resize(static_cast<std::size_t>(in.gcount()));
-  return bytes;
-}
-
 int show(const std::vector<std::string>& args) {
   std::string file, output = "text";
   for (std::size_t i = 0; i < args.size(); ++i) {
@@ -61,7 +49,7 @@ int show(const std::vector<std::string>& args) {
   if (file.empty()) return usage_error("no FILE");
   if (output != "text" && output != "json") return usage_error("--output is text or json");
   const tlsrpt::Limits limits;
-  auto bytes = read_bounded(file, limits.max_message_bytes);
+  auto bytes = runtime::read_submission(file);
   if (!bytes) return usage_error("cannot read " + file);
   if (!tlsrpt::looks_like_report_body(*bytes)) {
     tlsrpt::MailBody part = tlsrpt::report_from_mail(*bytes, limits);
@@ -86,12 +74,10 @@ int show(const std::vector<std::string>& args) {
 /// One file into the database; true when kept or already kept.
 bool import_file(store::ReportDatabase& database, const config::Config& config,
                  const std::string& file) {
-  const auto bytes = read_bounded(file, tlsrpt::Limits{}.max_message_bytes);
+  const auto bytes = runtime::read_submission(file);
   if (!bytes) throw std::runtime_error("cannot read " + file);
   const runtime::IntakeOutcome outcome =
-      tlsrpt::looks_like_report_body(*bytes)
-          ? runtime::ingest_report(database, config, *bytes, runtime::ReportSource::cli)
-          : runtime::ingest_mail(database, config, *bytes, runtime::ReportSource::cli);
+      runtime::ingest_submission(database, config, *bytes, runtime::ReportSource::cli);
   database.count_submission("cli", runtime::to_string(outcome.result));
   std::cout << file << ": " << runtime::to_string(outcome.result);
   if (!outcome.report_id.empty()) {

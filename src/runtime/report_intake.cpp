@@ -3,6 +3,7 @@
 #include "starttls_exporter/runtime/report_intake.hpp"
 
 #include <algorithm>
+#include <fstream>
 
 #include "starttls_exporter/core/text.hpp"
 #include "starttls_exporter/log/log.hpp"
@@ -112,6 +113,22 @@ IntakeOutcome ingest_mail(store::ReportDatabase& database, const config::Config&
     return outcome;
   }
   return ingest_report(database, config, *part.body, source);
+}
+
+IntakeOutcome ingest_submission(store::ReportDatabase& database, const config::Config& config,
+                                std::string_view bytes, ReportSource source) {
+  return tlsrpt::looks_like_report_body(bytes) ? ingest_report(database, config, bytes, source)
+                                               : ingest_mail(database, config, bytes, source);
+}
+
+std::optional<std::string> read_submission(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::string bytes(tlsrpt::Limits{}.max_message_bytes + 1, '\0');
+  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (in.bad()) return std::nullopt;
+  bytes.resize(static_cast<std::size_t>(in.gcount()));
+  return bytes;
 }
 
 }  // namespace starttls_exporter::runtime

@@ -5,9 +5,6 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
-#include <fstream>
-#include <iterator>
-
 #include "starttls_exporter/log/log.hpp"
 #include "starttls_exporter/runtime/report_intake.hpp"
 
@@ -22,16 +19,6 @@ constexpr auto kPruneEvery = std::chrono::hours(1);
 /// new/, cur/ and tmp/ of a Maildir, created when missing.
 void make_maildir(const fs::path& dir) {
   for (const char* sub : {"new", "cur", "tmp"}) fs::create_directories(dir / sub);
-}
-
-/// The mail's bytes, at most `max` + 1 (so an over-long mail is seen as such).
-std::optional<std::string> read_mail(const fs::path& file, std::size_t max) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::string bytes(max + 1, '\0');
-  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  bytes.resize(static_cast<std::size_t>(in.gcount()));
-  return bytes;
 }
 
 /// A Maildir name as it goes into cur/: with the ":2," info part when it has none.
@@ -81,7 +68,7 @@ std::size_t ReportKeeper::scan() {
   for (const auto& entry : fs::directory_iterator(maildir_ / "new", ec)) {
     const std::string name = entry.path().filename().string();
     if (name.starts_with('.') || !entry.is_regular_file(ec)) continue;
-    const auto mail = read_mail(entry.path(), tlsrpt::Limits{}.max_message_bytes);
+    const auto mail = read_submission(entry.path());
     if (!mail) continue;  // gone meanwhile, or unreadable: the next scan tries again
     IntakeOutcome outcome;
     try {

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -58,6 +59,15 @@ IntakeOutcome ingest_report(store::ReportDatabase& database, const config::Confi
 /// The same for a report mail: the report part is found first (tlsrpt::report_from_mail).
 IntakeOutcome ingest_mail(store::ReportDatabase& database, const config::Config& config,
                           std::string_view message, ReportSource source);
+
+/// Either of the two by the bytes (tlsrpt::looks_like_report_body): `tlsrpt import` takes
+/// .json, .json.gz and .eml files alike.
+IntakeOutcome ingest_submission(store::ReportDatabase& database, const config::Config& config,
+                                std::string_view bytes, ReportSource source);
+
+/// A submitted file's bytes, at most tlsrpt::Limits' max_message_bytes + 1 (so an over-long
+/// file is refused as too_large, not read whole); nullopt when it cannot be read.
+std::optional<std::string> read_submission(const std::filesystem::path& file);
 
 /// Submission counts of this process. Thread-safe.
 class SubmissionCounters {
