@@ -99,7 +99,8 @@ int main(int argc, char** argv) {
                      endpoint,
                      "smtp",
                      {},
-                     all_series ? config::MetricsSettings::all() : config::MetricsSettings{}});
+                     all_series ? config::MetricsSettings::all() : config::MetricsSettings{},
+                     "mx" + std::to_string(i) + ".example.net"});  // one name per target
   }
   store.set_targets(infos);
   const auto result = successful_probe(now);

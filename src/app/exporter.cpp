@@ -49,10 +49,12 @@ Exporter::Exporter(ExporterOptions options)
   runtime::LoadedConfig initial = load();
   initial_targets_ = initial.targets.size();
   const int concurrency = initial.config.global.concurrency;
-  // Every probe of this exporter, scheduled or /probe, shares its one chain verdict cache.
-  auto probe = [cache = &chain_cache_](prober::ProbeSpec spec,
-                                       std::chrono::steady_clock::time_point end) {
+  // Every probe of this exporter, scheduled or /probe, shares its one chain verdict cache and
+  // its certificate files.
+  auto probe = [cache = &chain_cache_, files = &certificate_files_](
+                   prober::ProbeSpec spec, std::chrono::steady_clock::time_point end) {
     spec.chain_cache = cache;
+    spec.certificate_files = files;
     return prober::run_probe(std::move(spec), end);
   };
   scheduler_ = std::make_unique<scheduler::Scheduler>(engine_.io(), store_, probe, concurrency);

@@ -20,6 +20,7 @@
 #include "starttls_exporter/scheduler/scheduler.hpp"
 #include "starttls_exporter/store/report_database.hpp"
 #include "starttls_exporter/store/result_store.hpp"
+#include "starttls_exporter/tls_client/certificate_file.hpp"
 #include "starttls_exporter/tls_client/chain_cache.hpp"
 #include "starttls_exporter/web/web.hpp"
 
@@ -67,6 +68,7 @@ class Exporter {
   // the store afterwards), the engine's io_context before the store its coroutines write to.
   store::ResultStore store_;
   tls::ChainCache chain_cache_{tls::ChainCache::Limits{}};  ///< outlives every probe (engine_)
+  tls::CertificateFiles certificate_files_;  ///< certificate_file contents; outlive every probe
   metrics::Collector collector_;
   http::WebCounters web_counters_;  ///< before web_: the gate and the server count into it
   runtime::EngineThread engine_;

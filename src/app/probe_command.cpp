@@ -52,6 +52,8 @@ const FlagTable<ProbeFlags>& probe_flag_table() {
           {"--ca-file", [](ProbeFlags& f, const std::string& v) { f.ca_file = v; }},
           {"--mta-sts.ca-file", [](ProbeFlags& f, const std::string& v) { f.mta_sts_ca_file = v; }},
           {"--ehlo-name", [](ProbeFlags& f, const std::string& v) { f.ehlo_name = v; }},
+          {"--certificate-file",
+           [](ProbeFlags& f, const std::string& v) { f.certificate_file = v; }},
           {"--timeout",
            [](ProbeFlags& f, const std::string& v) {
              f.timeout = parse_duration(v);
@@ -222,6 +224,10 @@ std::string probe_usage() {
          "                         (default: --ca-file, else the module's config\n"
          "                         mta_sts.ca_file, else the system store)\n"
          "  --ehlo-name=NAME       the EHLO/LHLO argument (default \"localhost\")\n"
+         "  --certificate-file=PATH  the PEM file (or glob) the server is meant to serve:\n"
+         "                         compared with the certificate served and, where DANE\n"
+         "                         applies, judged against the TLSA records (default: the\n"
+         "                         module's certificate_file, else none)\n"
          "  --timeout=DURATION     deadline of the whole probe (default 10s)\n"
          "  --output=FORMAT        text (default; colour on a terminal) or json\n"
          "  --dns.resolver=IP[:PORT]  DOMAIN: where lookups go; repeatable (default: the\n"

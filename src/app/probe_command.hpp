@@ -30,9 +30,10 @@ struct ProbeFlags {
   std::optional<std::string> server_name;    ///< --server-name (empty: no SNI, no name check)
   std::string ca_file;                       ///< --ca-file; empty: the module's, else the system's
   std::string mta_sts_ca_file;  ///< --mta-sts.ca-file (domain form); empty: --ca-file's store
-  std::optional<std::string> ehlo_name;      ///< --ehlo-name
-  std::optional<Duration> timeout;           ///< --timeout; default: the module's, else 10s
-  ReportFormat output = ReportFormat::text;  ///< --output
+  std::optional<std::string> ehlo_name;         ///< --ehlo-name
+  std::optional<std::string> certificate_file;  ///< --certificate-file: the module's otherwise
+  std::optional<Duration> timeout;              ///< --timeout; default: the module's, else 10s
+  ReportFormat output = ReportFormat::text;     ///< --output
   /// Domain form only: --dns.resolver (repeatable; default: /etc/resolv.conf's),
   /// --dns.trust-anchor-file (default /usr/share/dns/root.key), --dns.allowed-reserved-cidr
   /// (repeatable: reserved addresses inside are probed).

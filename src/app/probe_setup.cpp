@@ -30,6 +30,7 @@ config::Module probe_module(const ProbeFlags& flags, std::optional<config::Confi
     module.ehlo_name = *flags.ehlo_name;
   }
   if (flags.timeout) module.timeout = *flags.timeout;
+  if (flags.certificate_file) module.certificate_file.pattern = *flags.certificate_file;
   return module;
 }
 

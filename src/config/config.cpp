@@ -10,8 +10,8 @@
 #include "starttls_exporter/core/net.hpp"
 
 #include "document.hpp"
-#include "file_util.hpp"
 #include "sections.hpp"
+#include "starttls_exporter/core/files.hpp"
 #include "validate.hpp"
 #include "yaml_reader.hpp"
 
@@ -47,7 +47,7 @@ std::string Target::key() const {
 
 Config load_config(const std::string& path) {
   std::string text;
-  if (const auto problem = detail::read_regular_file(path, text, kMaxConfigBytes)) {
+  if (const auto problem = read_regular_file(path, text, kMaxConfigBytes)) {
     throw ConfigError({path, 0, 0}, "", "cannot read the configuration file: " + *problem);
   }
   return parse_config(text, path);

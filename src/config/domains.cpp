@@ -5,9 +5,9 @@
 #include <cctype>
 #include <filesystem>
 
-#include "file_util.hpp"
 #include "sections.hpp"
 #include "starttls_exporter/config/config_keys.hpp"
+#include "starttls_exporter/core/files.hpp"
 #include "starttls_exporter/core/net.hpp"
 #include "validate.hpp"
 

@@ -1,7 +1,7 @@
 #include "sections.hpp"
 
-#include "file_util.hpp"
 #include "starttls_exporter/config/config_keys.hpp"
+#include "starttls_exporter/core/files.hpp"
 #include "validate.hpp"
 
 namespace starttls_exporter::config::detail {
@@ -154,6 +154,9 @@ Module parse_module(const Entry& entry, const Global& global, OwnTimeouts& own_t
     module.source_address_location = reader.location(*e);
   }
   if (const Entry* e = fields.find("metrics")) module.metrics = parse_metrics(*e, reader);
+  if (const Entry* e = fields.find("certificate_file")) {
+    module.certificate_file = parse_certificate_file(*e, reader);
+  }
   return module;
 }
 

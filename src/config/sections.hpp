@@ -54,6 +54,10 @@ std::vector<Domain> parse_domains(const Entry* entry, const Config& config,
 /// located there.
 DnsSettings parse_dns(const Entry* entry, const Entry* domains, const Reader& reader);
 
+/// A certificate_file entry: the pattern resolved against the config file's directory; every
+/// file it matches now must be readable, hold a PEM certificate and no private key.
+CertificateFileSetting parse_certificate_file(const Entry& entry, const Reader& reader);
+
 /// The `tlsrpt` section (`entry` may be null: reports are not taken). Paths are resolved
 /// against the config file's directory; the files need not exist yet.
 TlsrptSettings parse_tlsrpt(const Entry* entry, const Reader& reader);

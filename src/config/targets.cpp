@@ -59,6 +59,10 @@ Target parse_target(const YAML::Node& item, const std::string& path, const Confi
   const Entry* interval = fields.find("interval");
   if (interval != nullptr) target.interval = reader.duration(*interval);
   if (const Entry* e = fields.find("labels")) target.labels = parse_labels(*e, reader);
+  target.certificate_file = module.certificate_file;
+  if (const Entry* e = fields.find("certificate_file")) {
+    target.certificate_file = parse_certificate_file(*e, reader);
+  }
 
   check_timeout_below_interval(module, target.interval, interval, item, path, own_timeouts, reader);
   return target;

@@ -11,13 +11,28 @@ const std::vector<std::string_view>& reserved_label_names() {
   // Keep sorted. `le` is the histogram bucket label; job/instance are set by Prometheus itself
   // and a clash would make it rename ours to exported_*.
   static const std::vector<std::string_view> names{
-      "algorithm",      "cipher",  "fingerprint_sha256",
-      "gnutls_version", "group",   "instance",
-      "issuer",         "job",     "le",
-      "module",         "phase",   "position",
-      "reason",         "result",  "serialnumber",
-      "status",         "subject", "subjectalternative",
-      "target",         "version",
+      "algorithm",
+      "cipher",
+      "file",
+      "fingerprint_sha256",
+      "gnutls_version",
+      "group",
+      "instance",
+      "issuer",
+      "job",
+      "le",
+      "module",
+      "phase",
+      "position",
+      "reason",
+      "result",
+      "serialnumber",
+      "server_name",
+      "status",
+      "subject",
+      "subjectalternative",
+      "target",
+      "version",
   };
   return names;
 }

@@ -10,7 +10,7 @@
 #include <string_view>
 
 #include "document.hpp"
-#include "file_util.hpp"
+#include "starttls_exporter/core/files.hpp"
 #include "validate.hpp"
 #include "yaml_reader.hpp"
 
@@ -160,7 +160,7 @@ std::string_view client_auth_name(ClientAuth auth) noexcept {
 
 WebConfig load_web_config(const std::string& path) {
   std::string text;
-  if (const auto problem = detail::read_regular_file(path, text, kMaxWebConfigBytes)) {
+  if (const auto problem = read_regular_file(path, text, kMaxWebConfigBytes)) {
     throw ConfigError({path, 0, 0}, "", "cannot read the web configuration file: " + *problem);
   }
   return parse_web_config(text, path);

@@ -5,7 +5,7 @@
 #include <filesystem>
 
 #include "document.hpp"
-#include "file_util.hpp"
+#include "starttls_exporter/core/files.hpp"
 #include "validate.hpp"
 
 namespace starttls_exporter::config::detail {

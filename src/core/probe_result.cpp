@@ -55,7 +55,27 @@ constexpr std::array kReasonNames{
     std::pair{R::internal_error, "internal_error"},
 };
 
+using F = CertificateFileStatus;
+constexpr std::array kFileStatusNames{
+    std::pair{F::current, "current"},       std::pair{F::renewed_not_served, "renewed_not_served"},
+    std::pair{F::file_older, "file_older"}, std::pair{F::different, "different"},
+    std::pair{F::unreadable, "unreadable"},
+};
+
 }  // namespace
+
+std::string_view to_string(CertificateFileStatus status) noexcept {
+  return text::name_in(kFileStatusNames, status);
+}
+
+const std::vector<CertificateFileStatus>& all_certificate_file_statuses() {
+  static const std::vector<CertificateFileStatus> all = [] {
+    std::vector<CertificateFileStatus> v;
+    for (const auto& entry : kFileStatusNames) v.push_back(entry.first);
+    return v;
+  }();
+  return all;
+}
 
 std::string_view to_string(Phase phase) noexcept {
   return text::name_in(kPhaseNames, phase);

@@ -179,4 +179,14 @@ std::string fixed(double value, int decimals) {
   return buf.data();
 }
 
+bool pem_holds_private_key(std::string_view pem) noexcept {
+  constexpr std::string_view kBegin = "-----BEGIN ";
+  constexpr std::string_view kKey = "PRIVATE KEY-----";
+  for (auto at = pem.find(kBegin); at != std::string_view::npos; at = pem.find(kBegin, at + 1)) {
+    const std::string_view line = pem.substr(at, pem.find('\n', at) - at);
+    if (line.find(kKey) != std::string_view::npos) return true;
+  }
+  return false;
+}
+
 }  // namespace starttls_exporter::text

@@ -67,6 +67,7 @@ std::vector<scheduler::ScheduledTarget> targets_of(const dns::MailPath& path, co
       target.info.endpoint = net::format_endpoint(address, job.port);
       target.info.module = job.domain.module;
       target.info.key = target.info.endpoint + "|" + job.domain.module + "|" + host.name;
+      target.info.server_name = host.name;
       target.info.labels = {{"mx", host.name}};
       target.info.series = job.series;
       target.spec = job.spec;

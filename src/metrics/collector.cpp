@@ -9,6 +9,7 @@
 #include <prometheus/text_serializer.h>
 
 #include "domain_series.hpp"
+#include "name_series.hpp"
 #include "self_families.hpp"
 #include "series_builder.hpp"
 #include "sinks.hpp"
@@ -78,6 +79,7 @@ std::vector<prometheus::MetricFamily> Collector::Collect() const {
   FamilySink sink(Source::scheduled, snapshot.size());
   append_targets(sink, snapshot, all_base_labels(snapshot), clock_());
   auto out = sink.take();
+  for (auto& f : name_families(snapshot)) out.push_back(std::move(f));
   for (auto& f : domain_families(store_.domains(), snapshot)) out.push_back(std::move(f));
   for (auto& f : self_families(build_, counters, snapshot.size(),
                                {reload_successful_.load(), reload_success_seconds_.load()}))
@@ -111,7 +113,8 @@ bool Collector::Stream(const TextWriter& write) const {
     std::lock_guard lock(family_bytes_mutex_);
     family_bytes_ = std::move(family_bytes);
   }
-  auto self = domain_families(store_.domains(), snapshot);
+  auto self = name_families(snapshot);
+  for (auto& f : domain_families(store_.domains(), snapshot)) self.push_back(std::move(f));
   for (auto& f : self_families(build_, counters, snapshot.size(),
                                {reload_successful_.load(), reload_success_seconds_.load()}))
     self.push_back(std::move(f));
@@ -209,6 +212,7 @@ std::vector<prometheus::MetricFamily> store_families(const store::ResultStore& s
   FamilySink sink(Source::on_demand, snapshot.size());
   append_targets(sink, snapshot, all_base_labels(snapshot), now);
   auto out = sink.take();
+  for (auto& f : name_families(snapshot)) out.push_back(std::move(f));
   for (auto& f : domain_families(store.domains(), snapshot)) out.push_back(std::move(f));
   return out;
 }

@@ -142,6 +142,27 @@ constexpr std::array<Spec, static_cast<std::size_t>(Fam::count_)> kSpecs{{
      Kind::latest,
      "With tls.handshake_per_key_type: 1; record is the DANE-EE TLSA record (3 1 1) that would "
      "match the leaf presented for key_type."},
+    {Fam::ssl_file_cert_not_after, "probe_ssl_file_cert_not_after_timestamp_seconds",
+     MetricType::Gauge, Kind::latest,
+     "NotAfter of the leaf in the certificate_file (the PEM the daemon is meant to serve), in "
+     "Unix seconds; absent when the file cannot be read."},
+    {Fam::ssl_served_matches_file, "probe_ssl_served_matches_file", MetricType::Gauge, Kind::latest,
+     "1 when the leaf the server served is the certificate_file's leaf, else 0; absent without "
+     "a handshake or a readable file."},
+    {Fam::ssl_certificate_file_info, "probe_ssl_certificate_file_info", MetricType::Gauge,
+     Kind::latest,
+     "1 for how the certificate_file compares with the served leaf: current, "
+     "renewed_not_served (the file's leaf was issued later: reload the daemon), file_older, "
+     "different (other names, or issued at the same time), unreadable (missing, no "
+     "certificate, or a private key in it). Not a probe failure."},
+    {Fam::dane_file_cert_match, "probe_dane_file_cert_match", MetricType::Gauge, Kind::latest,
+     "1 when the address's usable TLSA records match the certificate_file's chain, else 0: a 0 "
+     "means the renewal on disk breaks DANE delivery once the daemon serves it; absent when "
+     "DANE does not apply or the file cannot be read."},
+    {Fam::dane_file_leaf_tlsa_info, "probe_dane_file_leaf_tlsa_info", MetricType::Gauge,
+     Kind::latest,
+     "1; record is the DANE-EE TLSA record (3 1 1) that would match the certificate_file's "
+     "leaf: what to publish before the daemon serves it. Where DANE applies."},
     {Fam::ssl_last_handshake_timestamp, "probe_ssl_last_handshake_timestamp_seconds",
      MetricType::Gauge, Kind::history,
      "Start of the probe whose TLS handshake the probe_tls_* and probe_ssl_* values come from, "

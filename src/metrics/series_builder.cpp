@@ -62,6 +62,21 @@ void append_key_types(SeriesSink& sink, const std::vector<KeyTypeHandshake>& key
   }
 }
 
+void append_certificate_file(SeriesSink& sink, const CertificateFileCheck& file) {
+  if (!sink.wants(Fam::ssl_file_cert_not_after, Fam::dane_file_leaf_tlsa_info)) return;
+  if (file.leaf) sink.add(Fam::ssl_file_cert_not_after, unix_seconds(file.leaf->not_after), {});
+  if (file.served_matches) sink.add(Fam::ssl_served_matches_file, *file.served_matches ? 1 : 0, {});
+  if (file.status) {
+    sink.add(Fam::ssl_certificate_file_info, 1,
+             {{"status", to_string(*file.status)}, {"file", file.path}});
+  }
+  if (!file.dane_match) return;
+  sink.add(Fam::dane_file_cert_match, *file.dane_match ? 1 : 0, {});
+  if (!file.leaf_record.empty()) {
+    sink.add(Fam::dane_file_leaf_tlsa_info, 1, {{"record", file.leaf_record}});
+  }
+}
+
 void append_phases(SeriesSink& sink, const ProbeResult& r) {
   if (!sink.wants(Fam::phase_duration, Fam::phase_duration)) return;
   std::bitset<32> seen;  // a phase listed twice would make duplicate series
@@ -90,6 +105,7 @@ void append_latest(SeriesSink& sink, const ProbeResult& r, const TargetView& vie
   }
   if (r.legacy) append_legacy(sink, *r.legacy);
   if (!r.key_types.empty()) append_key_types(sink, r.key_types);
+  if (r.certificate_file) append_certificate_file(sink, *r.certificate_file);
   if (view.with_history && sink.wants(Fam::last_run_timestamp, Fam::last_run_timestamp)) {
     sink.add(Fam::last_run_timestamp, probe_start_seconds(r.started), {});
   }

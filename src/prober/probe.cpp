@@ -5,6 +5,7 @@
 #include <exception>
 #include <string>
 
+#include "certificate_file_check.hpp"
 #include "connection.hpp"
 #include "dialogue.hpp"
 #include "key_type_probe.hpp"
@@ -278,7 +279,9 @@ asio::awaitable<ProbeResult> run_probe(ProbeSpec spec, Clock::time_point deadlin
     }
     if (!internal_error.empty()) run->fail_internal(internal_error);
     ProbeResult main = co_await with_legacy_probe(run->finish(started), spec, deadline);
-    co_return co_await with_key_type_handshakes(std::move(main), std::move(spec), deadline);
+    main = co_await with_key_type_handshakes(std::move(main), spec, deadline);
+    check_certificate_file(main, spec);
+    co_return main;
   } catch (...) {
     // Out of memory while reporting: a minimal result still keeps the promise never to throw.
   }

@@ -11,6 +11,7 @@ void apply_module(ProbeSpec& spec, const config::Module& module) {
   spec.min_version = module.tls.min_version;
   spec.legacy_probe = module.tls.legacy_probe;
   spec.handshake_per_key_type = module.tls.handshake_per_key_type;
+  spec.certificate_file = module.certificate_file.pattern;
 }
 
 }  // namespace starttls_exporter::prober

@@ -85,6 +85,18 @@ Json phases_json(const std::vector<PhaseDuration>& phases) {
   return out;
 }
 
+/// What the certificate file on disk holds beside the served leaf (README "Renewals").
+Json certificate_file_json(const std::optional<CertificateFileCheck>& file, SystemTime now) {
+  if (!file) return nullptr;
+  return {{"path", file->path},
+          {"status", file->status ? Json(to_string(*file->status)) : Json(nullptr)},
+          {"detail", file->detail},
+          {"leaf", file->leaf ? certificate_json(*file->leaf, now) : Json(nullptr)},
+          {"served_matches", optional_bool(file->served_matches)},
+          {"dane_match", optional_bool(file->dane_match)},
+          {"leaf_record", file->leaf_record}};
+}
+
 }  // namespace
 
 nlohmann::ordered_json address_json(const ProbeRequest& request, const ProbeResult& result,
@@ -108,7 +120,8 @@ nlohmann::ordered_json address_json(const ProbeRequest& request, const ProbeResu
           {"transcript", result.transcript},
           {"tls", tls_json(result.tls, now)},
           {"verification", verification_json(result.verify)},
-          {"legacy", legacy_json(result.legacy)}};
+          {"legacy", legacy_json(result.legacy)},
+          {"certificate_file", certificate_file_json(result.certificate_file, now)}};
 }
 
 std::string dump(const nlohmann::ordered_json& json) {

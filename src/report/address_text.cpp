@@ -81,6 +81,31 @@ std::string legacy_line(const LegacyProbe& legacy) {
   return out + (*legacy.accepted ? "accepted (" + legacy.version + ")" : "refused") + "\n";
 }
 
+/// The certificate file beside the served leaf, and by DANE before the daemon serves it.
+std::string certificate_file_section(const CertificateFileCheck& file, SystemTime now,
+                                     const Paint& paint) {
+  std::string out = "\nCertificate file: " + file.path + "\n";
+  if (!file.status) {
+    out += "  not compared: no certificate was served\n";
+  } else if (*file.status == CertificateFileStatus::current) {
+    out += "  " + paint("current", "32") + ": the server serves the file's certificate\n";
+  } else {
+    out += "  " + paint(std::string(to_string(*file.status)), "33") +
+           (*file.status == CertificateFileStatus::renewed_not_served
+                ? ": the file holds a newer certificate than the one served; reload the daemon\n"
+                : ": the file's certificate is not the one served\n");
+  }
+  if (!file.detail.empty()) out += "  problem: " + file.detail + "\n";
+  if (file.leaf) out += certificate_line(0, *file.leaf, now);
+  if (file.dane_match) {
+    out += *file.dane_match
+               ? "  DANE: the published TLSA records match it\n"
+               : "  DANE: " + paint("no usable TLSA record matches it", "31") +
+                     ": once served, DANE senders defer; publish " + file.leaf_record + " first\n";
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string text_report(const ProbeRequest& request, const ProbeResult& result, SystemTime now,
@@ -104,6 +129,8 @@ std::string address_text(const ProbeRequest& request, const ProbeResult& result,
   if (result.tls) out += tls_section(*result.tls, now);
   if (result.verify) out += verdict_line(*result.verify, paint);
   if (result.legacy) out += legacy_line(*result.legacy);
+  if (result.certificate_file)
+    out += certificate_file_section(*result.certificate_file, now, paint);
   return out;
 }
 

@@ -13,12 +13,14 @@ scheduler::ScheduledTarget scheduled(const config::Target& target, const config:
   out.info.key = target.key();
   out.info.endpoint = target.endpoint();
   out.info.module = target.module;
+  out.info.server_name = target.server_name;
   out.info.labels = target.labels;
   out.info.series = module.metrics;
   out.spec.address = target.address;
   out.spec.port = target.port;
   out.spec.server_name = target.server_name;
   prober::apply_module(out.spec, module);
+  out.spec.certificate_file = target.certificate_file.pattern;  // the target's, else the module's
   out.spec.trust = std::move(trust);
   out.interval = target.interval;
   out.timeout = module.timeout;

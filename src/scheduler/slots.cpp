@@ -21,7 +21,7 @@ bool same_spec(const prober::ProbeSpec& a, const prober::ProbeSpec& b) noexcept 
          a.source_address == b.source_address && a.min_version == b.min_version &&
          a.legacy_probe == b.legacy_probe && a.versions == b.versions &&
          a.handshake_per_key_type == b.handshake_per_key_type && a.key_type == b.key_type &&
-         a.mta_sts == b.mta_sts;
+         a.mta_sts == b.mta_sts && a.certificate_file == b.certificate_file;
 }
 
 }  // namespace

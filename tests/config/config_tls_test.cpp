@@ -5,6 +5,7 @@
 #include <string>
 
 #include "starttls_exporter/config/config.hpp"
+#include "temp_dir.hpp"
 
 using namespace starttls_exporter;
 using namespace starttls_exporter::config;
@@ -121,4 +122,47 @@ TEST_CASE("metrics: optional series groups are off unless a module turns them on
   CHECK(error_of(config_text("    metrics: {chain: true}\n")) ==
         "cfg.yaml:4:15: modules.m.metrics.chain: unknown key (expected one of: phase_durations, "
         "chain_certificates, tls_details)");
+}
+
+TEST_CASE("certificate_file: a path or a glob, certificates only, the target's over the module's") {
+  const testing::TempDir dir;
+  const std::string pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+  dir.file("fullchain.pem", pem);
+  dir.file("imap.pem", pem);
+  dir.file("combined.pem", pem +
+                               "-----BEGIN EC PRIVATE KEY-----\nMHc\n-----END EC "
+                               "PRIVATE KEY-----\n");
+  dir.file("empty.pem", "");
+  const std::string file = (dir.path / "cfg.yaml").string();
+  const auto text = [](const std::string& module_file, const std::string& target_file) {
+    return "modules:\n  m:\n    certificate_file: " + module_file +
+           "\ntargets:\n  - {address: 192.0.2.1, module: m}\n"
+           "  - {address: 192.0.2.2, module: m, certificate_file: " +
+           target_file + "}\n";
+  };
+  const Config config = parse_config(text("fullchain.pem", "'i*.pem'"), file);
+  CHECK(config.modules.at("m").certificate_file.pattern == (dir.path / "fullchain.pem").string());
+  CHECK(config.targets[0].certificate_file.pattern == (dir.path / "fullchain.pem").string());
+  CHECK(config.targets[1].certificate_file.pattern == (dir.path / "i*.pem").string());
+  const auto error = [&](const std::string& yaml) {
+    try {
+      parse_config(yaml, file);
+    } catch (const ConfigError& e) {
+      return std::string(e.what()).substr(file.size());
+    }
+    return std::string("(no error)");
+  };
+  CHECK(error(text("combined.pem", "imap.pem")) ==
+        ":3:23: modules.m.certificate_file: \"" + (dir.path / "combined.pem").string() +
+            "\" holds a private key: the exporter reads certificates only; name the certificate "
+            "file (fullchain.pem), not the key or a combined file");
+  CHECK(error(text("fullchain.pem", "nothing-*.pem")) == ":6:55: targets[1].certificate_file: \"" +
+                                                             (dir.path / "nothing-*.pem").string() +
+                                                             "\" matches no file");
+  CHECK(error(text("empty.pem", "imap.pem")) == ":3:23: modules.m.certificate_file: \"" +
+                                                    (dir.path / "empty.pem").string() +
+                                                    "\" holds no PEM certificate");
+  CHECK(error(text("''", "imap.pem")) ==
+        ":3:23: modules.m.certificate_file: must not be empty (leave it out when there is no "
+        "file)");
 }

@@ -121,6 +121,15 @@ if config_dir in mount:
     check("the ConfigMap has key %s" % config_key, config_key in configmap["data"])
     check("the config mount is read-only", mount[config_dir].get("readOnly") is True)
 
+# --- Certificate files: every Secret mounted read-only, and projecting no private key.
+for source in (v for v in pod["spec"]["volumes"] if "secret" in v):
+    mounted = [m for m in container["volumeMounts"] if m["name"] == source["name"]]
+    check("secret volume %s is mounted read-only" % source["name"],
+          mounted and all(m.get("readOnly") is True and "subPath" not in m for m in mounted))
+    keys = [item["key"] for item in source["secret"].get("items", [])]
+    check("secret volume %s projects certificates only: %s" % (source["name"], keys),
+          keys and all(not key.endswith(".key") for key in keys))
+
 work = tempfile.mkdtemp()
 config_file = os.path.join(work, "config.yml")
 with open(config_file, "w") as f:

@@ -42,19 +42,11 @@ exporter_pid=
 prometheus_pid=
 failures=0
 
-stop() {  # stop PID: SIGTERM, then SIGKILL after 3 s
-  [[ -n $1 ]] || return 0
-  kill -TERM "$1" 2>/dev/null || return 0
-  for ((i = 0; i < 30; i++)); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$1" 2>/dev/null
-  wait "$1" 2>/dev/null
-}
-
 cleanup() {
   local status=$?
-  stop "$prometheus_pid"
-  stop "$exporter_pid"
-  stop "${policy_pid:-}"
+  stop_process "$prometheus_pid"
+  stop_process "$exporter_pid"
+  stop_process "${policy_pid:-}"
   "$harness/postfix_instance.sh" stop "$work/postfix"
   "$repo/tests/dns/dns_zone_instance.sh" stop "$work/dns"
   if [[ $status != 0 ]]; then
@@ -69,6 +61,10 @@ trap 'exit 1' INT TERM
 
 # shellcheck source=../shell/check.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../shell/check.sh"
+# shellcheck source=../shell/process.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../shell/process.sh"
+# shellcheck source=../shell/prometheus.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../shell/prometheus.sh"
 
 read -r pf_port dead_port web_port prom_port < <("$python" -c '
 import socket
@@ -137,6 +133,7 @@ modules:
     tls:
       ca_file: $work/pki/ca.pem
       handshake_per_key_type: true
+    certificate_file: $work/pki/server-chain.pem
 targets:
   - {address: 127.0.0.1, port: $pf_port, module: smtp_test, server_name: mx.test}
   - {address: 127.0.0.1, port: $pf_port, module: wrong_name, server_name: other.test}
@@ -195,15 +192,7 @@ PY
 check "every metric name in the dashboard and the alerts is on /metrics" names_exist
 
 # --- 2. Prometheus with a test copy of the rules (`for: 0s`).
-"$python" - "$repo/deploy/prometheus/alerts.yml" "$work/alerts.yml" <<'PY' || exit 1
-import sys, yaml
-rules = yaml.safe_load(open(sys.argv[1]))
-for group in rules["groups"]:
-    for rule in group["rules"]:
-        if "for" in rule:
-            rule["for"] = "0s"
-yaml.safe_dump(rules, open(sys.argv[2], "w"))
-PY
+rules_without_for "$repo/deploy/prometheus/alerts.yml" "$work/alerts.yml" || exit 1
 only_for_differs() {
   "$python" - "$repo/deploy/prometheus/alerts.yml" "$work/alerts.yml" <<'PY'
 import sys, yaml
@@ -213,38 +202,8 @@ sys.exit(0 if strip(a) == strip(b) else 1)
 PY
 }
 check "the test rules differ from alerts.yml only in for:" only_for_differs
-cat >"$work/prometheus.yml" <<YAML
-global:
-  scrape_interval: 1s
-  scrape_timeout: 1s
-  evaluation_interval: 1s
-rule_files:
-  - $work/alerts.yml
-scrape_configs:
-  - job_name: starttls_exporter
-    static_configs:
-      - targets: ["127.0.0.1:$web_port"]
-YAML
-prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/tsdb" \
-  --web.listen-address="127.0.0.1:$prom_port" --log.level=warn >"$work/prometheus.log" 2>&1 &
-prometheus_pid=$!
-api=http://127.0.0.1:$prom_port/api/v1
+start_prometheus "$prom_port" "$web_port"
 
-# alert_state NAME LABEL=VALUE...: prints the state of the matching alert ("firing",
-# "pending"), its description on a second line; nothing when there is none.
-alert_state() {
-  "$python" - "$work/alerts.json" "$@" <<'PY'
-import json, sys
-alerts = json.load(open(sys.argv[1]))["data"]["alerts"]
-name, want = sys.argv[2], dict(a.split("=", 1) for a in sys.argv[3:])
-for alert in alerts:
-    labels = alert["labels"]
-    if labels.get("alertname") == name and all(labels.get(k) == v for k, v in want.items()):
-        print(alert["state"])
-        print(alert["annotations"].get("description", ""))
-        break
-PY
-}
 ok_labels=(target="127.0.0.1:$pf_port" module=smtp_test)
 firing=0
 for ((i = 0; i < 120; i++)); do  # up to 60 s

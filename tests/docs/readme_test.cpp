@@ -11,6 +11,7 @@
 
 #include "domain_series.hpp"
 #include "flags.hpp"
+#include "name_series.hpp"
 #include "probe_command.hpp"
 #include "series_builder.hpp"
 #include "starttls_exporter/config/config_keys.hpp"
@@ -76,6 +77,7 @@ TEST_CASE("README's metric tables list exactly the families the exporter can emi
   collector.set_reload_status(true, std::chrono::system_clock::now());
   for (const auto& family : collector.Collect()) code.insert(family.name);
   for (const auto& name : metrics::domain_family_names()) code.insert(name);
+  for (const auto& name : metrics::name_family_names()) code.insert(name);
   for (const auto& name : metrics::tlsrpt_family_names()) code.insert(name);
   CHECK(code.size() > 30);
   const std::string readme = slurp(README_PATH);

@@ -4,6 +4,7 @@
 # Usage:
 #   postfix_instance.sh start DIR PORT CERT KEY [ipv6] [submission=PORT] [smtps=PORT] [plain=PORT]
 #                             [maildir=ADDRESS:MAILDIR]
+#   postfix_instance.sh reload DIR CERT KEY
 #   postfix_instance.sh stop DIR
 #
 # start: builds a complete instance under DIR (absolute; created if missing): its own
@@ -19,6 +20,8 @@
 #   rua=mailto: mailbox is fed.
 #   Returns once the port answers with a 220 greeting; on failure prints the log and
 #   exits non-zero. A leftover instance in DIR (an earlier crashed run) is stopped first.
+# reload: installs CERT and KEY in the running instance and runs `postfix reload`, as a
+#   renewal hook does: new smtpd processes serve them.
 # stop: stops the instance in DIR (SIGKILL to its master if it will not stop) and removes DIR.
 #   Safe to call when nothing runs or DIR does not exist.
 #
@@ -194,7 +197,19 @@ start_instance() {
   fi
 }
 
+reload_instance() {
+  local dir=$1 cert=$2 key=$3
+  [[ -n $(master_pid "$dir") ]] || die "no instance runs in $dir"
+  cp "$cert" "$dir/tls/cert.pem"
+  cp "$key" "$dir/tls/key.pem"
+  postfix -c "$dir/etc" reload >>"$dir/start.log" 2>&1 || die "postfix reload failed in $dir"
+}
+
 case ${1:-} in
+  reload)
+    [[ $# -ge 4 ]] || die "usage: $0 reload DIR CERT KEY"
+    reload_instance "$2" "$3" "$4"
+    ;;
   start)
     [[ $# -ge 5 ]] || die "usage: $0 start DIR PORT CERT KEY [ipv6] [submission=PORT] [smtps=PORT] [plain=PORT]"
     start_instance "${@:2}"

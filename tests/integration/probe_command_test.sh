@@ -90,7 +90,7 @@ expect = {
     "target": f"127.0.0.1:{port}", "address": "127.0.0.1", "port": port, "module": "(flags)",
     "protocol": "smtp", "tls_mode": "starttls", "server_name": "other.test",
     "timeout_seconds": 10, "success": False, "starttls_advertised": True,
-    "plaintext_auth_offered": None, "legacy": None,
+    "plaintext_auth_offered": None, "legacy": None, "certificate_file": None,
 }
 for key, value in expect.items():
     assert report[key] == value, (key, report[key], value)

@@ -140,6 +140,55 @@ TEST_CASE("IPv6 endpoints and static labels; each family's HELP and TYPE appear 
   CHECK(count_substr(text, "\n# HELP ") + 1 == count_substr(text, "# TYPE "));
 }
 
+TEST_CASE("the certificate file's series, and the leaves served under one name") {
+  store::ResultStore store;
+  auto mx25 = target("192.0.2.25:25"), mx993 = target("192.0.2.25:993"),
+       other = target("192.0.2.26:25"), unnamed = target("192.0.2.27:25");
+  mx25.server_name = mx993.server_name = "mx.example.org";
+  other.server_name = "other.example.org";
+  store.set_targets({mx25, mx993, other, unnamed});
+  ProbeResult renewed = success_result();  // the file holds a newer leaf than the one served
+  CertificateFileCheck file;
+  file.path = "/etc/ssl/mx/fullchain.pem";
+  file.status = CertificateFileStatus::renewed_not_served;
+  file.leaf = cert("CN=mx.example.org", kNow + 24h * 90);
+  file.served_matches = false;
+  file.dane_match = false;
+  file.leaf_record = "3 1 1 cd34";
+  renewed.certificate_file = file;
+  ProbeResult reloaded = success_result();  // serves another leaf: the renewal
+  reloaded.tls->chain.edit(0).sha256_hex = "cd34";
+  file.status = CertificateFileStatus::current;
+  file.served_matches = true;
+  file.dane_match.reset();  // DANE does not apply there
+  reloaded.certificate_file = file;
+  store.record(mx25.key, std::make_shared<ProbeResult>(renewed));
+  store.record(mx993.key, std::make_shared<ProbeResult>(reloaded));
+  store.record(other.key, std::make_shared<ProbeResult>(success_result()));
+  store.record(unnamed.key, std::make_shared<ProbeResult>(reloaded));
+  const auto text = render(store);
+  CAPTURE(text);
+  const std::string at25 = "{target=\"192.0.2.25:25\",module=\"smtp\"";
+  const std::string at993 = "{target=\"192.0.2.25:993\",module=\"smtp\"";
+  CHECK(has_line(text, "probe_ssl_file_cert_not_after_timestamp_seconds" + at25 + "} " +
+                           std::to_string(1'700'000'000 + 90 * 86400)));
+  CHECK(has_line(text, "probe_ssl_served_matches_file" + at25 + "} 0"));
+  CHECK(has_line(text, "probe_ssl_served_matches_file" + at993 + "} 1"));
+  CHECK(has_line(text, "probe_ssl_certificate_file_info" + at25 +
+                           ",status=\"renewed_not_served\",file=\"/etc/ssl/mx/fullchain.pem\"} 1"));
+  CHECK(has_line(text, "probe_dane_file_cert_match" + at25 + "} 0"));
+  CHECK(has_line(text, "probe_dane_file_leaf_tlsa_info" + at25 + ",record=\"3 1 1 cd34\"} 1"));
+  CHECK(text.find("probe_dane_file_cert_match" + at993) == std::string::npos);
+  // Two leaves under mx.example.org (which target serves which, listed), one under other.
+  CHECK(has_line(text, "probe_name_distinct_certificates{server_name=\"mx.example.org\"} 2"));
+  CHECK(has_line(text, "probe_name_distinct_certificates{server_name=\"other.example.org\"} 1"));
+  CHECK(count_substr(text, "probe_name_distinct_certificates{") == 2);  // unnamed: no group
+  CHECK(has_line(text,
+                 "probe_name_certificate_info{server_name=\"mx.example.org\",target="
+                 "\"192.0.2.25:993\",module=\"smtp\",fingerprint_sha256=\"cd34\"} 1"));
+  CHECK(count_substr(text, "probe_name_certificate_info{") == 2);
+}
+
 TEST_CASE("static labels that collide with exporter labels are dropped") {
   store::ResultStore store;
   store.set_targets({target("192.0.2.25:25", {{"target", "x"}, {"phase", "y"}, {"env", "z"}})});

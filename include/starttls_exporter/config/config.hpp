@@ -102,6 +102,15 @@ struct MetricsSettings {
   static MetricsSettings all() { return {true, true, true}; }
 };
 
+/// certificate_file: the PEM file a daemon is meant to serve, as a path or a glob (a path with
+/// * ? [ ]), resolved against the config file's directory. The file is re-read when its mtime
+/// changes; at load every match must hold a certificate and no private key.
+struct CertificateFileSetting {
+  std::string pattern;  ///< resolved; empty: none configured
+  SourceLocation location;
+  friend bool operator==(const CertificateFileSetting&, const CertificateFileSetting&) = default;
+};
+
 struct Module {
   std::string name;
   Protocol protocol = Protocol::smtp;
@@ -113,6 +122,7 @@ struct Module {
   std::string source_address;
   SourceLocation source_address_location;
   MetricsSettings metrics;
+  CertificateFileSetting certificate_file;  ///< for every target and domain of the module
 };
 
 struct Target {
@@ -122,6 +132,7 @@ struct Target {
   std::string server_name;  ///< SNI and expected certificate name; may be empty (then no SNI)
   Duration interval{0};     ///< effective: the target's own, else global.interval
   std::map<std::string, std::string> labels;  ///< static labels added to every series
+  CertificateFileSetting certificate_file;    ///< the target's own, else its module's
 
   /// "192.0.2.25:25", or "[2001:db8::25]:25" for IPv6: the `target` label.
   std::string endpoint() const;

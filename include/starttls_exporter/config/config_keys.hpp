@@ -14,14 +14,14 @@ inline constexpr std::array<std::string_view, 8> kTop{
     "global", "modules", "targets", "probe_allowed_cidrs", "dns", "domains", "mta_sts", "tlsrpt"};
 inline constexpr std::array<std::string_view, 4> kGlobal{"interval", "timeout", "concurrency",
                                                          "scrape_timeout_margin"};
-inline constexpr std::array<std::string_view, 6> kModule{"protocol", "timeout",        "ehlo_name",
-                                                         "tls",      "source_address", "metrics"};
+inline constexpr std::array<std::string_view, 7> kModule{
+    "protocol", "timeout", "ehlo_name", "tls", "source_address", "metrics", "certificate_file"};
 inline constexpr std::array<std::string_view, 5> kModuleTls{
     "ca_file", "mode", "min_version", "legacy_probe", "handshake_per_key_type"};
 inline constexpr std::array<std::string_view, 3> kModuleMetrics{
     "phase_durations", "chain_certificates", "tls_details"};
-inline constexpr std::array<std::string_view, 6> kTarget{"address",     "port",     "module",
-                                                         "server_name", "interval", "labels"};
+inline constexpr std::array<std::string_view, 7> kTarget{
+    "address", "port", "module", "server_name", "interval", "labels", "certificate_file"};
 
 inline constexpr std::array<std::string_view, 9> kDns{
     "resolver",       "trust_anchor_file", "timeout",

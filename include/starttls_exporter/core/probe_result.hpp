@@ -236,6 +236,34 @@ struct AppliedPolicies {
   bool pkix = false;
 };
 
+/// What the certificate file on disk (certificate_file) holds, beside the leaf the server
+/// served. A fixed set: each value is one `status` label of probe_ssl_certificate_file_info.
+enum class CertificateFileStatus {
+  current,             ///< the file's leaf is the served leaf
+  renewed_not_served,  ///< the file's leaf is newer (issued later): the daemon was not reloaded
+  file_older,          ///< the file's leaf is older than the served one
+  different,           ///< another certificate, issued at the same time or for other names
+  unreadable,          ///< no file, no certificate in it, a private key in it, or unparsable
+};
+std::string_view to_string(CertificateFileStatus status) noexcept;
+const std::vector<CertificateFileStatus>& all_certificate_file_statuses();
+
+/// The file a daemon is meant to serve (certificate_file), read beside the probe: a renewal on
+/// disk that is not served yet, or that the published TLSA records will not match. A signal of
+/// its own: it never changes `success`.
+struct CertificateFileCheck {
+  std::string path;  ///< the file judged (of those the pattern matches), else the pattern
+  /// Unset when nothing was served to compare with (no handshake) and the file is readable.
+  std::optional<CertificateFileStatus> status;
+  std::string detail;                    ///< why unreadable; empty otherwise
+  std::optional<CertificateFacts> leaf;  ///< the file's leaf, when readable
+  std::optional<bool> served_matches;    ///< set when a leaf was served and the file read
+  /// Set when DANE applies to the address (usable, secure TLSA records) and the file was read:
+  /// whether those records authenticate the file's chain as they would the served one.
+  std::optional<bool> dane_match;
+  std::string leaf_record;  ///< "3 1 1 HEX" for the file's leaf key; empty when unreadable
+};
+
 /// One probe's complete outcome. Built by the prober, then never modified.
 struct ProbeResult {
   SystemTime started{};
@@ -259,6 +287,8 @@ struct ProbeResult {
   /// Which verification rules decided `success` (probe_verification_policy_info); set when a
   /// handshake completed.
   std::optional<AppliedPolicies> policies;
+  /// Set when the target's module or entry names a certificate_file.
+  std::optional<CertificateFileCheck> certificate_file;
   std::vector<std::string>
       transcript;  ///< dialogue log for /probe?debug=true ("C: EHLO x", "S: 250 ...")
 };

@@ -96,4 +96,9 @@ std::string html_escape(std::string_view text);
 
 std::string rfc3339(std::chrono::system_clock::time_point t, bool millis = false);
 
+/// True when `pem` holds a PEM private key block of any kind ("-----BEGIN PRIVATE KEY-----",
+/// "... RSA PRIVATE KEY", "... EC PRIVATE KEY", "... ENCRYPTED PRIVATE KEY"): the one test by
+/// which a certificate_file holding a key is refused, at load and at every re-read.
+bool pem_holds_private_key(std::string_view pem) noexcept;
+
 }  // namespace starttls_exporter::text

@@ -75,6 +75,14 @@ std::vector<dane::TlsaRecord> usable_records(const std::vector<dane::TlsaRecord>
 /// a sender would log. Pure: `chain` is what src/tls_client found with GnuTLS.
 dane::DaneCheck judge_dane(const dane::TlsaLookup& tlsa, const dane::ChainFacts& chain);
 
+/// How the leaf of a certificate_file compares with the leaf the server served: current when
+/// they are the same certificate (SHA-256); different when they share no subjectAltName (the
+/// file is another name's) or were issued at the same second; else renewed_not_served when
+/// the file's was issued later (a renewal the daemon has not loaded) and file_older when
+/// earlier. Never unreadable: a file that was read has a leaf.
+CertificateFileStatus certificate_file_status(const CertificateFacts& file_leaf,
+                                              const CertificateFacts& served_leaf);
+
 /// "3 1 1 HEX": a TLSA record in presentation form, data in lower-case hex.
 std::string format_tlsa(const dane::TlsaRecord& record);
 

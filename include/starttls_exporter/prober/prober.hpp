@@ -13,6 +13,7 @@
 #include "starttls_exporter/config/config.hpp"
 #include "starttls_exporter/core/probe_result.hpp"
 #include "starttls_exporter/policy/policy.hpp"
+#include "starttls_exporter/tls_client/certificate_file.hpp"
 #include "starttls_exporter/tls_client/tls_client.hpp"
 
 namespace starttls_exporter::prober {
@@ -48,14 +49,21 @@ struct ProbeSpec {
   std::shared_ptr<const dane::DaneExpectation> dane;
   /// Domain mode, a valid MTA-STS policy in enforce mode: its rule joins the verdict.
   std::optional<policy::MtaStsRequirement> mta_sts;
+  /// certificate_file (module or target): the PEM the daemon is meant to serve, a resolved path
+  /// or glob; after the probe it is judged beside the served leaf and, where DANE applies,
+  /// against the TLSA records (ProbeResult::certificate_file). Empty: no such check.
+  std::string certificate_file;
+  /// The files as a running exporter keeps them (re-read when they change); must outlive the
+  /// probe. Null: read afresh (one-shot commands). Set by the caller of run_probe.
+  tls::CertificateFiles* certificate_files = nullptr;
   /// The verdict cache of the Exporter running this probe; must outlive it. Null: every chain
   /// is verified afresh. Set by the caller of run_probe, never by the config.
   tls::ChainCache* chain_cache = nullptr;
 };
 
 /// Copies `module`'s probe settings into `spec` (ehlo_name, protocol, TLS mode, source_address,
-/// min_version, legacy_probe, handshake_per_key_type); address, port, server_name and trust stay
-/// the caller's.
+/// min_version, legacy_probe, handshake_per_key_type, certificate_file); address, port, server_name
+/// and trust stay the caller's.
 void apply_module(ProbeSpec& spec, const config::Module& module);
 
 /// Bounds on what a server may send us; a reply over them fails with reply_too_long and costs at

@@ -33,6 +33,7 @@ struct TargetInfo {
   std::string module;
   std::map<std::string, std::string> labels;  ///< static labels from the config
   config::MetricsSettings series;             ///< the module's optional series groups
+  std::string server_name = {};               ///< the name verified (SNI); groups name_families
 };
 
 /// A consistent copy of one target's state (cheap: shared pointers to immutable data).

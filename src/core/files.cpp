@@ -1,4 +1,6 @@
-#include "file_util.hpp"
+#include "starttls_exporter/core/files.hpp"
+
+#include <glob.h>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -9,7 +11,7 @@
 
 #include "starttls_exporter/core/unique_fd.hpp"
 
-namespace starttls_exporter::config::detail {
+namespace starttls_exporter {
 namespace {
 
 std::string errno_text(int error) {
@@ -57,4 +59,17 @@ std::optional<std::string> read_regular_file(const std::string& path, std::strin
   }
 }
 
-}  // namespace starttls_exporter::config::detail
+std::vector<std::string> matching_files(const std::string& pattern) {
+  struct Matches {  // glob(3)'s result, freed whatever happens
+    glob_t value{};
+    ~Matches() { globfree(&value); }
+  } matches;
+  std::vector<std::string> files;
+  if (glob(pattern.c_str(), 0, nullptr, &matches.value) != 0) return files;
+  for (std::size_t i = 0; i < matches.value.gl_pathc; ++i) {
+    files.emplace_back(matches.value.gl_pathv[i]);
+  }
+  return files;
+}
+
+}  // namespace starttls_exporter
