@@ -16,7 +16,8 @@ using parts::Spec;
 constexpr Spec kDistinct{"probe_name_distinct_certificates",
                          "Distinct leaf certificates (by SHA-256) the last handshakes presented "
                          "under one server_name, across every address, port and module probed "
-                         "with it; above 1 when a renewal reached some daemons and not others."};
+                         "with it, for names probed by two targets or more; above 1 when a "
+                         "renewal reached some daemons and not others."};
 constexpr Spec kServes{"probe_name_certificate_info",
                        "1 for each target and the leaf it presented, for server names with more "
                        "than one distinct leaf only (see probe_name_distinct_certificates)."};
@@ -30,21 +31,27 @@ struct Served {
 
 std::vector<prometheus::MetricFamily> name_families(
     const std::vector<store::TargetSnapshot>& snapshot) {
-  std::map<std::string, std::vector<Served>> by_name;
+  std::map<std::string, std::vector<Served>> by_name;  // every target probed under the name
   for (const auto& s : snapshot) {
-    if (s.target->server_name.empty() || !s.last_handshake || !s.last_handshake->tls) continue;
-    const auto& chain = s.last_handshake->tls->chain;
-    if (chain.empty()) continue;
-    by_name[s.target->server_name].push_back({s.target.get(), chain.front().sha256_hex});
+    if (s.target->server_name.empty()) continue;
+    std::string leaf;  // empty until a handshake presented one
+    if (s.last_handshake && s.last_handshake->tls && !s.last_handshake->tls->chain.empty()) {
+      leaf = s.last_handshake->tls->chain.front().sha256_hex;
+    }
+    by_name[s.target->server_name].push_back({s.target.get(), std::move(leaf)});
   }
   auto distinct = parts::family(kDistinct, prometheus::MetricType::Gauge);
   auto serves = parts::family(kServes, prometheus::MetricType::Gauge);
   for (const auto& [name, served] : by_name) {
+    if (served.size() < 2) continue;  // one target cannot disagree with itself: no series
     std::set<std::string> leaves;
-    for (const auto& s : served) leaves.insert(s.fingerprint);
+    for (const auto& s : served) {
+      if (!s.fingerprint.empty()) leaves.insert(s.fingerprint);
+    }
     parts::add(distinct, {{"server_name", name}}, static_cast<double>(leaves.size()));
     if (leaves.size() < 2) continue;
     for (const auto& s : served) {
+      if (s.fingerprint.empty()) continue;
       parts::add(serves,
                  {{"server_name", name},
                   {"target", s.target->endpoint},

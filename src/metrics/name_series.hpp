@@ -12,10 +12,11 @@
 
 namespace starttls_exporter::metrics {
 
-/// probe_name_distinct_certificates{server_name}: the distinct leaves (by SHA-256) the last
-/// handshakes of the targets probed under each name presented; and, only for names with more
-/// than one, probe_name_certificate_info{server_name, target, module, fingerprint_sha256}:
-/// which target serves which leaf (what the alert text lists).
+/// probe_name_distinct_certificates{server_name}: for each name two or more targets are probed
+/// under, the distinct leaves (by SHA-256) their last handshakes presented (a page of targets
+/// with a name each carries none); and, only for names with more than one leaf,
+/// probe_name_certificate_info{server_name, target, module, fingerprint_sha256}: which target
+/// serves which leaf (what the alert text lists).
 std::vector<prometheus::MetricFamily> name_families(
     const std::vector<store::TargetSnapshot>& snapshot);
 

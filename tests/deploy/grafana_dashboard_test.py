@@ -61,7 +61,9 @@ def exprs(panel):
 
 for panel in panels:
     for expr in exprs(panel):
-        if re.search(r"\bprobe_(domain|dnssec|mta_sts|tlsrpt)_", expr):  # a per-domain series
+        if re.search(r"\bprobe_name_", expr):  # per server name, over targets: no target label
+            pass
+        elif re.search(r"\bprobe_(domain|dnssec|mta_sts|tlsrpt)_", expr):  # a per-domain series
             check("'%s' filters by $domain" % panel["title"], 'domain=~"$domain"' in expr, expr)
         elif re.search(r"\bprobe_", expr):  # a per-target series
             check("'%s' filters by $target" % panel["title"], 'target=~"$target"' in expr, expr)
