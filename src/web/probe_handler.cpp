@@ -24,15 +24,23 @@ std::string endpoint_of(const ProbeAddress& target) {
   return net::format_endpoint(target.address, target.port);
 }
 
-std::string default_server_name(const ProbeAddress& target, const std::string& module,
-                                const config::Config& config) {
+/// The configured target at this address and port with this module, else the first at this
+/// address and port with any module, else null.
+const config::Target* configured_target(const ProbeAddress& target, const std::string& module,
+                                        const config::Config& config) {
   const config::Target* same_endpoint = nullptr;
   for (const auto& t : config.targets) {
     if (t.address != target.address || t.port != target.port) continue;
-    if (t.module == module) return t.server_name;
+    if (t.module == module) return &t;
     if (!same_endpoint) same_endpoint = &t;
   }
-  return same_endpoint ? same_endpoint->server_name : "";
+  return same_endpoint;
+}
+
+std::string default_server_name(const ProbeAddress& target, const std::string& module,
+                                const config::Config& config) {
+  const config::Target* configured = configured_target(target, module, config);
+  return configured ? configured->server_name : "";
 }
 
 http::Response plain(int status, std::string body) {
@@ -144,6 +152,11 @@ std::variant<ProbeRequest, http::Response> parse_request(const http::Request& re
   out.spec.address = target->address;
   out.spec.port = target->port;
   prober::apply_module(out.spec, module->second);
+  // A configured target with this module probes with its own certificate_file, as scheduled.
+  const config::Target* configured = configured_target(*target, module->first, live.config);
+  if (configured != nullptr && configured->module == module->first) {
+    out.spec.certificate_file = configured->certificate_file.pattern;
+  }
   out.spec.trust = live.trust_by_module.at(module->first);
   const std::string* debug = query_param(request, "debug");
   out.debug = debug && *debug == "true";

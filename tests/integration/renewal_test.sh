@@ -93,7 +93,6 @@ global: {interval: 1s, timeout: 900ms}
 modules:
   smtp_test:
     tls: {ca_file: $work/pki/ca.pem}
-    certificate_file: $work/live/fullchain.pem
   imaps_test:
     protocol: imap
     tls: {ca_file: $work/pki/ca.pem, mode: implicit}
@@ -102,7 +101,8 @@ modules:
     tls: {ca_file: $work/pki/ca.pem}
     certificate_file: live/fullchain.pem
 targets:
-  - {address: 127.0.0.1, port: $pf_port, module: smtp_test, server_name: mx.test}
+  - {address: 127.0.0.1, port: $pf_port, module: smtp_test, server_name: mx.test,
+     certificate_file: $work/live/fullchain.pem}
   - {address: 127.0.0.1, port: $imaps_port, module: imaps_test, server_name: mx.test}
 dns:
   resolver: 127.0.0.1:$dns_port
@@ -236,6 +236,9 @@ PY
 }
 check "probe DOMAIN --certificate-file: deliverable now, the file breaks DANE, the record" \
   cli_domain
+check "/probe of the Postfix target uses the target's own certificate_file: renewed_not_served" \
+  bash -c "curl -fsS 'http://127.0.0.1:$web_port/probe?target=127.0.0.1:$pf_port&module=smtp_test' |
+    grep -F 'probe_ssl_certificate_file_info{status=\"renewed_not_served\"'"
 check "probe ADDRESS --module (the config's certificate_file): renewed_not_served" bash -c \
   "'$exporter' probe 127.0.0.1:$imaps_port --config.file='$work/config.yaml' --module=imaps_test \
      --server-name=mx.test | grep -F 'renewed_not_served: the file holds a newer certificate'"
