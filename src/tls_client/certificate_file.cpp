@@ -40,11 +40,11 @@ std::vector<unsigned char> der_of(gnutls_x509_crt_t crt) {
 
 /// Every certificate of `pem` in order; fails (problem set) on a block that does not parse.
 void parse_pem(std::string_view pem, CertificateFileContent& file) {
+  std::vector<CrtPtr> chain;
   for (auto at = pem.find(kBegin); at != std::string_view::npos; at = pem.find(kBegin, at + 1)) {
     const auto end = pem.find(kEnd, at);
     if (end == std::string_view::npos) break;
-    const CrtPtr crt =
-        import_certificate(pem.substr(at, end + kEnd.size() - at), GNUTLS_X509_FMT_PEM);
+    CrtPtr crt = import_certificate(pem.substr(at, end + kEnd.size() - at), GNUTLS_X509_FMT_PEM);
     std::vector<unsigned char> der = crt ? der_of(crt.get()) : std::vector<unsigned char>{};
     if (der.empty()) {
       file.problem = "certificate " + std::to_string(file.der.size() + 1) + " does not parse";
@@ -52,8 +52,15 @@ void parse_pem(std::string_view pem, CertificateFileContent& file) {
     }
     file.chain.push_back(certificate_facts_of(crt.get(), der));
     file.der.push_back(std::move(der));
+    chain.push_back(std::move(crt));
   }
-  if (file.der.empty()) file.problem = "holds no PEM certificate";
+  if (file.der.empty()) {
+    file.problem = "holds no PEM certificate";
+    return;
+  }
+  // What to publish for this leaf does not depend on any TLSA RRset: once per read.
+  file.leaf_record =
+      check_dane(chain, dane::DaneExpectation{}, std::chrono::system_clock::now()).leaf_record;
 }
 
 CertificateFileContent read_one(const std::string& path) {
@@ -70,6 +77,7 @@ CertificateFileContent read_one(const std::string& path) {
   if (!file.problem.empty()) {
     file.der.clear();
     file.chain = {};
+    file.leaf_record.clear();
   }
   return file;
 }
@@ -122,9 +130,9 @@ bool dane_applies(const dane::DaneExpectation* dane) {
          !policy::usable_records(dane->tlsa.records).empty();
 }
 
-/// The file's chain by DANE, as the daemon would present it (the record to publish too).
+/// The file's chain by DANE, as the daemon would present it.
 dane::DaneCheck check_file_chain(const CertificateFileContent& file,
-                                 const dane::DaneExpectation* dane, SystemTime now) {
+                                 const dane::DaneExpectation& dane, SystemTime now) {
   std::vector<CrtPtr> chain;
   for (const auto& der : file.der) {
     const std::string_view bytes(reinterpret_cast<const char*>(der.data()), der.size());
@@ -132,7 +140,7 @@ dane::DaneCheck check_file_chain(const CertificateFileContent& file,
     if (!crt) break;
     chain.push_back(std::move(crt));
   }
-  return check_dane(chain, dane_applies(dane) ? *dane : dane::DaneExpectation{}, now);
+  return check_dane(chain, dane, now);
 }
 
 }  // namespace
@@ -177,9 +185,8 @@ CertificateFileCheck check_certificate_file(const CertificateFileSet& files,
     check.status = policy::certificate_file_status(*check.leaf, served->front());
     check.served_matches = check.status == CertificateFileStatus::current;
   }
-  const dane::DaneCheck by_dane = check_file_chain(*file, dane, now);
-  check.leaf_record = by_dane.leaf_record;
-  if (dane_applies(dane)) check.dane_match = by_dane.matched;
+  check.leaf_record = file->leaf_record;
+  if (dane_applies(dane)) check.dane_match = check_file_chain(*file, *dane, now).matched;
   return check;
 }
 

@@ -23,7 +23,8 @@ struct CertificateFileContent {
   std::string path;
   std::vector<std::vector<unsigned char>> der;  ///< each certificate in file order (leaf first)
   CertificateChain chain;                       ///< their facts, in the same order
-  std::string problem;  ///< why the file is unreadable (then `der` is empty); else empty
+  std::string leaf_record;  ///< "3 1 1 HEX" for the leaf's key, computed once at read
+  std::string problem;      ///< why the file is unreadable (then `der` is empty); else empty
 };
 using CertificateFileSet = std::vector<CertificateFileContent>;
 
