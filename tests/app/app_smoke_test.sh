@@ -81,7 +81,7 @@ expect 1 "missing config file" -- "$exe" --config.check --config.file="$dir/none
 "$exe" --config.file="$dir/good.yml" --web.listen-address=127.0.0.1:0 2>"$dir/log" &
 pid=$!
 port=""
-for _ in $(seq 50); do
+for _ in $(seq 300); do
   port=$(sed -n 's/.*msg=listening .*port=\([0-9]*\).*/\1/p' "$dir/log")
   [ -n "$port" ] && break
   sleep 0.1
@@ -98,7 +98,7 @@ else
   http_get /metrics | grep -q '^starttls_exporter_build_info' || fail "/metrics"
   cp "$dir/bad.yml" "$dir/good.yml"
   kill -HUP "$pid"
-  for _ in $(seq 50); do
+  for _ in $(seq 300); do
     grep -q 'reload failed' "$dir/log" && break
     sleep 0.1
   done
@@ -106,12 +106,12 @@ else
     "$dir/log" || fail "reload error not logged with file:line: $(cat "$dir/log")"
   kill -0 "$pid" 2>/dev/null || fail "exporter died after a bad reload"
   kill -TERM "$pid"
-  for _ in $(seq 50); do
+  for _ in $(seq 300); do
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.1
   done
   if kill -0 "$pid" 2>/dev/null; then
-    fail "still running 5 s after SIGTERM"
+    fail "still running 30 s after SIGTERM"
   else
     wait "$pid"
     rc=$?

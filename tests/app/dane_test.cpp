@@ -125,7 +125,7 @@ TEST_CASE("DANE: TLSA records judged as a DANE sender would, every case against 
         }
         return true;
       },
-      20s));
+      kSettleDeadline));
   for (const auto& c : cases.all()) check_case(page, cases, c);
   // A matched record names its parameters; DANE-EE's data is never shown.
   CHECK(sample(page, "probe_dane_matched_record_info" +

@@ -96,7 +96,7 @@ TEST_CASE("domains: MX hosts resolved with DNSSEC, every address probed with its
                       "probe_domain_success{domain=\"insecure.sxt\",module=\"m\",team=\"mail\"}") ==
                    1.0;
       },
-      15s));
+      kSettleDeadline));
   CAPTURE(page);
   CHECK(sample(page, "probe_domain_dnssec_secure" + secure) == 1.0);
   CHECK(sample(page, "probe_domain_mx_hosts" + secure) == 2.0);
@@ -187,7 +187,7 @@ TEST_CASE("domains: MX hosts resolved with DNSSEC, every address probed with its
         page = scrape(exporter.port());
         return page.find("domain=\"insecure.sxt\"") == std::string::npos;
       },
-      10s));
+      kSettleDeadline));
   CHECK(page.find("127.0.0.21") == std::string::npos);
   CHECK(sample(page, "probe_domain_success" + secure) == 1.0);  // kept its state
 
@@ -206,7 +206,7 @@ TEST_CASE("domains: MX hosts resolved with DNSSEC, every address probed with its
                sample(page, "probe_success{target=\"127.0.0.21:" + std::to_string(mail.port) +
                                 "\",module=\"m\",mx=\"mx.insecure.sxt\"}") == 1.0;
       },
-      15s));
+      kSettleDeadline));
   CHECK(sample(page,
                "probe_domain_mx_info{domain=\"cname.secure.sxt\",module=\"m\",team="
                "\"mail\",mx=\"alias.secure.sxt\",preference=\"10\"}") == 1.0);
@@ -284,14 +284,14 @@ TEST_CASE("domains: the zone changes and is re-served; addresses come and go wit
                                                "\",module=\"m\",mx=\"mx.insecure.sxt\"}")
         .has_value();
   };
-  REQUIRE(eventually([&] { return has("127.0.0.21"); }, 10s));
+  REQUIRE(eventually([&] { return has("127.0.0.21"); }, kSettleDeadline));
   // mx.insecure.sxt moves from 127.0.0.21 to 127.0.0.22.
   const std::string zone = dns_zone_env("DNS_TEST_ZONE_DIR") + "/zones/insecure.sxt.zone";
   std::string edit = "sed -i 's/^mx IN A 127.0.0.21$/mx IN A 127.0.0.22/' " + zone + " && " +
                      dns_zone_env("DNS_ZONE_INSTANCE") + " reload " +
                      dns_zone_env("DNS_TEST_ZONE_DIR");
   REQUIRE(std::system(edit.c_str()) == 0);
-  CHECK(eventually([&] { return has("127.0.0.22") && !has("127.0.0.21"); }, 15s));
+  CHECK(eventually([&] { return has("127.0.0.22") && !has("127.0.0.21"); }, kSettleDeadline));
 }
 
 TEST_CASE("domains: a DNS server that never answers costs the domain, not the other probes") {
@@ -314,7 +314,7 @@ TEST_CASE("domains: a DNS server that never answers costs the domain, not the ot
                       "probe_domain_failure_info{domain=\"secure.sxt\",module=\"m\",team="
                       "\"mail\",reason=\"dns_timeout\"}") == 1.0;
       },
-      10s));
+      kSettleDeadline));
   CHECK(sample(page, "probe_success{target=\"127.0.0.11:" + std::to_string(mail.port) +
                          "\",module=\"m\"}") == 1.0);
   CHECK(sample(page, "probe_domain_success{domain=\"secure.sxt\",module=\"m\",team=\"mail\"}") ==

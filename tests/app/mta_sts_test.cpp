@@ -206,7 +206,7 @@ TEST_CASE("MTA-STS: each domain's policy fetched over HTTPS and judged as a send
         return sample(page, "probe_mta_sts_policy_changed_without_new_id" + labels(all.back())) ==
                1.0;
       },
-      20s));
+      kSettleDeadline));
   for (const auto& c : all) {
     CAPTURE(c.name);
     CHECK(sample(page, "probe_mta_sts_policy_valid" + labels(c)) == (c.mode.empty() ? 0.0 : 1.0));
@@ -247,7 +247,7 @@ TEST_CASE("MTA-STS: each domain's policy fetched over HTTPS and judged as a send
         }
         return true;
       },
-      20s));
+      kSettleDeadline));
   for (const auto& c : all) {
     CAPTURE(c.name);
     const std::string at = address_labels(servers, c);

@@ -329,7 +329,7 @@ TEST_CASE("one verdict: the scheduled probes, /probe?domain= and the probe comma
         }
         return true;
       },
-      30s));
+      kSettleDeadline));
 
   for (const auto& c : cases()) {
     CAPTURE(c.domain);

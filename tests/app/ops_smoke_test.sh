@@ -40,7 +40,7 @@ start() {
   "$exe" --config.file="$dir/good.yml" --web.listen-address=127.0.0.1:0 "$@" 2>"$dir/log" &
   pid=$!
   port=""
-  for _ in $(seq 50); do
+  for _ in $(seq 300); do
     port=$(sed -n 's/.*"msg":"listening".*"port":"\([0-9]*\)".*/\1/p; s/.*msg=listening .*port=\([0-9]*\).*/\1/p' "$dir/log")
     [ -n "$port" ] && return 0
     sleep 0.1
@@ -86,7 +86,7 @@ if start --log.format=json --web.config.file="$dir/web.yml"; then
   [ "$(code -u prometheus:s3cret "$u/-/reload")" = 405 ] || fail "GET /-/reload"
   curl -s -u prometheus:s3cret "$u/config" | grep -q 'port: 1, module: smtp' || fail "/config"
   kill -HUP "$pid"
-  for _ in $(seq 50); do
+  for _ in $(seq 300); do
     [ "$(grep -c '"msg":"configuration reloaded"' "$dir/log")" -ge 2 ] && break
     sleep 0.1
   done

@@ -199,7 +199,7 @@ TEST_CASE("the landing page escapes hostile server text and links /metrics and /
         page = get(exporter.port(), "/").body;
         return page.find("rejected_permanent") != std::string::npos;
       },
-      5s));
+      kSettleDeadline));
   CHECK(page.find("<script>") == std::string::npos);
   CHECK(page.find("&lt;script&gt;alert(&#39;owned&#39;)&lt;/script&gt; &amp; &quot;quotes&quot;") !=
         std::string::npos);

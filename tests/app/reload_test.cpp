@@ -57,14 +57,14 @@ TEST_CASE("POST /-/reload: removed targets vanish at once, unchanged ones keep t
         metrics = get(port, "/metrics").body;
         return sample(metrics, series_of(keep.port())) && sample(metrics, series_of(gone.port()));
       },
-      10s));
+      kSettleDeadline));
   const double first_run = *sample(metrics, series_of(keep.port()));
   REQUIRE(eventually(
       [&] {
         metrics = get(port, "/metrics").body;
         return sample(metrics, series_of(keep.port())) != first_run;
       },
-      10s));
+      kSettleDeadline));
   const double last_run = *sample(metrics, series_of(keep.port()));
   CHECK(sample(metrics, "starttls_exporter_config_last_reload_successful") == 1.0);
 
@@ -78,7 +78,7 @@ TEST_CASE("POST /-/reload: removed targets vanish at once, unchanged ones keep t
   CHECK(sample(metrics, "starttls_exporter_targets") == 2.0);
   // The new target starts within its jitter (under one interval).
   CHECK(
-      eventually([&] { return sample(get(port, "/metrics").body, series_of(added.port())); }, 5s));
+      eventually([&] { return sample(get(port, "/metrics").body, series_of(added.port())); }, kSettleDeadline));
 }
 
 TEST_CASE("an invalid file keeps the running configuration and reports file:line") {

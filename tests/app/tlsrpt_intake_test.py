@@ -61,7 +61,7 @@ class Exporter:
         self.log = open(self.log_path, "w")
         self.process = subprocess.Popen(args, stderr=self.log)
         self.port = self.report_port = None
-        for _ in range(200):
+        for _ in range(600):
             text = open(self.log_path).read()
             web = re.search(r"msg=listening .*port=(\d+)", text)
             reports = re.search(r'msg="TLS-RPT listener" .*port=(\d+)', text)
@@ -134,7 +134,7 @@ def report_with_id(report_id):
     return gzip.compress(json.dumps(report).encode())
 
 
-def wait_for(predicate, timeout=10):
+def wait_for(predicate, timeout=60):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if predicate():

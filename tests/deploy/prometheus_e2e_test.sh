@@ -110,7 +110,7 @@ server.socket = context.wrap_socket(server.socket, server_side=True)
 server.serve_forever()
 PY
 policy_pid=$!
-for ((i = 0; i < 50; i++)); do  # the exporter fetches the policy at its first resolution
+for ((i = 0; i < 300; i++)); do  # the exporter fetches the policy at its first resolution
   (exec 3<>/dev/tcp/127.0.5.1/443) 2>/dev/null && break
   sleep 0.1
 done
@@ -161,7 +161,7 @@ sed 's/example\.test/loopback.secure.sxt/gI' "$repo/tests/tlsrpt/data/quirks.jso
 exporter_pid=$!
 
 # --- 1. Metric names, once all four targets (three configured, one of the domain) have a result.
-for ((i = 0; i < 100; i++)); do
+for ((i = 0; i < 300; i++)); do
   if curl -fsS --max-time 5 "http://127.0.0.1:$web_port/metrics" -o "$work/metrics.txt" 2>/dev/null &&
     [[ $(grep -c '^probe_last_run_timestamp_seconds{' "$work/metrics.txt") == 4 ]]; then
     break

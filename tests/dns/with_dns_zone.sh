@@ -23,6 +23,6 @@ port=$(python3 "$here/dns_port.py")
 drop_port=$(python3 "$here/dns_port.py" "$port")
 python3 "$here/dns_drop_relay.py" "$drop_port" "$port" silent.secure.sxt >"$work/relay.log" 2>&1 &
 relay=$!
-for _ in $(seq 50); do grep -q ready "$work/relay.log" && break; sleep 0.1; done
+for _ in $(seq 300); do grep -q ready "$work/relay.log" && break; sleep 0.1; done
 DNS_TEST_DROP_PORT=$drop_port DNS_TEST_PORT=$port DNS_TEST_TRUST_ANCHOR=$work/trust-anchor.key \
   DNS_TEST_ZONE_DIR=$work DNS_ZONE_INSTANCE="$here/dns_zone_instance.sh" "$binary" "$@"

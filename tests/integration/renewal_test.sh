@@ -170,7 +170,7 @@ wait_alert() {  # wait_alert SECONDS NAME LABEL=VALUE...: until it fires; prints
 
 # --- 1. Before the renewal.
 echo "# 1 at $SECONDS s"
-wait_for 30 1 probe_ssl_certificate_file_info "${domain[@]}" status=current \
+wait_for 60 1 probe_ssl_certificate_file_info "${domain[@]}" status=current \
   file="$work/live/fullchain.pem"
 check "Postfix serves the file's certificate (current)" \
   is 1 probe_ssl_certificate_file_info "${pf[@]}" status=current
@@ -204,18 +204,18 @@ mv "$work/live/fullchain.pem.new" "$work/live/fullchain.pem"  # as ACME clients 
 new_record="3 1 1 $(spki_sha256 "$work/renewed.pem")"
 
 check "the renewal on disk no longer matches the TLSA records" \
-  wait_for 20 0 probe_dane_file_cert_match "${domain[@]}"
+  wait_for 60 0 probe_dane_file_cert_match "${domain[@]}"
 check "... while senders still deliver (probe_success 1, the served leaf matches)" \
   is 1 probe_success "${domain[@]}"
 check "... and the record that would match the file is exported" \
   is 1 probe_dane_file_leaf_tlsa_info "${domain[@]}" record="$new_record"
-check "Postfix: renewed_not_served" wait_for 10 1 probe_ssl_certificate_file_info "${pf[@]}" \
+check "Postfix: renewed_not_served" wait_for 60 1 probe_ssl_certificate_file_info "${pf[@]}" \
   status=renewed_not_served
-check "Dovecot: renewed_not_served" wait_for 10 1 probe_ssl_certificate_file_info "${imaps[@]}" \
+check "Dovecot: renewed_not_served" wait_for 60 1 probe_ssl_certificate_file_info "${imaps[@]}" \
   status=renewed_not_served
 check "DaneRenewedCertificateWillNotMatch fires before any daemon reloads, with the record" \
   bash -c "$(declare -f alert_state fetched_alert_state wait_alert); api=$api work=$work python=$python
-    wait_alert 20 DaneRenewedCertificateWillNotMatch mx=lo.secure.sxt | grep -F 'IN TLSA $new_record'"
+    wait_alert 60 DaneRenewedCertificateWillNotMatch mx=lo.secure.sxt | grep -F 'IN TLSA $new_record'"
 
 # The one-shot command judges the same file the same way (one verdict everywhere).
 cli_domain() {
@@ -248,11 +248,11 @@ echo "# 3 at $SECONDS s"
 "$harness/postfix_instance.sh" reload "$work/postfix" "$work/live/fullchain.pem" \
   "$work/renewed-key.pem" || exit 1
 check "Postfix serves the renewed certificate (probe_ssl_served_matches_file 1)" \
-  wait_for 20 1 probe_ssl_served_matches_file "${pf[@]}"
+  wait_for 60 1 probe_ssl_served_matches_file "${pf[@]}"
 check "Dovecot does not (probe_ssl_served_matches_file 0)" \
-  wait_for 10 0 probe_ssl_served_matches_file "${imaps[@]}"
+  wait_for 60 0 probe_ssl_served_matches_file "${imaps[@]}"
 check "mx.test is served with two leaves" \
-  wait_for 10 2 probe_name_distinct_certificates server_name=mx.test
+  wait_for 60 2 probe_name_distinct_certificates server_name=mx.test
 fingerprint() {  # fingerprint openssl-s_client-ARGS...: the served leaf's SHA-256, lower-case hex
   openssl s_client "$@" -servername mx.test </dev/null 2>/dev/null |
     openssl x509 -noout -fingerprint -sha256 | sed 's/.*=//; s/://g' | tr 'A-F' 'a-f'
@@ -262,7 +262,7 @@ imaps_leaf=$(fingerprint -connect "127.0.0.1:$imaps_port")
 check "openssl s_client sees two leaves as well" test -n "$pf_leaf" -a "$pf_leaf" != "$imaps_leaf"
 check "StartTLSNameServesDistinctCertificates fires, naming which port serves which leaf" \
   bash -c "$(declare -f alert_state fetched_alert_state wait_alert); api=$api work=$work python=$python
-    wait_alert 20 StartTLSNameServesDistinctCertificates server_name=mx.test >'$work/desc.txt'
+    wait_alert 60 StartTLSNameServesDistinctCertificates server_name=mx.test >'$work/desc.txt'
     cat '$work/desc.txt'
     grep -qF '127.0.0.1:$pf_port (smtp_test) serves $pf_leaf' '$work/desc.txt' &&
       grep -qF '127.0.0.1:$imaps_port (imaps_test) serves $imaps_leaf' '$work/desc.txt'"

@@ -38,6 +38,11 @@ inline HttpReply get(int port, const std::string& path, const std::string& heade
 /// (series name and labels as written), or nullopt.
 std::optional<double> sample(const std::string& text, const std::string& prefix);
 
+/// How long a test waits for what a running exporter settles into (a probe round, a reload, a
+/// DNS refresh). Generous on purpose: a loaded machine (sanitizers, tests side by side) is slow,
+/// and the wait ends as soon as the condition holds, so it costs nothing when all is well.
+inline constexpr std::chrono::seconds kSettleDeadline{60};
+
 /// Polls `condition` every 20 ms until true or `timeout` passed; returns its last value.
 template <typename Condition>
 bool eventually(Condition condition, std::chrono::milliseconds timeout) {
