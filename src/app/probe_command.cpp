@@ -71,6 +71,14 @@ const FlagTable<ProbeFlags>& probe_flag_table() {
              f.dns_resolvers.push_back(
                  {address->address, address->port_given ? address->port : std::uint16_t{53}});
            }},
+          {"--service",
+           [](ProbeFlags& f, const std::string& v) {
+             f.service = config::parse_service(v);
+             if (!f.service) {
+               throw FlagError("--service: want one of " + config::service_names() + ", got \"" +
+                               v + "\"");
+             }
+           }},
           {"--dns.trust-anchor-file",
            [](ProbeFlags& f, const std::string& v) { f.trust_anchor_file = v; }},
           {"--dns.allowed-reserved-cidr",
@@ -83,6 +91,7 @@ const FlagTable<ProbeFlags>& probe_flag_table() {
       },
       {
           {"--implicit-tls", &ProbeFlags::implicit_tls},
+          {"--host", &ProbeFlags::host},
           {"--help", &ProbeFlags::help},
           {"-h", &ProbeFlags::help},
       }};
@@ -164,6 +173,7 @@ ProbeFlags parse_probe_flags(const std::vector<std::string>& args) {
   if (!flags.config_file.empty() && flags.module.empty()) {
     throw FlagError("--config.file: only used with --module");
   }
+  if (flags.service && flags.host) throw FlagError("--service and --host: one or the other");
   return flags;
 }
 
@@ -179,7 +189,12 @@ int probe_command(const std::vector<std::string>& args) {
     std::cout << probe_usage();
     return 0;
   }
-  if (const auto domain = domain_target(flags.target)) {
+  const auto domain = domain_target(flags.target);
+  if (!domain && (flags.service || flags.host)) {
+    std::cerr << "starttls_exporter probe: --service and --host need a name, not an address\n";
+    return 2;
+  }
+  if (domain) {
     return probe_domain_command(flags, domain->name, domain->port, domain->port_given,
                                 flags.output == ReportFormat::text && ::isatty(STDOUT_FILENO) == 1);
   }
@@ -236,6 +251,11 @@ std::string probe_usage() {
          "                         \"/usr/share/dns/root.key\")\n"
          "  --dns.allowed-reserved-cidr=CIDR  DOMAIN: probe reserved addresses inside (loopback,\n"
          "                         RFC 1918, ...); repeatable; others are reported, not probed\n"
+         "  --service=NAME         DOMAIN: the service found by SRV instead of the MX hosts:\n"
+         "                         submissions, submission, imaps, imap, pop3s or pop3 (its\n"
+         "                         protocol and TLS mode; each target on its SRV port)\n"
+         "  --host                 DOMAIN is a host: its own addresses, TLSA at _PORT._tcp.NAME\n"
+         "                         (as a hosts: entry)\n"
          "  -h, --help             print this help and exit\n"
          "\n"
          "Exit status: 0 the probe succeeded (a domain: fully deliverable), 1 it ran and\n"

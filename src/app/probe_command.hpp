@@ -40,6 +40,10 @@ struct ProbeFlags {
   std::vector<config::ResolverAddress> dns_resolvers;
   std::string trust_anchor_file = config::kDefaultTrustAnchorFile;
   std::vector<config::IpNetwork> allowed_reserved;
+  /// Domain form: --service=NAME finds the domain's service by SRV (RFC 6186) instead of its
+  /// MX hosts; --host probes the name itself (its addresses, TLSA at _PORT._tcp.NAME).
+  std::optional<config::MailService> service;
+  bool host = false;
   bool help = false;
 };
 

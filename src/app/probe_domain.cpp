@@ -110,11 +110,21 @@ int probe_domain_command(const ProbeFlags& flags, const std::string& domain, std
                          bool port_given, bool colour) {
   try {
     std::optional<config::Config> config;
-    const config::Module module = probe_module(flags, config);
+    config::Module module = probe_module(flags, config);
     config::Domain entry;
     entry.name = domain;
     entry.module = flags.module.empty() ? "(flags)" : flags.module;
     if (port_given) entry.port = port;
+    if (flags.service) {  // as domains[].services does: the module speaking the service
+      module = config::module_for_service(module, *flags.service);
+      entry.kind = config::DomainKind::service;
+      entry.service = std::string(flags.service->name);
+      entry.module = module.name;
+      entry.port.reset();  // the SRV records name the ports
+    } else if (flags.host) {
+      entry.kind = config::DomainKind::host;
+      entry.certificate_file = module.certificate_file;
+    }
     entry.interval = std::chrono::hours(1);
     domains::DomainJob job = runtime::domain_job(entry, module, probe_trust(flags, module, config));
     job.spec.record_transcript = true;  // the report shows each dialogue

@@ -14,6 +14,7 @@ std::vector<std::string> documented_paths() {
   for (const auto key : kTarget) out.push_back("targets[]." + std::string(key));
   for (const auto key : kDns) out.push_back("dns." + std::string(key));
   for (const auto key : kDomain) out.push_back("domains[]." + std::string(key));
+  for (const auto key : kHost) out.push_back("hosts[]." + std::string(key));
   for (const auto key : kMtaSts) out.push_back("mta_sts." + std::string(key));
   for (const auto key : kTlsrpt) out.push_back("tlsrpt." + std::string(key));
   return out;

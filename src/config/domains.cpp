@@ -20,7 +20,8 @@ constexpr std::size_t kMaxTrustAnchorBytes = 1024 * 1024;
 /// TCP (64 KiB) holds a few thousand records at most, and every address is a probe.
 constexpr std::int64_t kMaxFanOut = 1000;
 
-/// "example.com", "Example.COM." -> "example.com"; fails for anything that is not a DNS name.
+}  // namespace
+
 std::string parse_domain_name(const Entry& entry, const Reader& reader) {
   const std::string name = net::normalise_domain_name(reader.scalar(entry, "a domain name"));
   if (net::canonical_ip(name)) {
@@ -33,6 +34,8 @@ std::string parse_domain_name(const Entry& entry, const Reader& reader) {
   }
   return name;
 }
+
+namespace {
 
 Domain parse_domain(const YAML::Node& item, const std::string& path, const Config& config,
                     const OwnTimeouts& own_timeouts, const Reader& reader) {
@@ -99,7 +102,7 @@ void parse_refresh(const Fields& fields, const Reader& reader, DnsSettings& dns)
 
 }  // namespace
 
-std::vector<Domain> parse_domains(const Entry* entry, const Config& config,
+std::vector<Domain> parse_domains(const Entry* entry, Config& config,
                                   const OwnTimeouts& own_timeouts, const Reader& reader) {
   std::vector<Domain> domains;
   if (entry == nullptr || entry->value.IsNull()) return domains;
@@ -121,7 +124,13 @@ std::vector<Domain> parse_domains(const Entry* entry, const Config& config,
                       ": same as domains[" + std::to_string(it->second.first) + "] at line " +
                       std::to_string(it->second.second));
     }
+    std::vector<Domain> services;
+    const Fields fields = reader.item_fields(item, path, keys::kDomain, {});
+    if (const Entry* e = fields.find("services")) {
+      services = parse_services(*e, domain, config, reader);
+    }
     domains.push_back(std::move(domain));
+    for (auto& service : services) domains.push_back(std::move(service));
   }
   return domains;
 }

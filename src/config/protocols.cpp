@@ -23,7 +23,41 @@ constexpr std::array kProtocols{
     ProtocolRow{Protocol::sieve, "sieve", 4190, 4190},
 };
 
+// RFC 6186 §3.1 (submission, imap, imaps, pop3, pop3s) and RFC 8314 §5.1 (submissions).
+constexpr std::array kServices{
+    MailService{"submissions", Protocol::submission, TlsMode::implicit},
+    MailService{"submission", Protocol::submission, TlsMode::starttls},
+    MailService{"imaps", Protocol::imap, TlsMode::implicit},
+    MailService{"imap", Protocol::imap, TlsMode::starttls},
+    MailService{"pop3s", Protocol::pop3, TlsMode::implicit},
+    MailService{"pop3", Protocol::pop3, TlsMode::starttls},
+};
+
 }  // namespace
+
+std::optional<MailService> parse_service(std::string_view name) noexcept {
+  for (const auto& service : kServices) {
+    if (service.name == name) return service;
+  }
+  return std::nullopt;
+}
+
+Module module_for_service(const Module& base, const MailService& service) {
+  Module out = base;
+  out.name = base.name + "/" + std::string(service.name);
+  out.protocol = service.protocol;
+  out.tls.mode = service.mode;
+  return out;
+}
+
+std::string service_names() {
+  std::string out;
+  for (const auto& service : kServices) {
+    if (!out.empty()) out += ", ";
+    out += service.name;
+  }
+  return out;
+}
 
 std::string_view protocol_name(Protocol protocol) noexcept {
   for (const auto& row : kProtocols) {

@@ -209,8 +209,11 @@ Config build_config(const YAML::Node& root, const Reader& reader) {
     config.probe_allowed_cidrs = parse_allowed_cidrs(*cidrs, reader);
   }
   config.domains = parse_domains(top.find("domains"), config, own_timeouts, reader);
-  config.dns =
-      parse_dns(top.find("dns"), config.domains.empty() ? nullptr : top.find("domains"), reader);
+  for (auto& host : parse_hosts(top.find("hosts"), config, own_timeouts, reader)) {
+    config.domains.push_back(std::move(host));
+  }
+  const Entry* resolved = top.find("domains") ? top.find("domains") : top.find("hosts");
+  config.dns = parse_dns(top.find("dns"), config.domains.empty() ? nullptr : resolved, reader);
   config.mta_sts = parse_mta_sts(top.find("mta_sts"), reader);
   config.tlsrpt = parse_tlsrpt(top.find("tlsrpt"), reader);
   return config;

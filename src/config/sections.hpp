@@ -45,9 +45,24 @@ void check_timeout_below_interval(const Module& module, Duration value, const En
                                   const YAML::Node& item, const std::string& path,
                                   const OwnTimeouts& own_timeouts, const Reader& reader);
 
-/// The `domains` sequence (`entry` may be null). `config` must hold global and the modules.
-std::vector<Domain> parse_domains(const Entry* entry, const Config& config,
+/// "example.com", "Example.COM." -> "example.com"; fails for anything that is not a DNS name.
+std::string parse_domain_name(const Entry& entry, const Reader& reader);
+
+/// The `domains` sequence (`entry` may be null). `config` must hold global and the modules;
+/// each entry's services follow it (parse_services), their derived modules added to config.
+std::vector<Domain> parse_domains(const Entry* entry, Config& config,
                                   const OwnTimeouts& own_timeouts, const Reader& reader);
+
+/// A domain entry's `services`: a list of service names (each spoken with the entry's module,
+/// as the derived module "MODULE/SERVICE" added to `config`) or a mapping of service to a
+/// module of its own (which must speak that service). One kind-service entry each.
+std::vector<Domain> parse_services(const Entry& entry, const Domain& domain, Config& config,
+                                   const Reader& reader);
+
+/// The `hosts` sequence (`entry` may be null): each a kind-host entry, its port the module's
+/// default unless given.
+std::vector<Domain> parse_hosts(const Entry* entry, const Config& config,
+                                const OwnTimeouts& own_timeouts, const Reader& reader);
 
 /// The `dns` section (`entry` may be null: defaults). The trust anchor is read when `domains`
 /// (the domains key, null when none are configured) is set; errors about the default one are

@@ -17,6 +17,7 @@ constexpr std::pair<DaneFailure, const char*> kFailureNames[] = {
     {DaneFailure::ta_name_mismatch, "ta_name_mismatch"},
     {DaneFailure::ta_expired, "ta_expired"},
     {DaneFailure::key_type_no_match, "key_type_no_match"},
+    {DaneFailure::pkix_invalid, "pkix_invalid"},
 };
 
 constexpr std::pair<TlsaStatus, const char*> kStatusNames[] = {

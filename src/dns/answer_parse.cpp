@@ -45,6 +45,10 @@ bool parse_records(const RawResult& raw, RecordType type, Answer& out) {
       auto mx = parse_mx(bytes);
       if (!mx) return false;
       out.mx.push_back(std::move(*mx));
+    } else if (type == RecordType::srv) {
+      auto srv = parse_srv(bytes);
+      if (!srv) return false;
+      out.srv.push_back(std::move(*srv));
     } else if (type == RecordType::txt) {
       auto txt = parse_txt(bytes);
       if (!txt) return false;
@@ -58,7 +62,15 @@ bool parse_records(const RawResult& raw, RecordType type, Answer& out) {
   std::sort(out.mx.begin(), out.mx.end(), [](const MxRecord& a, const MxRecord& b) {
     return a.preference != b.preference ? a.preference < b.preference : a.host < b.host;
   });
+  std::sort(out.srv.begin(), out.srv.end(), [](const SrvRecord& a, const SrvRecord& b) {
+    if (a.priority != b.priority) return a.priority < b.priority;
+    return a.weight != b.weight ? a.weight > b.weight : a.target < b.target;
+  });
   return true;
+}
+
+std::uint16_t read_u16(Bytes rdata, std::size_t pos) {
+  return static_cast<std::uint16_t>(rdata[pos] << 8 | rdata[pos + 1]);
 }
 
 }  // namespace
@@ -91,6 +103,19 @@ std::optional<MxRecord> parse_mx(Bytes rdata) {
   if (!host || pos != rdata.size()) return std::nullopt;
   mx.host = std::move(*host);
   return mx;
+}
+
+std::optional<SrvRecord> parse_srv(Bytes rdata) {
+  if (rdata.size() < 7) return std::nullopt;
+  SrvRecord srv;
+  srv.priority = read_u16(rdata, 0);
+  srv.weight = read_u16(rdata, 2);
+  srv.port = read_u16(rdata, 4);
+  std::size_t pos = 6;
+  auto target = read_wire_name(rdata, pos);
+  if (!target || pos != rdata.size()) return std::nullopt;
+  srv.target = std::move(*target);
+  return srv;
 }
 
 std::optional<std::string> parse_address(Bytes rdata, RecordType type) {

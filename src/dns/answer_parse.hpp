@@ -22,6 +22,8 @@ using Bytes = std::span<const std::uint8_t>;
 std::optional<std::string> read_wire_name(Bytes rdata, std::size_t& pos);
 
 std::optional<MxRecord> parse_mx(Bytes rdata);
+/// SRV (RFC 2782): priority, weight, port, then the target name.
+std::optional<SrvRecord> parse_srv(Bytes rdata);
 /// A (4 bytes) or AAAA (16 bytes) rdata as a canonical IP literal.
 std::optional<std::string> parse_address(Bytes rdata, RecordType type);
 /// TXT: the character-strings concatenated (RFC 7208 §3.3, RFC 8461 §3.1 read them so).

@@ -1,5 +1,6 @@
 // resolve_mail_path: RFC 5321 §5.1 (MX in preference order; no MX: the domain itself, the
-// "implicit MX"), RFC 7505 (null MX), and the exporter's bounds and address rules.
+// "implicit MX"), RFC 7505 (null MX), and the exporter's bounds and address rules; the same
+// for SRV-discovered services (RFC 6186, RFC 7673) and configured hosts.
 #include "starttls_exporter/dns/mail_path.hpp"
 
 #include <algorithm>
@@ -115,6 +116,9 @@ asio::awaitable<void> resolve_tlsa(const LookupFunction& lookup, MailPath& path,
     const Answer answer = co_await lookup(prefix + base, RecordType::tlsa);
     note(path, answer);
     host.tlsa = tlsa_of(answer, base);
+    // An MX host's records are read as an SMTP sender reads them (RFC 7672), a service's or a
+    // configured host's as any other TLS client does (RFC 7671, RFC 7673).
+    host.tlsa.rules = path.kind == PathKind::mx ? dane::DaneRules::smtp : dane::DaneRules::service;
     if (host.tlsa.status != dane::TlsaStatus::none) break;
   }
 }
@@ -143,6 +147,50 @@ bool choose_hosts(MailPath& path, const Answer& mx, const config::DnsSettings& s
     path.hosts.push_back({record.host, record.preference, record.host, {}, {}, true, {}});
   }
   return true;
+}
+
+/// The targets of a usable SRV answer, bounded; false when the service is not offered.
+bool choose_targets(MailPath& path, const Answer& srv, const config::DnsSettings& settings) {
+  // RFC 2782: a lone "." target says the service is decidedly not available at this domain.
+  if (std::any_of(srv.srv.begin(), srv.srv.end(),
+                  [](const SrvRecord& r) { return r.target.empty(); })) {
+    path.failures.insert(DomainFailure::service_not_offered);
+    return false;
+  }
+  for (const SrvRecord& record : srv.srv) {  // sorted by priority, then weight
+    const bool seen = std::any_of(path.hosts.begin(), path.hosts.end(), [&](const MxHost& h) {
+      return h.name == record.target && h.port == record.port;
+    });
+    if (seen) continue;
+    if (path.hosts.size() == static_cast<std::size_t>(settings.max_mx_hosts)) {
+      path.failures.insert(DomainFailure::too_many_hosts);
+      break;
+    }
+    MxHost host{record.target, record.priority, record.target, {}, {}, true, {}};
+    host.port = record.port;
+    host.weight = record.weight;
+    path.hosts.push_back(std::move(host));
+  }
+  return true;
+}
+
+/// Every host's addresses, then its TLSA RRset where `dane_allowed` and its addresses are
+/// secure (RFC 7672 §2.2.2, RFC 7673 §3.2); sets path.secure with `first_secure` (the MX or
+/// SRV answer's status) and the no_addresses failure.
+asio::awaitable<void> resolve_hosts(const LookupFunction& lookup, MailPath& path,
+                                    const config::DnsSettings& settings, bool first_secure,
+                                    std::optional<std::uint16_t> tlsa_port, bool dane_allowed) {
+  bool secure = first_secure;
+  for (MxHost& host : path.hosts) {
+    co_await resolve_host(lookup, path, host, settings);
+    secure = secure && host.secure;
+    const auto port = host.port != 0 ? std::optional<std::uint16_t>(host.port) : tlsa_port;
+    if (port && dane_allowed && host.secure && !host.addresses.empty()) {
+      co_await resolve_tlsa(lookup, path, host, *port);
+    }
+  }
+  path.secure = secure;
+  if (path.address_count() == 0) path.failures.insert(DomainFailure::no_addresses);
 }
 
 asio::awaitable<TxtLookup> lookup_txt(LookupFunction& lookup, std::string name) {
@@ -192,62 +240,56 @@ asio::awaitable<MailPath> resolve_mail_path(LookupFunction lookup, std::string d
     path.secure = secure;
     co_return path;
   }
-  for (MxHost& host : path.hosts) {
-    co_await resolve_host(lookup, path, host, settings);
-    secure = secure && host.secure;
-    // RFC 7672 §2.2.1 and §2.2.2: TLSA records are looked up only for an MX host that came
-    // from a secure MX answer (or a secure implicit MX) and whose addresses are secure; an
-    // attacker could otherwise have chosen the host. Postfix and Exim do the same.
-    if (tlsa_port && mx.secure && host.secure && !host.addresses.empty()) {
-      co_await resolve_tlsa(lookup, path, host, *tlsa_port);
-    }
-  }
-  path.secure = secure;
-  if (path.address_count() == 0) path.failures.insert(DomainFailure::no_addresses);
+  // RFC 7672 §2.2.1 and §2.2.2: TLSA records are looked up only for an MX host that came
+  // from a secure MX answer (or a secure implicit MX) and whose addresses are secure; an
+  // attacker could otherwise have chosen the host. Postfix and Exim do the same.
+  co_await resolve_hosts(lookup, path, settings, secure, tlsa_port, mx.secure);
   path.mta_sts_txt = co_await lookup_txt(lookup, "_mta-sts." + path.domain);
   path.tlsrpt_txt = co_await lookup_txt(lookup, "_smtp._tls." + path.domain);
   co_return path;
 }
 
-std::string_view to_string(DomainFailure failure) noexcept {
-  switch (failure) {
-    case DomainFailure::mx_lookup_failed:
-      return "mx_lookup_failed";
-    case DomainFailure::dns_bogus:
-      return "dns_bogus";
-    case DomainFailure::dns_timeout:
-      return "dns_timeout";
-    case DomainFailure::nxdomain:
-      return "nxdomain";
-    case DomainFailure::null_mx:
-      return "null_mx";
-    case DomainFailure::no_addresses:
-      return "no_addresses";
-    case DomainFailure::address_reserved:
-      return "address_reserved";
-    case DomainFailure::address_lookup_failed:
-      return "address_lookup_failed";
-    case DomainFailure::too_many_hosts:
-      return "too_many_hosts";
-    case DomainFailure::too_many_addresses:
-      return "too_many_addresses";
-    case DomainFailure::address_failed:
-      return "address_failed";
-    case DomainFailure::dane_failed:
-      return "dane_failed";
-  }
-  return "mx_lookup_failed";
+std::string srv_name(std::string_view service, std::string_view domain) {
+  return "_" + std::string(service) + "._tcp." + std::string(domain);
 }
 
-const std::vector<DomainFailure>& all_domain_failures() {
-  static const std::vector<DomainFailure> all{
-      DomainFailure::mx_lookup_failed, DomainFailure::dns_bogus,
-      DomainFailure::dns_timeout,      DomainFailure::nxdomain,
-      DomainFailure::null_mx,          DomainFailure::no_addresses,
-      DomainFailure::address_reserved, DomainFailure::address_lookup_failed,
-      DomainFailure::too_many_hosts,   DomainFailure::too_many_addresses,
-      DomainFailure::address_failed,   DomainFailure::dane_failed};
-  return all;
+asio::awaitable<MailPath> resolve_service_path(LookupFunction lookup, std::string srv_owner,
+                                               const config::DnsSettings& settings, bool tlsa) {
+  MailPath path;
+  path.kind = PathKind::srv;
+  path.domain = std::move(srv_owner);
+  const Answer srv = co_await lookup(path.domain, RecordType::srv);
+  note(path, srv);
+  if (const auto failure = failure_of(srv, DomainFailure::srv_lookup_failed)) {
+    path.failures.insert(*failure);
+    co_return path;
+  }
+  if (srv.outcome != Outcome::data) {  // RFC 6186 §3: no record, no service to find
+    path.failures.insert(DomainFailure::no_srv_records);
+    path.secure = srv.secure;
+    co_return path;
+  }
+  path.resolved = true;
+  if (!choose_targets(path, srv, settings)) {
+    path.secure = srv.secure;
+    co_return path;
+  }
+  // RFC 7673 §3.1, §3.2: an insecure SRV answer could name any host, so its targets get no
+  // TLSA lookup (DANE does not apply); nor does a target whose addresses are insecure.
+  co_await resolve_hosts(lookup, path, settings, srv.secure, std::nullopt, tlsa && srv.secure);
+  co_return path;
+}
+
+asio::awaitable<MailPath> resolve_host_path(LookupFunction lookup, std::string host,
+                                            const config::DnsSettings& settings,
+                                            std::optional<std::uint16_t> tlsa_port) {
+  MailPath path;
+  path.kind = PathKind::host;
+  path.domain = host;
+  path.resolved = true;
+  path.hosts.push_back({host, 0, host, {}, {}, true, {}});
+  co_await resolve_hosts(lookup, path, settings, true, tlsa_port, true);
+  co_return path;
 }
 
 }  // namespace starttls_exporter::dns

@@ -198,6 +198,8 @@ std::string_view to_string(RecordType type) noexcept {
       return "TXT";
     case RecordType::aaaa:
       return "AAAA";
+    case RecordType::srv:
+      return "SRV";
     case RecordType::tlsa:
       return "TLSA";
   }

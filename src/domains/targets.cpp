@@ -9,7 +9,8 @@ namespace starttls_exporter::domains {
 namespace {
 
 /// What DANE checks for `host`'s addresses: its TLSA lookup and the names a DANE-TA leaf may
-/// carry (RFC 7672 §3.2.2: the MX host as published, its CNAME target, the TLSA base domain).
+/// carry (RFC 7672 §3.2.2: the MX host as published, its CNAME target, the TLSA base domain;
+/// RFC 7673 §4.1 the same for an SRV target).
 std::shared_ptr<const dane::DaneExpectation> dane_expectation(const dns::MxHost& host) {
   auto out = std::make_shared<dane::DaneExpectation>();
   out->tlsa = host.tlsa;
@@ -41,7 +42,7 @@ std::optional<policy::MtaStsRequirement> mta_sts_requirement(const mta_sts::Poli
 }  // namespace
 
 std::string domain_key(const config::Domain& domain) {
-  return domain.name + "|" + domain.module;
+  return domain.name + "|" + domain.module + (domain.service.empty() ? "" : "|" + domain.service);
 }
 
 bool same_job(const DomainJob& a, const DomainJob& b) {
@@ -62,9 +63,10 @@ std::vector<scheduler::ScheduledTarget> targets_of(const dns::MailPath& path, co
   for (const auto& host : path.hosts) {
     const auto dane = dane_expectation(host);
     const auto mta_sts = mta_sts_requirement(policy, host);
+    const std::uint16_t port = host.port != 0 ? host.port : job.port;  // SRV: the record's
     for (const auto& address : host.addresses) {
       scheduler::ScheduledTarget target;
-      target.info.endpoint = net::format_endpoint(address, job.port);
+      target.info.endpoint = net::format_endpoint(address, port);
       target.info.module = job.domain.module;
       target.info.key = target.info.endpoint + "|" + job.domain.module + "|" + host.name;
       target.info.server_name = host.name;
@@ -72,8 +74,10 @@ std::vector<scheduler::ScheduledTarget> targets_of(const dns::MailPath& path, co
       target.info.series = job.series;
       target.spec = job.spec;
       target.spec.address = address;
-      target.spec.port = job.port;
-      target.spec.server_name = host.name;  // SNI and the name verified: the MX host
+      target.spec.port = port;
+      // SNI and the name verified: the MX host, the SRV target (RFC 7673 §4.1: the name the
+      // TLSA records are for; what MUAs check) or the configured host.
+      target.spec.server_name = host.name;
       target.spec.dane = dane;
       target.spec.mta_sts = mta_sts;
       target.interval = job.interval;

@@ -1,5 +1,5 @@
 // judge_dane: DANE's verdict from the TLSA lookup and the facts of the presented chain
-// (RFC 7672 §2.2, §3; RFC 7671).
+// (RFC 7672 §2.2, §3 for SMTP; RFC 7671 and RFC 7673 for other services).
 #include <algorithm>
 
 #include "starttls_exporter/policy/policy.hpp"
@@ -26,13 +26,26 @@ std::optional<DaneFailure> ta_path_failure(const dane::TaPath& path, bool leaf_n
   return std::nullopt;
 }
 
+/// PKIX-TA (0) and PKIX-EE (1), services only: the record must match (a certificate sent above
+/// the leaf, or the leaf) and the chain must also pass PKIX validation (RFC 6698 §2.1.1).
+RecordOutcome judge_pkix_record(const dane::TlsaRecord& record, const dane::RecordFacts& facts,
+                                bool pkix_verified) {
+  RecordOutcome out;
+  out.presented = record.usage == 1 ? facts.leaf_matches : !facts.ta_paths.empty();
+  out.authenticated = out.presented && pkix_verified;
+  if (out.presented && !pkix_verified) out.ta_failure = DaneFailure::pkix_invalid;
+  return out;
+}
+
 RecordOutcome judge_record(const dane::TlsaRecord& record, const dane::RecordFacts& facts,
-                           bool leaf_names_match) {
+                           const dane::ChainFacts& chain) {
   RecordOutcome out;
   if (record.usage == 3) {  // DANE-EE: the leaf only; names and dates do not apply (§3.1.1)
     out.presented = out.authenticated = facts.leaf_matches;
     return out;
   }
+  if (record.usage < 2) return judge_pkix_record(record, facts, chain.pkix_verified);
+  const bool leaf_names_match = chain.leaf_names_match;
   for (const auto& path : facts.ta_paths) {
     out.presented = true;
     const auto failure = ta_path_failure(path, leaf_names_match);
@@ -61,7 +74,7 @@ dane::DaneCheck judge_dane(const dane::TlsaLookup& tlsa, const dane::ChainFacts&
     return out;
   }
   if (out.status != dane::TlsaStatus::secure) return out;
-  const auto usable = usable_records(tlsa.records);
+  const auto usable = usable_records(tlsa.records, tlsa.rules);
   out.usable_records = usable.size();
   out.applies = !usable.empty();  // §2.2: no usable record, DANE does not apply
   if (!out.applies) return out;
@@ -69,16 +82,16 @@ dane::DaneCheck judge_dane(const dane::TlsaLookup& tlsa, const dane::ChainFacts&
   std::optional<DaneFailure> ta_failure;
   for (std::size_t i = 0; i < usable.size(); ++i) {
     const dane::TlsaRecord& record = usable[i];
-    const RecordOutcome judged =
-        chain.presented && i < chain.records.size()
-            ? judge_record(record, chain.records[i], chain.leaf_names_match)
-            : RecordOutcome{};
-    (record.usage == 2 ? any_ta : any_ee) = true;
+    const RecordOutcome judged = chain.presented && i < chain.records.size()
+                                     ? judge_record(record, chain.records[i], chain)
+                                     : RecordOutcome{};
+    const bool ta = record.usage == 0 || record.usage == 2;  // an anchor, not the leaf
+    (ta ? any_ta : any_ee) = true;
     if (!judged.presented) ++out.unmatched_records;
-    if (record.usage == 3 && !judged.presented) spare_ee = true;
+    if (!ta && !judged.presented) spare_ee = true;
     if (!ta_failure) ta_failure = judged.ta_failure;
     if (!judged.authenticated) continue;
-    (record.usage == 2 ? ta_ok : ee_ok) = true;
+    (ta ? ta_ok : ee_ok) = true;
     dane::TlsaRecord matched = record;
     matched.data.clear();
     if (std::find(out.matched_records.begin(), out.matched_records.end(), matched) ==

@@ -1,4 +1,5 @@
-// Which published TLSA records an SMTP sender uses (RFC 7672 §3.1.3, RFC 7671 §9).
+// Which published TLSA records a client uses: an SMTP sender (RFC 7672 §3.1.3) or any other
+// TLS client (RFC 7671, RFC 7673), with digest agility (RFC 7671 §9) for both.
 #include <map>
 
 #include "starttls_exporter/policy/policy.hpp"
@@ -12,8 +13,10 @@ int preference(std::uint8_t matching_type) {
   return matching_type == 2 ? 2 : matching_type == 1 ? 1 : 0;
 }
 
-std::optional<TlsaUnusable> parameter_problem(const dane::TlsaRecord& r) {
-  if (r.usage == 0 || r.usage == 1) return TlsaUnusable::pkix_usage;
+std::optional<TlsaUnusable> parameter_problem(const dane::TlsaRecord& r, dane::DaneRules rules) {
+  if ((r.usage == 0 || r.usage == 1) && rules == dane::DaneRules::smtp) {
+    return TlsaUnusable::pkix_usage;
+  }
   if (r.usage > 3) return TlsaUnusable::unknown_usage;
   if (r.selector > 1) return TlsaUnusable::unknown_selector;
   if (r.matching_type > 2) return TlsaUnusable::unknown_matching_type;
@@ -39,16 +42,16 @@ std::string_view to_string(TlsaUnusable why) noexcept {
 }
 
 std::vector<std::optional<TlsaUnusable>> judge_tlsa_records(
-    const std::vector<dane::TlsaRecord>& records) {
+    const std::vector<dane::TlsaRecord>& records, dane::DaneRules rules) {
   std::map<std::pair<int, int>, int> strongest;  // (usage, selector) -> best preference
   for (const auto& r : records) {
-    if (parameter_problem(r)) continue;
+    if (parameter_problem(r, rules)) continue;
     auto& best = strongest.try_emplace({r.usage, r.selector}, -1).first->second;
     best = std::max(best, preference(r.matching_type));
   }
   std::vector<std::optional<TlsaUnusable>> out;
   for (const auto& r : records) {
-    auto problem = parameter_problem(r);
+    auto problem = parameter_problem(r, rules);
     if (!problem && preference(r.matching_type) != strongest[{r.usage, r.selector}]) {
       problem = TlsaUnusable::weaker_digest;
     }
@@ -57,8 +60,9 @@ std::vector<std::optional<TlsaUnusable>> judge_tlsa_records(
   return out;
 }
 
-std::vector<dane::TlsaRecord> usable_records(const std::vector<dane::TlsaRecord>& records) {
-  const auto judged = judge_tlsa_records(records);
+std::vector<dane::TlsaRecord> usable_records(const std::vector<dane::TlsaRecord>& records,
+                                             dane::DaneRules rules) {
+  const auto judged = judge_tlsa_records(records, rules);
   std::vector<dane::TlsaRecord> out;
   for (std::size_t i = 0; i < records.size(); ++i) {
     if (!judged[i]) out.push_back(records[i]);

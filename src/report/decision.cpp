@@ -81,7 +81,7 @@ std::string decided_by(const domains::AddressProbe& address, const mta_sts::Poli
 
 std::vector<PublishedRecord> published_records(const dane::TlsaLookup& tlsa) {
   std::vector<PublishedRecord> out;
-  const auto judged = policy::judge_tlsa_records(tlsa.records);
+  const auto judged = policy::judge_tlsa_records(tlsa.records, tlsa.rules);
   for (std::size_t i = 0; i < tlsa.records.size(); ++i) {
     PublishedRecord record{policy::format_tlsa(tlsa.records[i]), !judged[i], {}};
     if (judged[i]) record.why_not = std::string(policy::to_string(*judged[i]));

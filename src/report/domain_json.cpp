@@ -54,6 +54,8 @@ Json host_json(const domains::DomainProbe& probe, const dns::MxHost& host) {
     reserved.push_back({{"address", r.address}, {"range", r.range}});
   return {{"host", host.name},
           {"preference", host.preference},
+          {"port", host.port != 0 ? Json(host.port) : Json(nullptr)},
+          {"weight", host.weight},
           {"canonical_name", host.canonical_name},
           {"addresses", host.addresses},
           {"reserved", std::move(reserved)},
@@ -98,6 +100,18 @@ Json tlsrpt_json(const dns::MailPath& path) {
           {"failure", parsed.failure ? Json(mta_sts::to_string(*parsed.failure)) : Json(nullptr)}};
 }
 
+const char* kind_name(config::DomainKind kind) {
+  switch (kind) {
+    case config::DomainKind::service:
+      return "service";
+    case config::DomainKind::host:
+      return "host";
+    case config::DomainKind::mx:
+      break;
+  }
+  return "mx";
+}
+
 }  // namespace
 
 std::string domain_json_report(const domains::DomainProbe& probe, std::uint16_t port,
@@ -123,6 +137,8 @@ std::string domain_json_report(const domains::DomainProbe& probe, std::uint16_t 
   }
   return dump({{"domain", state.domain.name},
                {"module", state.domain.module},
+               {"kind", kind_name(state.domain.kind)},
+               {"service", state.domain.service},
                {"port", port},
                {"success", verdict.success},
                {"resolved", path.resolved},

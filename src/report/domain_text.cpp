@@ -6,8 +6,13 @@
 namespace starttls_exporter::report {
 namespace {
 
-std::string host_line(const dns::MxHost& host) {
-  std::string line = "  MX " + std::to_string(host.preference) + " " + host.name;
+std::string host_line(const dns::MxHost& host, dns::PathKind kind) {
+  std::string line = kind == dns::PathKind::srv ? "  SRV " + std::to_string(host.preference) + " " +
+                                                      std::to_string(host.weight) + " " +
+                                                      std::to_string(host.port) + " " + host.name
+                     : kind == dns::PathKind::host
+                         ? "  Host " + host.name
+                         : "  MX " + std::to_string(host.preference) + " " + host.name;
   if (host.canonical_name != host.name) line += " (CNAME to " + host.canonical_name + ")";
   line += ": " + (host.addresses.empty() ? std::string("no address") : join(host.addresses));
   for (const auto& reserved : host.reserved) {
@@ -34,6 +39,7 @@ const dane::DaneCheck* served_check(const domains::DomainProbe& probe, const std
 
 std::string dane_section(const domains::DomainProbe& probe, const dns::MxHost& host,
                          std::uint16_t port) {
+  if (host.port != 0) port = host.port;  // an SRV target's own port (RFC 7673 §3.3)
   std::string out = "  " + host.name + ": TLSA at _" + std::to_string(port) + "._tcp." +
                     (host.tlsa.base_name.empty() ? host.name : host.tlsa.base_name) + ": " +
                     tlsa_status_text(host.tlsa) + "\n";
@@ -108,6 +114,22 @@ std::string address_line(const domains::AddressProbe& address, const mta_sts::Po
          "): " + verdict + ": " + decided_by(address, policy);
 }
 
+/// "Mail domain example.com (port 25)", "Service imaps of example.com (SRV
+/// _imaps._tcp.example.com)", "Host imap.example.com (port 993)".
+std::string heading(const domains::DomainState& state, std::uint16_t port) {
+  const config::Domain& entry = state.domain;
+  switch (entry.kind) {
+    case config::DomainKind::service:
+      return "Service " + entry.service + " of " + entry.name + " (SRV " +
+             dns::srv_name(entry.service, entry.name) + ")";
+    case config::DomainKind::host:
+      return "Host " + entry.name + " (port " + std::to_string(port) + ")";
+    case config::DomainKind::mx:
+      break;
+  }
+  return "Mail domain " + entry.name + " (port " + std::to_string(port) + ")";
+}
+
 }  // namespace
 
 DomainText domain_text(const domains::DomainProbe& probe, std::uint16_t port, SystemTime now,
@@ -116,8 +138,7 @@ DomainText domain_text(const domains::DomainProbe& probe, std::uint16_t port, Sy
   const dns::MailPath* path = state.path.get();
   DomainText text;
   std::string& out = text.head;
-  out = "Mail domain " + state.domain.name + " (port " + std::to_string(port) + "), resolved in " +
-        fixed(state.resolve_seconds * 1000, 1) + " ms\n";
+  out = heading(state, port) + ", resolved in " + fixed(state.resolve_seconds * 1000, 1) + " ms\n";
   if (!path) {
     out += "Result: " + paint("FAILURE", "1;31") + ": not resolved yet\n";
     return text;
@@ -131,7 +152,7 @@ DomainText domain_text(const domains::DomainProbe& probe, std::uint16_t port, Sy
          (path->secure ? paint("secure", "32") : paint("not secure", "33")) + "\n";
   if (path->null_mx) out += "Null MX (RFC 7505): the domain accepts no mail\n";
   if (path->implicit_mx) out += "No MX records: the domain itself is the MX host\n";
-  for (const auto& host : path->hosts) out += host_line(host);
+  for (const auto& host : path->hosts) out += host_line(host, path->kind);
   if (path->signature_expiry) {
     out += "Signatures expire: " + rfc3339(*path->signature_expiry) + "\n";
   }

@@ -78,6 +78,9 @@ domains::DomainJob domain_job(const config::Domain& domain, const config::Module
   job.domain = domain;
   prober::apply_module(job.spec, module);
   job.spec.trust = std::move(trust);
+  if (domain.kind == config::DomainKind::host) {
+    job.spec.certificate_file = domain.certificate_file.pattern;  // hosts[].certificate_file
+  }
   job.port = domain.port.value_or(config::default_port(module.protocol, module.tls.mode));
   job.interval = domain.interval;
   job.timeout = module.timeout;

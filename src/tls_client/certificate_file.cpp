@@ -127,10 +127,12 @@ std::string problems_of(const CertificateFileSet& files, const std::string& patt
 
 bool dane_applies(const dane::DaneExpectation* dane) {
   return dane != nullptr && dane->tlsa.status == dane::TlsaStatus::secure &&
-         !policy::usable_records(dane->tlsa.records).empty();
+         !policy::usable_records(dane->tlsa.records, dane->tlsa.rules).empty();
 }
 
-/// The file's chain by DANE, as the daemon would present it.
+/// The file's chain by DANE, as the daemon would present it. PKIX-TA and PKIX-EE records
+/// (services) are judged by their match: the file is not validated against trust anchors
+/// here; the served chain is, at every probe.
 dane::DaneCheck check_file_chain(const CertificateFileContent& file,
                                  const dane::DaneExpectation& dane, SystemTime now) {
   std::vector<CrtPtr> chain;
@@ -140,7 +142,7 @@ dane::DaneCheck check_file_chain(const CertificateFileContent& file,
     if (!crt) break;
     chain.push_back(std::move(crt));
   }
-  return check_dane(chain, dane, now);
+  return check_dane(chain, dane, now, /*pkix_verified=*/true);
 }
 
 }  // namespace

@@ -61,8 +61,14 @@ dane::TaPath ta_path(const std::vector<CrtPtr>& chain, std::size_t anchor, Syste
 dane::RecordFacts record_facts(const TlsaRecord& record, const std::vector<CrtPtr>& chain,
                                const std::vector<CertificateMaterial>& material, SystemTime now) {
   dane::RecordFacts facts;
-  if (record.usage == 3) {
+  if (record.usage == 3 || record.usage == 1) {
     facts.leaf_matches = association_matches(record, material.front());
+    return facts;
+  }
+  if (record.usage == 0) {  // PKIX-TA: a CA certificate sent; PKIX validation judges the path
+    for (std::size_t d = 1; d < chain.size(); ++d) {
+      if (association_matches(record, material[d])) facts.ta_paths.push_back(dane::TaPath{});
+    }
     return facts;
   }
   for (std::size_t d = 1; d < chain.size(); ++d) {
@@ -88,9 +94,11 @@ std::string spki_record(gnutls_x509_crt_t certificate, int usage) {
 }  // namespace
 
 dane::DaneCheck check_dane(const std::vector<CrtPtr>& chain,
-                           const dane::DaneExpectation& expectation, SystemTime now) {
+                           const dane::DaneExpectation& expectation, SystemTime now,
+                           bool pkix_verified) {
   dane::ChainFacts facts;
   facts.presented = !chain.empty();
+  facts.pkix_verified = pkix_verified;
   for (std::size_t i = 0; i < chain.size(); ++i) {
     facts.chain_records.push_back(spki_record(chain[i].get(), i == 0 ? 3 : 2));
   }
@@ -98,7 +106,8 @@ dane::DaneCheck check_dane(const std::vector<CrtPtr>& chain,
     facts.leaf_names_match = names_match(chain.front().get(), expectation.reference_names);
     std::vector<CertificateMaterial> material;
     for (const auto& certificate : chain) material.push_back(material_of(certificate.get()));
-    for (const auto& record : policy::usable_records(expectation.tlsa.records)) {
+    for (const auto& record :
+         policy::usable_records(expectation.tlsa.records, expectation.tlsa.rules)) {
       facts.records.push_back(record_facts(record, chain, material, now));
     }
   }

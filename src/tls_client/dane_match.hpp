@@ -32,8 +32,10 @@ bool association_matches(const dane::TlsaRecord& record, const CertificateMateri
 bool signed_by_key(gnutls_x509_crt_t certificate, const std::vector<std::uint8_t>& spki);
 
 /// DANE's verdict for `chain` (as sent, leaf first) under `expectation`, at `now`: its facts,
-/// judged by policy::judge_dane.
+/// judged by policy::judge_dane. `pkix_verified`: the chain passed PKIX validation, which
+/// PKIX-TA and PKIX-EE records (services only) need besides their match.
 dane::DaneCheck check_dane(const std::vector<CrtPtr>& chain,
-                           const dane::DaneExpectation& expectation, SystemTime now);
+                           const dane::DaneExpectation& expectation, SystemTime now,
+                           bool pkix_verified = false);
 
 }  // namespace starttls_exporter::tls

@@ -191,15 +191,15 @@ VerifyVerdict ClientSession::verify() const {
   }
   return verdict;
 }
-dane::DaneCheck ClientSession::check_dane(const dane::DaneExpectation& expectation,
-                                          SystemTime now) const {
+dane::DaneCheck ClientSession::check_dane(const dane::DaneExpectation& expectation, SystemTime now,
+                                          bool pkix_verified) const {
   // The chain is parsed again only where DANE can apply: secure records to match, or none in
   // a signed zone (the leaf's record is then what the domain would publish).
   const auto status = expectation.tlsa.status;
   const bool matching = impl_->handshake_done &&
                         (status == dane::TlsaStatus::secure || status == dane::TlsaStatus::none);
   return tls::check_dane(matching ? peer_certificates(impl_->session.get()) : std::vector<CrtPtr>{},
-                         expectation, now);
+                         expectation, now, pkix_verified);
 }
 
 }  // namespace starttls_exporter::tls

@@ -149,6 +149,43 @@ basic_auth_users:
   }
 }
 
+TEST_CASE("services and hosts: entries of their own, derived and mapped modules") {
+  TempDir dir;
+  const auto anchor = dir.file("anchor.key", "sxt. IN DNSKEY 257 3 13 AAAA\n");
+  const Config config = parse_config(
+      "modules:\n  m: {ehlo_name: probe.example.com, timeout: 3s}\n"
+      "  sub: {protocol: submission}\n  imaps: {protocol: imap, tls: {mode: implicit}}\n"
+      "dns:\n  trust_anchor_file: " +
+          anchor +
+          "\n"
+          "domains:\n  - {domain: example.com, module: m, services: [imaps, pop3]}\n"
+          "  - {domain: example.org, module: m, services: {submission: sub, imaps: ~}}\n"
+          "hosts:\n  - {name: IMAP.example.com, module: imaps}\n"
+          "  - {name: pop.example.com, module: m/pop3, port: 1995}\n",
+      (dir.path / "c.yml").string());
+  REQUIRE(config.domains.size() == 8);
+  CHECK(config.domains[0].kind == DomainKind::mx);
+  CHECK(config.domains[1].kind == DomainKind::service);
+  CHECK(config.domains[1].name == "example.com");
+  CHECK(config.domains[1].service == "imaps");
+  CHECK(config.domains[1].module == "m/imaps");
+  CHECK_FALSE(config.domains[1].port);
+  const Module& derived = config.modules.at("m/imaps");
+  CHECK(derived.protocol == Protocol::imap);
+  CHECK(derived.tls.mode == TlsMode::implicit);
+  CHECK(derived.ehlo_name == "probe.example.com");  // the rest from the domain's module
+  CHECK(derived.timeout == 3s);
+  CHECK(config.modules.at("m/pop3").tls.mode == TlsMode::starttls);
+  CHECK(config.domains[4].module == "sub");  // mapped
+  CHECK(config.domains[4].service == "submission");
+  CHECK(config.domains[5].module == "m/imaps");  // one derived module for both domains
+  CHECK(config.domains[6].kind == DomainKind::host);
+  CHECK(config.domains[6].name == "imap.example.com");
+  CHECK(config.domains[6].port == 993);  // the module's protocol and mode
+  CHECK(config.domains[7].port == 1995);
+  CHECK(config.dns.trust_anchor.bytes == "sxt. IN DNSKEY 257 3 13 AAAA\n");
+}
+
 TEST_CASE("dns and domains: defaults, normalised names, located errors") {
   TempDir dir;
   const auto anchor = dir.file("anchor.key", "sxt. IN DNSKEY 257 3 13 AAAA\n");
@@ -198,6 +235,19 @@ TEST_CASE("dns and domains: defaults, normalised names, located errors") {
        "c.yml:4:19: dns.address_family: expected any, ipv4 or ipv6"},
       {"domains:\n  - {domain: x.org, module: m}\n  - {domain: X.org, module: m}\n",
        "c.yml:5:5: domains[1]: duplicate domain x.org with module m"},
+      {"domains:\n  - {domain: x.org, module: m, services: [imaps, smtps]}\n",
+       "c.yml:4:50: domains[0].services[1]: unknown service \"smtps\"; expected one of "
+       "submissions, submission, imaps, imap, pop3s, pop3"},
+      {"domains:\n  - {domain: x.org, module: m, services: {imaps: m}}\n",
+       "c.yml:4:50: domains[0].services.imaps: module \"m\" speaks smtp with STARTTLS; the "
+       "service imaps is imap over implicit TLS"},
+      {"domains:\n  - {domain: x.org, module: m, services: [imap, imap]}\n",
+       "c.yml:4:49: domains[0].services[1]: service listed twice"},
+      {"hosts:\n  - {name: imap.x.org}\n", "c.yml:4:5: hosts[0].module: required key is missing"},
+      {"hosts:\n  - {name: 192.0.2.1, module: m}\n",
+       "c.yml:4:12: hosts[0].name: \"192.0.2.1\" is an IP address"},
+      {"domains:\n  - {domain: x.org, module: m}\nhosts:\n  - {name: x.org, module: m}\n",
+       "c.yml:6:5: hosts[0]: duplicate: x.org with module m is listed already"},
   };
   for (const auto& c : cases) {
     CAPTURE(c.yaml);

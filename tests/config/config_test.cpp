@@ -120,7 +120,7 @@ const InvalidCase kInvalid[] = {
     {"invalid-unknown-tls-mode.yaml",
      R"x(5:13: modules.imaps.tls.mode: unknown TLS mode "ssl" (supported: starttls, implicit: TLS right after connect))x"},
     {"invalid-unknown-top-key.yaml",
-     R"x(6:1: target: unknown key (expected one of: global, modules, targets, probe_allowed_cidrs, dns, domains, mta_sts, tlsrpt))x"},
+     R"x(6:1: target: unknown key (expected one of: global, modules, targets, probe_allowed_cidrs, dns, domains, hosts, mta_sts, tlsrpt))x"},
     {"invalid-zero-interval.yaml", R"x(6:15: targets[0].interval: must be greater than zero)x"},
     {"invalid-zero-timeout.yaml",
      R"x(3:14: modules.smtp_starttls.timeout: must be greater than zero)x"},

@@ -52,6 +52,24 @@ TEST_CASE("MX, A, AAAA and TXT rdata") {
   CHECK_FALSE(detail::earliest_signature_expiry(wire({1, 2, 3})));
 }
 
+TEST_CASE("SRV rdata (RFC 2782), sorted by priority then weight, largest first") {
+  CHECK(detail::parse_srv(wire({0, 5, 0, 10, 3, 0xe1, 2, 'm', 'x', 0})) ==
+        SrvRecord{5, 10, 993, "mx"});
+  CHECK(detail::parse_srv(wire({0, 0, 0, 0, 0, 0, 0})) == SrvRecord{0, 0, 0, ""});  // "."
+  CHECK_FALSE(detail::parse_srv(wire({0, 0, 0, 0, 0, 0})));                         // no target
+  CHECK_FALSE(detail::parse_srv(wire({0, 0, 0, 0, 0, 0, 1, 'a', 0, 9})));           // trailing
+  detail::RawResult raw;
+  raw.havedata = true;
+  raw.data = {{0, 10, 0, 1, 0, 25, 1, 'c', 0},
+              {0, 5, 0, 1, 0, 25, 1, 'b', 0},
+              {0, 10, 0, 9, 0, 25, 1, 'a', 0}};
+  const Answer answer = detail::classify(raw, RecordType::srv);
+  REQUIRE(answer.srv.size() == 3);
+  CHECK(answer.srv[0].target == "b");
+  CHECK(answer.srv[1].target == "a");  // weight 9 before weight 1
+  CHECK(answer.srv[2].target == "c");
+}
+
 TEST_CASE("classification: bogus first, then rcode, NXDOMAIN, NODATA, records") {
   detail::RawResult raw;
   raw.qname = "Example.COM.";

@@ -95,7 +95,7 @@ TEST_CASE("README's configuration tables list exactly the keys the loader accept
       first_cells(
           readme,
           std::regex(
-              R"((global|modules|targets|dns|domains|mta_sts|tlsrpt)[.\[].*|probe_allowed_cidrs)")),
+              R"((global|modules|targets|dns|domains|hosts|mta_sts|tlsrpt)[.\[].*|probe_allowed_cidrs)")),
       code, "config key");
   // config.example.yaml, which the quick start runs, shows every key (set or commented out).
   const std::string example = slurp(EXAMPLE_CONFIG);

@@ -54,6 +54,12 @@ struct FakeDns {
     answer.secure = true;
     answer.texts = {std::move(text)};
   }
+  void srv(const std::string& name, std::vector<dns::SrvRecord> records, bool secure = true) {
+    auto& answer = answers[{name, dns::RecordType::srv}];
+    answer.outcome = dns::Outcome::data;
+    answer.secure = secure;
+    answer.srv = std::move(records);
+  }
   void tlsa(const std::string& name, dane::TlsaRecord record) {
     auto& answer = answers[{name, dns::RecordType::tlsa}];
     answer.outcome = dns::Outcome::data;
@@ -217,6 +223,91 @@ TEST_CASE("round: null MX and NXDOMAIN give no targets and their reasons") {
       run(domains::run_round(dns.lookup(), job("missing.test"), dns_settings(), {}, memory));
   CHECK(missing.targets.empty());
   CHECK(missing.path->failures.contains(dns::DomainFailure::nxdomain));
+}
+
+TEST_CASE("round, service: SRV targets in priority order on their own ports (RFC 6186, 7673)") {
+  FakeDns dns;
+  // Sorted as the parser sorts them: priority, then weight, largest first.
+  dns.srv("_imaps._tcp.example.test", {{0, 10, 993, "imap1.example.test"},
+                                       {0, 5, 1993, "imap2.example.test"},
+                                       {10, 0, 993, "backup.example.test"}});
+  dns.a("imap1.example.test", {"127.0.0.1"});
+  dns.a("imap2.example.test", {"127.0.0.2"});
+  dns.a("backup.example.test", {"127.0.0.3"});
+  dns.tlsa("_993._tcp.imap1.example.test", {1, 1, 1, std::vector<std::uint8_t>(32, 7)});
+  dns.tlsa("_1993._tcp.imap2.example.test", {0, 0, 1, std::vector<std::uint8_t>(32, 7)});
+  auto service = job("example.test");
+  service.domain.kind = config::DomainKind::service;
+  service.domain.service = "imaps";
+  service.domain.module = "m/imaps";
+  domains::PolicyMemory memory;
+  const auto round = run(domains::run_round(dns.lookup(), service, dns_settings(), {}, memory));
+  CHECK(round.path->kind == dns::PathKind::srv);
+  CHECK(round.path->domain == "_imaps._tcp.example.test");
+  CHECK(round.path->secure);
+  REQUIRE(round.targets.size() == 3);
+  CHECK(round.targets[0].info.key == "127.0.0.1:993|m/imaps|imap1.example.test");
+  CHECK(round.targets[1].info.endpoint == "127.0.0.2:1993");
+  CHECK(round.targets[1].spec.port == 1993);
+  CHECK(round.targets[1].spec.server_name == "imap2.example.test");
+  CHECK(round.targets[2].info.labels.at("mx") == "backup.example.test");
+  // The TLSA base domain is the target, at the SRV port, read under RFC 7671's rules.
+  REQUIRE(round.targets[0].spec.dane);
+  CHECK(round.targets[0].spec.dane->tlsa.status == dane::TlsaStatus::secure);
+  CHECK(round.targets[0].spec.dane->tlsa.rules == dane::DaneRules::service);
+  CHECK(round.targets[1].spec.dane->tlsa.base_name == "imap2.example.test");
+  CHECK(round.targets[2].spec.dane->tlsa.status == dane::TlsaStatus::none);
+  // No MTA-STS or TLS-RPT lookups for a service.
+  CHECK_FALSE(round.path->mta_sts_txt);
+  CHECK(dns.asked.count({"_mta-sts.example.test", dns::RecordType::txt}) == 0);
+  CHECK(domains::domain_key(service.domain) == "example.test|m/imaps|imaps");
+}
+
+TEST_CASE("round, service: insecure SRV gets no TLSA; \".\" and no records say why") {
+  FakeDns dns;
+  dns.srv("_submission._tcp.insecure.test", {{0, 0, 587, "mail.insecure.test"}}, false);
+  dns.a("mail.insecure.test", {"127.0.0.1"});
+  dns.tlsa("_587._tcp.mail.insecure.test", {3, 1, 1, std::vector<std::uint8_t>(32, 7)});
+  dns.srv("_pop3s._tcp.none.test", {{0, 0, 0, ""}});
+  auto service = [](const char* domain, const char* name) {
+    auto out = job(domain);
+    out.domain.kind = config::DomainKind::service;
+    out.domain.service = name;
+    return out;
+  };
+  domains::PolicyMemory memory;
+  const auto insecure = run(domains::run_round(dns.lookup(), service("insecure.test", "submission"),
+                                               dns_settings(), {}, memory));
+  REQUIRE(insecure.targets.size() == 1);
+  CHECK_FALSE(insecure.path->secure);
+  CHECK(insecure.targets[0].spec.dane->tlsa.status == dane::TlsaStatus::not_applicable);
+  CHECK(dns.asked.count({"_587._tcp.mail.insecure.test", dns::RecordType::tlsa}) == 0);
+  const auto dot = run(
+      domains::run_round(dns.lookup(), service("none.test", "pop3s"), dns_settings(), {}, memory));
+  CHECK(dot.targets.empty());
+  CHECK(dot.path->failures.contains(dns::DomainFailure::service_not_offered));
+  const auto missing = run(
+      domains::run_round(dns.lookup(), service("none.test", "imaps"), dns_settings(), {}, memory));
+  CHECK(missing.targets.empty());
+  CHECK(missing.path->failures.contains(dns::DomainFailure::no_srv_records));
+}
+
+TEST_CASE("round, host: the host's addresses on the entry's port, TLSA at _PORT._tcp.NAME") {
+  FakeDns dns;
+  dns.a("imap.example.test", {"127.0.0.5"});
+  dns.tlsa("_993._tcp.imap.example.test", {0, 0, 1, std::vector<std::uint8_t>(32, 7)});
+  auto host = job("imap.example.test");
+  host.domain.kind = config::DomainKind::host;
+  host.port = 993;
+  domains::PolicyMemory memory;
+  const auto round = run(domains::run_round(dns.lookup(), host, dns_settings(), {}, memory));
+  CHECK(round.path->kind == dns::PathKind::host);
+  REQUIRE(round.targets.size() == 1);
+  CHECK(round.targets[0].info.endpoint == "127.0.0.5:993");
+  CHECK(round.targets[0].spec.server_name == "imap.example.test");
+  CHECK(round.targets[0].spec.dane->tlsa.rules == dane::DaneRules::service);
+  CHECK(round.targets[0].spec.dane->tlsa.records.size() == 1);
+  CHECK(dns.asked.count({"imap.example.test", dns::RecordType::mx}) == 0);
 }
 
 TEST_CASE("same_job: reload equality over every field of the job") {

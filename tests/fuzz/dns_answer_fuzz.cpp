@@ -31,6 +31,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     case 1:
       if (const auto mx = detail::parse_mx(bytes)) check(mx->host.size() <= 254);
+      if (const auto srv = detail::parse_srv(bytes)) check(srv->target.size() <= 254);
       break;
     case 2:
       detail::parse_address(bytes, RecordType::a);
@@ -51,6 +52,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       const Answer tlsa = detail::classify(raw, RecordType::tlsa);
       check(tlsa.outcome == Outcome::data ? tlsa.tlsa.size() == 1
                                           : tlsa.outcome == Outcome::servfail);
+      const Answer srv = detail::classify(raw, RecordType::srv);
+      check(srv.outcome == Outcome::data ? srv.srv.size() == 1 : srv.outcome == Outcome::servfail);
     }
   }
   return 0;

@@ -105,13 +105,54 @@ TEST_CASE("check_dane: only unusable records, DANE does not apply; bogus and fai
   CHECK(tls::check_dane(chain, failed, now).failure == dane::DaneFailure::tlsa_lookup_failed);
 }
 
+TEST_CASE("check_dane, services: PKIX-EE and PKIX-TA match and need PKIX validation (RFC 7671)") {
+  const TestCa ca;
+  const auto chain = chain_of(ca.issue_with_intermediates({}, 1).chain_pem);  // names mx.test
+  const auto now = std::chrono::system_clock::now();
+  const auto service = [](std::vector<std::string> records) {
+    auto out = expecting(std::move(records));
+    out.tlsa.rules = dane::DaneRules::service;
+    return out;
+  };
+  std::string pkix_ee = offered(chain, 0), pkix_ta = offered(chain, 1);
+  pkix_ee[0] = '1';
+  pkix_ta[0] = '0';
+  // Under SMTP's rules both are unusable: DANE does not apply.
+  CHECK_FALSE(tls::check_dane(chain, expecting({pkix_ee, pkix_ta}), now, true).applies);
+  for (const auto& record : {pkix_ee, pkix_ta}) {
+    CAPTURE(record);
+    const auto verified = tls::check_dane(chain, service({record}), now, true);
+    CHECK(verified.applies);
+    CHECK(verified.usable_records == 1);
+    CHECK(verified.matched);
+    const auto unverified = tls::check_dane(chain, service({record}), now, false);
+    CHECK(unverified.applies);
+    CHECK_FALSE(unverified.matched);
+    CHECK(unverified.failure == dane::DaneFailure::pkix_invalid);
+  }
+  // PKIX-TA names a CA sent above the leaf: the leaf's own key does not match it.
+  std::string leaf_as_ta = offered(chain, 0);
+  leaf_as_ta[0] = '0';
+  const auto not_ca = tls::check_dane(chain, service({leaf_as_ta}), now, true);
+  CHECK_FALSE(not_ca.matched);
+  CHECK(not_ca.failure == dane::DaneFailure::ta_not_presented);
+  // A PKIX-EE record of another key fails even when PKIX passes.
+  std::string other = offered(chain_of(ca.issue({}).cert_pem), 0);
+  other[0] = '1';
+  CHECK_FALSE(tls::check_dane(chain, service({other}), now, true).matched);
+  // DANE-EE and DANE-TA keep their rules for services (RFC 7671 §5.1, §5.2).
+  CHECK(tls::check_dane(chain, service({offered(chain, 0)}), now, false).matched);
+  CHECK(tls::check_dane(chain, service({offered(chain, 1)}), now, false).matched);
+}
+
 TEST_CASE("policy: which published TLSA records a sender uses (RFC 7672 §3.1.3, RFC 7671 §9)") {
   const auto record = [](std::uint8_t u, std::uint8_t s, std::uint8_t m) {
     return dane::TlsaRecord{u, s, m, {1, 2}};
   };
-  const auto judged = policy::judge_tlsa_records({record(3, 1, 1), record(3, 1, 2), record(2, 0, 1),
-                                                  record(0, 0, 1), record(3, 2, 1), record(3, 1, 3),
-                                                  record(4, 1, 1)});
+  const std::vector<dane::TlsaRecord> published{record(3, 1, 1), record(3, 1, 2), record(2, 0, 1),
+                                                record(0, 0, 1), record(3, 2, 1), record(3, 1, 3),
+                                                record(4, 1, 1)};
+  const auto judged = policy::judge_tlsa_records(published, dane::DaneRules::smtp);
   REQUIRE(judged.size() == 7);
   CHECK(judged[0] == policy::TlsaUnusable::weaker_digest);  // 3 1 2 is published too
   CHECK_FALSE(judged[1]);
@@ -120,6 +161,15 @@ TEST_CASE("policy: which published TLSA records a sender uses (RFC 7672 §3.1.3,
   CHECK(judged[4] == policy::TlsaUnusable::unknown_selector);
   CHECK(judged[5] == policy::TlsaUnusable::unknown_matching_type);
   CHECK(judged[6] == policy::TlsaUnusable::unknown_usage);
-  CHECK(policy::usable_records({record(3, 1, 1), record(0, 0, 1)}).size() == 1);
+  CHECK(policy::usable_records({record(3, 1, 1), record(0, 0, 1)}, dane::DaneRules::smtp).size() ==
+        1);
+  // Any other TLS client uses all four usages (RFC 7671); the other rules are the same.
+  const auto service = policy::judge_tlsa_records(published, dane::DaneRules::service);
+  CHECK_FALSE(service[3]);
+  CHECK(service[0] == policy::TlsaUnusable::weaker_digest);
+  CHECK(service[6] == policy::TlsaUnusable::unknown_usage);
+  CHECK(
+      policy::usable_records({record(1, 1, 1), record(0, 0, 1)}, dane::DaneRules::service).size() ==
+      2);
   CHECK(policy::format_tlsa(record(3, 1, 1)) == "3 1 1 0102");
 }

@@ -49,6 +49,23 @@ enum class Protocol { smtp, submission, lmtp, imap, pop3, sieve };
 /// starttls: the protocol's upgrade command; implicit: TLS right after connect (465, 993, 995).
 enum class TlsMode { starttls, implicit };
 
+/// A mail service a domain announces by SRV (RFC 6186 §3, RFC 8314 §5.1): the SRV label
+/// ("imaps") and how it is spoken.
+struct MailService {
+  std::string_view name;
+  Protocol protocol;
+  TlsMode mode;
+};
+/// The service spelled `name` (submissions, submission, imaps, imap, pop3s, pop3), or nullopt.
+std::optional<MailService> parse_service(std::string_view name) noexcept;
+/// Every service's spelling, comma-separated, for messages.
+std::string service_names();
+
+struct Module;
+/// `base` speaking `service`: its protocol and TLS mode, the rest (CA file, timeout, EHLO
+/// name, ...) kept; named "BASE/SERVICE". What domains[].services and `probe --service` use.
+Module module_for_service(const Module& base, const MailService& service);
+
 /// The `protocol:` spelling ("submission"); "unknown" outside the enum.
 std::string_view protocol_name(Protocol protocol) noexcept;
 /// The Protocol spelled `name` ("submission"), or nullopt.
@@ -205,9 +222,20 @@ struct MtaStsSettings {
 };
 
 /// One mail domain (domains[]): its MX hosts and their addresses are found by DNS and probed.
+/// What a domains entry resolves: a mail domain's MX hosts (RFC 5321 §5.1), one of its mail
+/// services by SRV (domains[].services: RFC 6186, RFC 8314), or one host (hosts[]).
+enum class DomainKind { mx, service, host };
+
+/// One entry the domain watcher resolves: a domains[] entry, each of its services, and each
+/// hosts[] entry, in file order.
 struct Domain {
-  std::string name;  ///< lower case, no trailing dot ("example.com")
+  std::string name;  ///< lower case, no trailing dot ("example.com"; the host for kind host)
   std::string module;
+  DomainKind kind = DomainKind::mx;
+  std::string service;  ///< kind service: its SRV label ("imaps")
+  /// kind host: the file the host's daemon serves (hosts[].certificate_file, else its
+  /// module's); the other kinds use their module's.
+  CertificateFileSetting certificate_file;
   std::optional<std::uint16_t> port;          ///< unset: the module's protocol's port
   Duration interval{0};                       ///< effective: the domain's own, else global.interval
   std::map<std::string, std::string> labels;  ///< on the domain's series

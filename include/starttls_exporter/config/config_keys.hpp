@@ -10,8 +10,9 @@
 
 namespace starttls_exporter::config::keys {
 
-inline constexpr std::array<std::string_view, 8> kTop{
-    "global", "modules", "targets", "probe_allowed_cidrs", "dns", "domains", "mta_sts", "tlsrpt"};
+inline constexpr std::array<std::string_view, 9> kTop{
+    "global", "modules", "targets", "probe_allowed_cidrs", "dns", "domains",
+    "hosts",  "mta_sts", "tlsrpt"};
 inline constexpr std::array<std::string_view, 4> kGlobal{"interval", "timeout", "concurrency",
                                                          "scrape_timeout_margin"};
 inline constexpr std::array<std::string_view, 7> kModule{
@@ -30,8 +31,10 @@ inline constexpr std::array<std::string_view, 9> kDns{
 inline constexpr std::array<std::string_view, 3> kMtaSts{"ca_file", "refresh", "timeout"};
 inline constexpr std::array<std::string_view, 5> kTlsrpt{"database", "maildir", "retention",
                                                          "domains", "max_organizations"};
-inline constexpr std::array<std::string_view, 5> kDomain{"domain", "module", "port", "interval",
-                                                         "labels"};
+inline constexpr std::array<std::string_view, 6> kDomain{"domain",   "module", "port",
+                                                         "interval", "labels", "services"};
+inline constexpr std::array<std::string_view, 6> kHost{"name",     "module", "port",
+                                                       "interval", "labels", "certificate_file"};
 
 /// Every leaf key as the README writes it: "global.interval", "modules.NAME.tls.ca_file",
 /// "targets[].labels", "probe_allowed_cidrs". Sections themselves ("modules.NAME.tls") are

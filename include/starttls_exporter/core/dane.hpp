@@ -24,6 +24,12 @@ struct TlsaRecord {
   friend bool operator==(const TlsaRecord&, const TlsaRecord&) = default;
 };
 
+/// Whose rules a client applies to a TLSA RRset: an SMTP sender's, for an MX host (RFC 7672
+/// §3.1.3: usages 2 and 3 only), or any other TLS client's, for a service found by SRV or a
+/// configured host (RFC 7671, RFC 7673: all four usages; 0 and 1 also need the chain to pass
+/// PKIX validation with the client's trust anchors and name, RFC 6698 §2.1.1).
+enum class DaneRules { smtp, service };
+
 /// How an MX host's TLSA lookup ended, as a DANE sender sees it (RFC 7672 §2.2).
 enum class TlsaStatus {
   not_applicable,  ///< not looked up: the MX or address answers were not secure (§2.2.1, §2.2.2)
@@ -43,6 +49,7 @@ struct TlsaLookup {
   std::vector<TlsaRecord> records;  ///< only for TlsaStatus::secure
   std::string detail;               ///< why_bogus or the lookup error
   std::optional<SystemTime> signature_expiry;  ///< earliest RRSIG expiration of the answer
+  DaneRules rules = DaneRules::smtp;           ///< how a client reads `records`
   friend bool operator==(const TlsaLookup&, const TlsaLookup&) = default;
 };
 
@@ -66,14 +73,17 @@ struct TaPath {
 /// What the TLS client found for one usable record on the presented chain.
 struct RecordFacts {
   bool leaf_matches = false;     ///< its association data is the leaf's (for its selector, type)
-  std::vector<TaPath> ta_paths;  ///< DANE-TA: each anchor it names in the chain, leaf first
+  std::vector<TaPath> ta_paths;  ///< DANE-TA, PKIX-TA: each anchor it names in the chain
   friend bool operator==(const RecordFacts&, const RecordFacts&) = default;
 };
 
 /// What one handshake presented, as DANE sees it: the input of policy::judge_dane.
 struct ChainFacts {
-  bool presented = false;                  ///< the server sent a certificate
-  bool leaf_names_match = false;           ///< the leaf names one of the reference names (§3.2.2)
+  bool presented = false;         ///< the server sent a certificate
+  bool leaf_names_match = false;  ///< the leaf names one of the reference names (§3.2.2)
+  /// The chain passed PKIX validation (trust anchors, dates, the server name): what a PKIX-TA
+  /// or PKIX-EE record needs besides its match (RFC 6698 §2.1.1). Only under DaneRules::service.
+  bool pkix_verified = false;
   std::vector<std::string> chain_records;  ///< as DaneCheck::chain_records
   /// For each record of policy::usable_records(expectation.tlsa.records), in order; empty
   /// unless the lookup is secure.
@@ -93,6 +103,9 @@ enum class DaneFailure {
   /// The main handshake matched, but one restricted to a key type (tls.handshake_per_key_type)
   /// got a certificate that no usable record matches: senders preferring it defer.
   key_type_no_match,
+  /// A PKIX-TA or PKIX-EE record matched (services, RFC 7671), but the chain does not pass
+  /// PKIX validation, which those usages also require (RFC 6698 §2.1.1).
+  pkix_invalid,
 };
 std::string_view to_string(DaneFailure failure) noexcept;
 

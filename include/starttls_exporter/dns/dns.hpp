@@ -27,7 +27,7 @@
 namespace starttls_exporter::dns {
 
 /// The record types the exporter asks for (IANA numbers).
-enum class RecordType : int { a = 1, cname = 5, mx = 15, txt = 16, aaaa = 28, tlsa = 52 };
+enum class RecordType : int { a = 1, cname = 5, mx = 15, txt = 16, aaaa = 28, srv = 33, tlsa = 52 };
 std::string_view to_string(RecordType type) noexcept;
 
 /// How a lookup ended. Bogus and servfail are failures, never "insecure".
@@ -49,6 +49,15 @@ struct MxRecord {
   friend bool operator==(const MxRecord&, const MxRecord&) = default;
 };
 
+/// One SRV record (RFC 2782): where a service of a domain is offered.
+struct SrvRecord {
+  std::uint16_t priority = 0;  ///< lower first
+  std::uint16_t weight = 0;    ///< among equal priorities, the larger share of connections
+  std::uint16_t port = 0;
+  std::string target;  ///< lower case, no trailing dot; empty for "." ("not offered", RFC 2782)
+  friend bool operator==(const SrvRecord&, const SrvRecord&) = default;
+};
+
 /// One lookup's answer.
 struct Answer {
   Outcome outcome = Outcome::error;
@@ -60,8 +69,11 @@ struct Answer {
   std::string canonical_name;
   std::vector<std::string> addresses;  ///< A and AAAA: canonical IP literals, in answer order
   std::vector<MxRecord> mx;            ///< MX: sorted by preference, then host
-  std::vector<std::string> texts;      ///< TXT: each record's strings concatenated
-  std::vector<dane::TlsaRecord> tlsa;  ///< TLSA, in answer order
+  /// SRV: by priority, then weight (largest first), then target: the order a client tries
+  /// them in when it always takes the likeliest of RFC 2782's weighted draw.
+  std::vector<SrvRecord> srv;
+  std::vector<std::string> texts;                ///< TXT: each record's strings concatenated
+  std::vector<dane::TlsaRecord> tlsa;            ///< TLSA, in answer order
   std::vector<std::vector<std::uint8_t>> rdata;  ///< every record's raw rdata, in answer order
   std::chrono::seconds ttl{0};  ///< the answer's TTL (negative answers: the SOA minimum)
   /// The earliest RRSIG expiration in the answer and authority sections, when signed.

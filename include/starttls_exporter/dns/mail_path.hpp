@@ -2,7 +2,9 @@
 /// \file
 /// A mail domain's path as a sender finds it (RFC 5321 §5.1, RFC 7505): its MX hosts in
 /// preference order and each host's addresses, with the DNSSEC status of every answer the
-/// verdict depends on. Built by resolve_mail_path from DNS answers (src/dns).
+/// verdict depends on. Built by resolve_mail_path from DNS answers (src/dns). The same shape
+/// holds a mail service found by SRV (resolve_service_path: RFC 6186, RFC 8314, RFC 7673) and
+/// one host named in the configuration (resolve_host_path: RFC 7671).
 
 #include <asio/awaitable.hpp>
 
@@ -35,6 +37,9 @@ enum class DomainFailure {
   too_many_addresses,     ///< more addresses than dns.max_addresses_per_host on a host
   address_failed,         ///< (metrics) a probed address's last probe failed
   dane_failed,            ///< (metrics) DANE did not authenticate a probed address (RFC 7672)
+  srv_lookup_failed,      ///< a service's SRV lookup failed (SERVFAIL, resolver error)
+  no_srv_records,         ///< no SRV records at _SERVICE._tcp.DOMAIN: the service is not found
+  service_not_offered,    ///< the SRV target "." (RFC 2782, RFC 6186 §3.4): not offered here
 };
 std::string_view to_string(DomainFailure failure) noexcept;
 const std::vector<DomainFailure>& all_domain_failures();
@@ -44,15 +49,21 @@ struct ReservedAddress {
   std::string range;  ///< loopback, private, cgnat, link_local, documentation, multicast, ...
 };
 
+/// What a path was resolved from: a domain's MX records, a service's SRV records, or one host
+/// named in the configuration.
+enum class PathKind { mx, srv, host };
+
 struct MxHost {
-  std::string name;  ///< as the MX record names it (the domain itself when implicit)
-  std::uint16_t preference = 0;
+  std::string name;  ///< as the MX or SRV record names it (the domain itself when implicit)
+  std::uint16_t preference = 0;           ///< MX preference, or SRV priority
   std::string canonical_name;             ///< after CNAMEs; equal to name when there was none
   std::vector<std::string> addresses;     ///< to probe, A records first, each host's order kept
   std::vector<ReservedAddress> reserved;  ///< found but not probed
   bool secure = true;  ///< its address answers validated (vacuously true before lookups)
   /// Its TLSA RRset at _PORT._tcp (not_applicable when not looked up: see resolve_mail_path).
   dane::TlsaLookup tlsa;
+  std::uint16_t port = 0;    ///< the SRV record's port; 0: the entry's port (MX and host)
+  std::uint16_t weight = 0;  ///< the SRV record's weight
 };
 
 /// A TXT RRset as a sender reads it: the MTA-STS record at `_mta-sts.DOMAIN` (RFC 8461 §3.1)
@@ -65,8 +76,9 @@ struct TxtLookup {
 };
 
 struct MailPath {
-  std::string domain;
-  bool resolved = false;     ///< the MX answer was usable (data, or nodata for implicit MX)
+  PathKind kind = PathKind::mx;
+  std::string domain;     ///< the mail domain, the SRV owner name (_imaps._tcp.DOMAIN) or the host
+  bool resolved = false;  ///< the MX answer was usable (data, or nodata for implicit MX)
   bool implicit_mx = false;  ///< no MX records: the domain itself is the MX host
   bool null_mx = false;
   std::vector<MxHost> hosts;  ///< in preference order, at most dns.max_mx_hosts
@@ -101,6 +113,26 @@ using LookupFunction = std::function<asio::awaitable<Answer>(std::string, Record
 /// addresses are secure also gets its TLSA RRset at _PORT._tcp.HOST (RFC 7672 §2.2). The
 /// TLSA answers' signatures count in signature_expiry. Never throws except std::bad_alloc.
 asio::awaitable<MailPath> resolve_mail_path(LookupFunction lookup, std::string domain,
+                                            const config::DnsSettings& settings,
+                                            std::optional<std::uint16_t> tlsa_port);
+
+/// The SRV owner name of `service` at `domain` ("_imaps._tcp.example.com", RFC 6186 §3).
+std::string srv_name(std::string_view service, std::string_view domain);
+
+/// Resolves the SRV RRset at `srv_owner` (RFC 2782, RFC 6186 §3.4): its targets in the order
+/// a client tries them (priority, then weight, largest first), each with its port and
+/// addresses, under the same bounds as MX hosts (dns.max_mx_hosts, addresses per host). A
+/// lone "." target says the service is not offered. With `tlsa`, each target from a secure
+/// SRV answer whose addresses are secure gets its TLSA RRset at _PORT._tcp.TARGET, the SRV
+/// port (RFC 7673 §3: the target is the TLSA base domain). No TXT lookups: MTA-STS and
+/// TLS-RPT are for MX delivery only. Never throws except std::bad_alloc.
+asio::awaitable<MailPath> resolve_service_path(LookupFunction lookup, std::string srv_owner,
+                                               const config::DnsSettings& settings, bool tlsa);
+
+/// Resolves one configured host: its addresses and, with `tlsa_port` and secure addresses,
+/// its TLSA RRset at _PORT._tcp.NAME (RFC 7671; the CNAME target first, as for MX hosts).
+/// Never throws except std::bad_alloc.
+asio::awaitable<MailPath> resolve_host_path(LookupFunction lookup, std::string host,
                                             const config::DnsSettings& settings,
                                             std::optional<std::uint16_t> tlsa_port);
 

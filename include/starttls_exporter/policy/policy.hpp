@@ -46,9 +46,9 @@ Verdict judge(const VerifyVerdict& pkix, const std::optional<dane::DaneCheck>& d
 std::optional<Failure> judge_key_types(dane::DaneCheck& main,
                                        const std::vector<KeyTypeHandshake>& key_types);
 
-/// Why an SMTP sender does not use a published TLSA record.
+/// Why a client does not use a published TLSA record.
 enum class TlsaUnusable {
-  pkix_usage,             ///< usage 0 or 1: unusable for SMTP (RFC 7672 §3.1.3)
+  pkix_usage,             ///< usage 0 or 1: unusable for SMTP (RFC 7672 §3.1.3) only
   unknown_usage,          ///< usage above 3
   unknown_selector,       ///< selector above 1
   unknown_matching_type,  ///< matching type above 2
@@ -56,15 +56,17 @@ enum class TlsaUnusable {
 };
 std::string_view to_string(TlsaUnusable why) noexcept;
 
-/// For each record of an RRset, in order: nullopt when a sender uses it, else why not. Usable:
-/// usage 2 or 3, selector 0 or 1, matching type 0, 1 or 2, and of those, for each usage and
-/// selector, only the strongest matching type published (RFC 7671 §9 digest agility:
-/// SHA2-512 over SHA2-256 over exact, OpenSSL's default order, which Postfix uses).
+/// For each record of an RRset, in order: nullopt when a client under `rules` uses it, else
+/// why not. Usable: usage 2 or 3 (SMTP, RFC 7672 §3.1.3) or 0 to 3 (services, RFC 7671),
+/// selector 0 or 1, matching type 0, 1 or 2, and of those, for each usage and selector, only
+/// the strongest matching type published (RFC 7671 §9 digest agility: SHA2-512 over SHA2-256
+/// over exact, OpenSSL's default order, which Postfix uses).
 std::vector<std::optional<TlsaUnusable>> judge_tlsa_records(
-    const std::vector<dane::TlsaRecord>& records);
+    const std::vector<dane::TlsaRecord>& records, dane::DaneRules rules);
 
 /// The records judge_tlsa_records() finds usable, in order.
-std::vector<dane::TlsaRecord> usable_records(const std::vector<dane::TlsaRecord>& records);
+std::vector<dane::TlsaRecord> usable_records(const std::vector<dane::TlsaRecord>& records,
+                                             dane::DaneRules rules);
 
 /// DANE's verdict for one handshake (RFC 7672): whether DANE applies (§2.2: usable secure
 /// records, or a TLSA lookup a sender defers on), and when it does, whether a usable record

@@ -81,8 +81,10 @@ class ClientSession {
   /// The presented chain against the MX host's TLSA records (RFC 7672 §3): DANE-EE matches
   /// the leaf, ignoring names and dates; DANE-TA needs the chain up to the matched anchor to
   /// verify, in date, with a leaf naming one of the reference names. Only after a completed
-  /// handshake.
-  dane::DaneCheck check_dane(const dane::DaneExpectation& expectation, SystemTime now) const;
+  /// handshake. Under DaneRules::service, PKIX-TA and PKIX-EE records also need
+  /// `pkix_verified` (verify()'s verdict, which the caller already has).
+  dane::DaneCheck check_dane(const dane::DaneExpectation& expectation, SystemTime now,
+                             bool pkix_verified) const;
 
   /// Application data over TLS (QUIT after the handshake). Never throw; errors in the result.
   asio::awaitable<std::error_code> write_all(std::string_view data);
