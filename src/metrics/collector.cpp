@@ -150,7 +150,8 @@ void Collector::append_tlsrpt(std::vector<prometheus::MetricFamily>& out) const 
   std::map<std::string, std::set<std::string>> known_mx;
   for (const auto& state : store_.domains()) {
     const auto& path = state->probed ? state->probed : state->path;
-    if (!path) continue;
+    // TLS-RPT reports are about delivery to MX hosts: services and hosts name none.
+    if (!path || path->kind != dns::PathKind::mx) continue;
     auto& hosts = known_mx[state->domain.name];
     for (const auto& host : path->hosts) hosts.insert(host.name);
   }
