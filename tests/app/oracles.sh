@@ -20,27 +20,13 @@
 #       mta-sts-query DOMAIN, trusting CA_FILE for the policy host. Exits 0 when it found a
 #       valid policy (and prints its mode), 1 when it did not, 2 when the oracle is broken.
 set -uo pipefail
+export PORT_OWNER=${PORT_OWNER:-$$}  # tests/shell/free_ports.py: claims for this test
 here=$(cd "$(dirname "$0")" && pwd)
 
 die() { echo "oracles: $*" >&2; exit 2; }
 
-free_address() {  # the first 127.0.53.N on which UDP and TCP port 53 are free
-  python3 - <<'PY'
-import socket, sys
-for n in range(1, 255):
-    address = f"127.0.53.{n}"
-    try:
-        for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
-            s = socket.socket(socket.AF_INET, kind)
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            s.bind((address, 53))
-            s.close()
-    except OSError:
-        continue
-    print(address)
-    sys.exit(0)
-sys.exit(1)
-PY
+free_address() {  # the first 127.0.53.N with port 53 free, claimed for this run
+  python3 "$here/../shell/free_ports.py" --port-53-address
 }
 
 write_unbound_conf() {  # DIR ADDRESS

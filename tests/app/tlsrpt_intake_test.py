@@ -45,9 +45,12 @@ def fixture(name):
 
 
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port claimed for this test (tests/shell/free_ports.py), so that a test run beside
+    this one is never handed it before Postfix binds it."""
+    claimer = os.path.join(os.path.dirname(POSTFIX), "..", "shell", "free_ports.py")
+    out = subprocess.run([sys.executable, claimer, "1"], check=True, capture_output=True,
+                         text=True, env=dict(os.environ, PORT_OWNER=str(os.getpid())))
+    return int(out.stdout)
 
 
 class Exporter:

@@ -21,6 +21,7 @@
 # Exit status: 0 pass, 1 fail, 77 skip (not root: Postfix' master needs root).
 # Loopback only; every process and file it creates is removed on exit.
 set -uo pipefail
+export PORT_OWNER=$$  # tests/shell/free_ports.py: ports claimed for this test
 
 repo=${1:?usage: $0 REPOSITORY_ROOT EXPORTER_BINARY PYTHON3}
 exporter=${2:?}
@@ -66,12 +67,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/../shell/process.sh"
 # shellcheck source=../shell/prometheus.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../shell/prometheus.sh"
 
-read -r pf_port dead_port web_port prom_port < <("$python" -c '
-import socket
-socks = [socket.socket() for _ in range(4)]
-for s in socks: s.bind(("127.0.0.1", 0))
-print(*(s.getsockname()[1] for s in socks))')
-dns_port=$("$python" "$repo/tests/dns/dns_port.py" "$pf_port" "$dead_port" "$web_port" "$prom_port")
+read -r pf_port dead_port web_port prom_port < <("$python" "$repo/tests/shell/free_ports.py" 4)
+dns_port=$("$python" "$repo/tests/shell/free_ports.py" --dns 1)
 
 # --- A signed zone tree on nsd: the mail domain loopback.secure.sxt has its MX on 127.0.0.1,
 # with a TLSA record that matches no certificate (the DANE series and DaneTlsaMismatch).

@@ -6,6 +6,7 @@
 # (dns_drop_relay.py): a forwarder that answers some names and drops others.
 # Usage: with_dns_zone.sh TEST_BINARY [ARGS...]
 set -uo pipefail
+export PORT_OWNER=$$  # tests/shell/free_ports.py: ports claimed for this test
 here=$(cd "$(dirname "$0")" && pwd)
 binary=${1:?usage: $0 TEST_BINARY [ARGS...]}
 shift
@@ -18,9 +19,9 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
-port=$(python3 "$here/dns_port.py")
+port=$(python3 "$here/../shell/free_ports.py" --dns 1)
 "$here/dns_zone_instance.sh" start "$work" "$port" || exit 1
-drop_port=$(python3 "$here/dns_port.py" "$port")
+drop_port=$(python3 "$here/../shell/free_ports.py" --dns 1)
 python3 "$here/dns_drop_relay.py" "$drop_port" "$port" silent.secure.sxt >"$work/relay.log" 2>&1 &
 relay=$!
 for _ in $(seq 300); do grep -q ready "$work/relay.log" && break; sleep 0.1; done

@@ -16,6 +16,7 @@
 # `promtool check metrics`; so must one /probe answer.
 # Exit status: 0 pass, 1 fail, 77 skip (not root). Every process and file is removed on exit.
 set -uo pipefail
+export PORT_OWNER=$$  # tests/shell/free_ports.py: ports claimed for this test
 
 here=$(cd "$(dirname "$0")" && pwd)
 exporter=${1:?usage: $0 EXPORTER_BINARY}
@@ -60,11 +61,7 @@ trap 'exit 1' INT TERM
 
 # Distinct free loopback ports, all held at once so they cannot coincide.
 read -r imap imaps pop3 pop3s sieve lmtp p_imap p_pop3 p_sieve smtp submission smtps p_smtp web_port \
-  < <(python3 -c '
-import socket
-socks = [socket.socket() for _ in range(14)]
-for s in socks: s.bind(("127.0.0.1", 0))
-print(*(s.getsockname()[1] for s in socks))')
+  < <(python3 "$here/../shell/free_ports.py" 14)
 
 # shellcheck source=../shell/check.sh
 source "$here/../shell/check.sh"

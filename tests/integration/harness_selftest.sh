@@ -4,6 +4,7 @@
 # against the test CA for mx.test, and stop leaves neither a listener nor files behind.
 # Exit status: 0 pass, 1 fail, 77 skip (not root).
 set -uo pipefail
+export PORT_OWNER=$$  # tests/shell/free_ports.py: ports claimed for this test
 
 here=$(cd "$(dirname "$0")" && pwd)
 if [[ $(id -u) != 0 ]]; then
@@ -17,7 +18,7 @@ done
 work=$(mktemp -d "${TMPDIR:-/tmp}/starttls_exporter_hs.XXXXXX")
 chmod 0755 "$work"
 trap '"$here/postfix_instance.sh" stop "$work/postfix"; rm -rf -- "$work"' EXIT
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(python3 "$here/../shell/free_ports.py" 1)
 failures=0
 fail() { echo "FAIL - $*"; failures=$((failures + 1)); }
 

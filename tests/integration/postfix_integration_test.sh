@@ -13,6 +13,7 @@
 # Exit status: 0 pass, 1 fail, 77 skip (not root: Postfix' master needs root).
 # Loopback only; every process and file it creates is removed on exit, whatever happens.
 set -uo pipefail
+export PORT_OWNER=$$  # tests/shell/free_ports.py: ports claimed for this test
 
 here=$(cd "$(dirname "$0")" && pwd)
 exporter=${1:?usage: $0 EXPORTER_BINARY}
@@ -52,11 +53,7 @@ trap 'exit 1' INT TERM
 
 # Distinct free loopback ports, all held at once so they cannot coincide. DEAD_PORT is
 # closed again at once and nothing listens there afterwards.
-read -r pf_port dead_port web_port < <(python3 -c '
-import socket
-socks = [socket.socket() for _ in range(3)]
-for s in socks: s.bind(("127.0.0.1", 0))
-print(*(s.getsockname()[1] for s in socks))')
+read -r pf_port dead_port web_port < <(python3 "$here/../shell/free_ports.py" 3)
 
 # shellcheck source=../shell/check.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../shell/check.sh"

@@ -8,6 +8,7 @@
 # Usage: postfix_ipv6_test.sh EXPORTER_BINARY
 # Exit status: 0 pass, 1 fail, 77 skip (not root, or this host has no ::1).
 set -uo pipefail
+export PORT_OWNER=$$  # tests/shell/free_ports.py: ports claimed for this test
 
 here=$(cd "$(dirname "$0")" && pwd)
 exporter=${1:?usage: $0 EXPORTER_BINARY}
@@ -19,20 +20,16 @@ require_root "a private Postfix instance"
 require_tools postfix certtool curl promtool python3
 require_executable "$exporter"
 # One free port on both loopbacks (Postfix listens on 127.0.0.1 and [::1]); no ::1: skip.
-if ! pf_port=$(python3 -c '
-import socket
-for _ in range(50):
-    s4 = socket.socket(); s4.bind(("127.0.0.1", 0)); port = s4.getsockname()[1]
-    s6 = socket.socket(socket.AF_INET6)
-    try:
-        s6.bind(("::1", port)); print(port); break
-    except OSError as e:
-        if e.errno != 98: raise
-' 2>/dev/null) || [[ -z $pf_port ]]; then
-  echo "SKIP: this host has no ::1 (IPv6 loopback)"
-  exit 77
-fi
-web_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+pf_port=$(python3 "$here/../shell/free_ports.py" --ipv6 1)
+case $? in
+  0) ;;
+  3)
+    echo "SKIP: this host has no ::1 (IPv6 loopback)"
+    exit 77
+    ;;
+  *) exit 1 ;;
+esac
+web_port=$(python3 "$here/../shell/free_ports.py" 1)
 
 # shellcheck source=../shell/process.sh
 source "$here/../shell/process.sh"

@@ -7,6 +7,7 @@
 # and the --output json object parsed and checked key by key.
 # Usage: probe_command_test.sh EXPORTER_BINARY. Exit 0 pass, 1 fail, 77 skip (not root).
 set -uo pipefail
+export PORT_OWNER=$$  # tests/shell/free_ports.py: ports claimed for this test
 
 here=$(cd "$(dirname "$0")" && pwd)
 exporter=${1:?usage: $0 EXPORTER_BINARY}
@@ -35,11 +36,7 @@ trap 'exit 1' INT TERM
 # shellcheck source=../shell/check.sh
 source "$here/../shell/check.sh"
 
-read -r pf_port dead_port < <(python3 -c '
-import socket
-socks = [socket.socket() for _ in range(2)]
-for s in socks: s.bind(("127.0.0.1", 0))
-print(*(s.getsockname()[1] for s in socks))')
+read -r pf_port dead_port < <(python3 "$here/../shell/free_ports.py" 2)
 
 "$here/make_test_pki.sh" "$work/pki" 45 mx.test || exit 1
 "$here/postfix_instance.sh" start "$work/postfix" "$pf_port" \

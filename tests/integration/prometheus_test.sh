@@ -9,6 +9,7 @@
 # Usage: prometheus_test.sh EXPORTER_BINARY
 # Exit status: 0 pass, 1 fail, 77 skip (not root: Postfix' master needs root).
 set -uo pipefail
+export PORT_OWNER=$$  # tests/shell/free_ports.py: ports claimed for this test
 
 integration=$(cd "$(dirname "$0")/../integration" && pwd)
 exporter=${1:?usage: $0 EXPORTER_BINARY}
@@ -49,11 +50,7 @@ trap 'exit 1' INT TERM
 
 # Distinct free loopback ports, all held at once so they cannot coincide; nothing listens on
 # dead_port afterwards.
-read -r pf_port dead_port web_port prom_port < <(python3 -c '
-import socket
-socks = [socket.socket() for _ in range(4)]
-for s in socks: s.bind(("127.0.0.1", 0))
-print(*(s.getsockname()[1] for s in socks))')
+read -r pf_port dead_port web_port prom_port < <(python3 "$integration/../shell/free_ports.py" 4)
 
 "$integration/make_test_pki.sh" "$work/pki" 45 mx.test >/dev/null || exit 1
 "$integration/postfix_instance.sh" start "$work/postfix" "$pf_port" \

@@ -18,6 +18,7 @@
 # Usage: renewal_test.sh REPOSITORY_ROOT EXPORTER_BINARY PYTHON3
 # Exit status: 0 pass, 1 fail, 77 skip (not root). Loopback only.
 set -uo pipefail
+export PORT_OWNER=$$  # tests/shell/free_ports.py: ports claimed for this test
 
 repo=${1:?usage: $0 REPOSITORY_ROOT EXPORTER_BINARY PYTHON3}
 exporter=${2:?}
@@ -63,12 +64,8 @@ source "$repo/tests/shell/process.sh"
 # shellcheck source=../shell/prometheus.sh
 source "$repo/tests/shell/prometheus.sh"
 
-read -r pf_port imaps_port web_port prom_port < <("$python" -c '
-import socket
-socks = [socket.socket() for _ in range(4)]
-for s in socks: s.bind(("127.0.0.1", 0))
-print(*(s.getsockname()[1] for s in socks))')
-dns_port=$("$python" "$repo/tests/dns/dns_port.py" "$pf_port" "$imaps_port" "$web_port" "$prom_port")
+read -r pf_port imaps_port web_port prom_port < <("$python" "$repo/tests/shell/free_ports.py" 4)
+dns_port=$("$python" "$repo/tests/shell/free_ports.py" --dns 1)
 
 # --- The first certificate, in the "live" directory both daemons are configured from.
 "$harness/make_test_pki.sh" "$work/pki" 60 mx.test >/dev/null || exit 1
