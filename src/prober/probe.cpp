@@ -228,8 +228,8 @@ asio::awaitable<void> ProbeRun::tls_phases(Connection& connection, Dialogue& dia
                                std::to_string(result_.tls->chain.size()) + " certificates");
   result_.verify = session.verify();
   if (spec_.dane) {
-    result_.dane = session.check_dane(*spec_.dane, std::chrono::system_clock::now(),
-                                      result_.verify->verified);
+    result_.dane =
+        session.check_dane(*spec_.dane, std::chrono::system_clock::now(), result_.verify->verified);
   }
   end();
   check_min_version();  // first: a too-old version outranks the certificate's verdict

@@ -77,8 +77,8 @@ TEST_CASE("POST /-/reload: removed targets vanish at once, unchanged ones keep t
   CHECK(sample(metrics, series_of(keep.port())) == last_run);  // state kept, not reset
   CHECK(sample(metrics, "starttls_exporter_targets") == 2.0);
   // The new target starts within its jitter (under one interval).
-  CHECK(
-      eventually([&] { return sample(get(port, "/metrics").body, series_of(added.port())); }, kSettleDeadline));
+  CHECK(eventually([&] { return sample(get(port, "/metrics").body, series_of(added.port())); },
+                   kSettleDeadline));
 }
 
 TEST_CASE("an invalid file keeps the running configuration and reports file:line") {

@@ -220,8 +220,8 @@ TEST_CASE("a forwarder that drops some names still answers the others before the
             // Unanswered, they end at their deadline; or, once the other names' NSEC records
             // are cached, libunbound may prove them absent itself (aggressive NSEC, RFC 8198),
             // which a loaded machine makes likelier. Never any other outcome.
-            out.silent_timed_out += answer.outcome == dns::Outcome::timeout ||
-                                    answer.outcome == dns::Outcome::nxdomain;
+            out.silent_timed_out +=
+                answer.outcome == dns::Outcome::timeout || answer.outcome == dns::Outcome::nxdomain;
           } else if (answer.outcome == dns::Outcome::timeout) {
             ++out.timed_out;
           } else {
