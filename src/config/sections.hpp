@@ -34,6 +34,19 @@ std::vector<Target> parse_targets(const Entry* entry, const Config& config,
 /// A sequence of networks such as [127.0.0.0/8] (an empty key is an empty list).
 std::vector<IpNetwork> parse_allowed_cidrs(const Entry& entry, const Reader& reader);
 
+/// The keys every probed entry (targets[], hosts[]) shares, with the module's defaults.
+struct ProbedEntry {
+  std::uint16_t port = 0;  ///< the entry's, else the module's protocol and mode's
+  Duration interval{0};    ///< the entry's, else global.interval
+  std::map<std::string, std::string> labels;
+  CertificateFileSetting certificate_file;  ///< the entry's, else the module's
+};
+/// Reads port, interval, labels and certificate_file of an entry at `path` and checks the
+/// module's timeout against its interval.
+ProbedEntry parse_probed_entry(const Fields& fields, const Module& module, const Config& config,
+                               const YAML::Node& item, const std::string& path,
+                               const OwnTimeouts& own_timeouts, const Reader& reader);
+
 /// The module an entry names; fails naming the defined ones.
 const Module& find_module(const Entry& entry, const Config& config, const Reader& reader);
 

@@ -104,19 +104,12 @@ std::vector<Domain> parse_hosts(const Entry* entry, const Config& config,
     host.name = parse_domain_name(*fields.find("name"), reader);
     const Module& module = find_module(*fields.find("module"), config, reader);
     host.module = module.name;
-    host.port = default_port(module.protocol, module.tls.mode);
-    if (const Entry* e = fields.find("port")) {
-      host.port = static_cast<std::uint16_t>(reader.integer(*e, 1, 65535));
-    }
-    host.interval = config.global.interval;
-    const Entry* interval = fields.find("interval");
-    if (interval != nullptr) host.interval = reader.duration(*interval);
-    if (const Entry* e = fields.find("labels")) host.labels = parse_labels(*e, reader);
-    host.certificate_file = module.certificate_file;
-    if (const Entry* e = fields.find("certificate_file")) {
-      host.certificate_file = parse_certificate_file(*e, reader);
-    }
-    check_timeout_below_interval(module, host.interval, interval, item, path, own_timeouts, reader);
+    ProbedEntry common =
+        parse_probed_entry(fields, module, config, item, path, own_timeouts, reader);
+    host.port = common.port;
+    host.interval = common.interval;
+    host.labels = std::move(common.labels);
+    host.certificate_file = std::move(common.certificate_file);
     // One store key per name and module: a host may not repeat a domain or another host.
     const auto same = [&](const Domain& d) {
       return d.name == host.name && d.module == host.module;

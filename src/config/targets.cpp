@@ -35,6 +35,31 @@ std::optional<std::string> family_mismatch(const std::string& address, const Mod
          family(module.source_address) + ": a probe cannot bind one and connect to the other";
 }
 
+}  // namespace
+
+ProbedEntry parse_probed_entry(const Fields& fields, const Module& module, const Config& config,
+                               const YAML::Node& item, const std::string& path,
+                               const OwnTimeouts& own_timeouts, const Reader& reader) {
+  ProbedEntry out;
+  // Without a port, the module's protocol and TLS mode choose it (imap 143, implicit imap 993).
+  out.port = default_port(module.protocol, module.tls.mode);
+  if (const Entry* e = fields.find("port")) {
+    out.port = static_cast<std::uint16_t>(reader.integer(*e, 1, 65535));
+  }
+  out.interval = config.global.interval;
+  const Entry* interval = fields.find("interval");
+  if (interval != nullptr) out.interval = reader.duration(*interval);
+  if (const Entry* e = fields.find("labels")) out.labels = parse_labels(*e, reader);
+  out.certificate_file = module.certificate_file;
+  if (const Entry* e = fields.find("certificate_file")) {
+    out.certificate_file = parse_certificate_file(*e, reader);
+  }
+  check_timeout_below_interval(module, out.interval, interval, item, path, own_timeouts, reader);
+  return out;
+}
+
+namespace {
+
 // One element of the sequence; `path` is "targets[i]".
 Target parse_target(const YAML::Node& item, const std::string& path, const Config& config,
                     const OwnTimeouts& own_timeouts, const Reader& reader) {
@@ -46,25 +71,15 @@ Target parse_target(const YAML::Node& item, const std::string& path, const Confi
   if (const auto problem = family_mismatch(target.address, module)) {
     reader.fail(*fields.find("address"), *problem);
   }
-  // Without a port, the module's protocol and TLS mode choose it (imap 143, implicit imap 993).
-  target.port = default_port(module.protocol, module.tls.mode);
-  if (const Entry* e = fields.find("port")) {
-    target.port = static_cast<std::uint16_t>(reader.integer(*e, 1, 65535));
-  }
   if (const Entry* e = fields.find("server_name")) {
     target.server_name = reader.scalar(*e, "a DNS name");
     if (const auto problem = server_name_problem(target.server_name)) reader.fail(*e, *problem);
   }
-  target.interval = config.global.interval;
-  const Entry* interval = fields.find("interval");
-  if (interval != nullptr) target.interval = reader.duration(*interval);
-  if (const Entry* e = fields.find("labels")) target.labels = parse_labels(*e, reader);
-  target.certificate_file = module.certificate_file;
-  if (const Entry* e = fields.find("certificate_file")) {
-    target.certificate_file = parse_certificate_file(*e, reader);
-  }
-
-  check_timeout_below_interval(module, target.interval, interval, item, path, own_timeouts, reader);
+  ProbedEntry common = parse_probed_entry(fields, module, config, item, path, own_timeouts, reader);
+  target.port = common.port;
+  target.interval = common.interval;
+  target.labels = std::move(common.labels);
+  target.certificate_file = std::move(common.certificate_file);
   return target;
 }
 

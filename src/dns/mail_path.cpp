@@ -282,13 +282,15 @@ asio::awaitable<MailPath> resolve_service_path(LookupFunction lookup, std::strin
 
 asio::awaitable<MailPath> resolve_host_path(LookupFunction lookup, std::string host,
                                             const config::DnsSettings& settings,
-                                            std::optional<std::uint16_t> tlsa_port) {
+                                            std::optional<std::uint16_t> tlsa_port,
+                                            dane::DaneRules rules) {
   MailPath path;
   path.kind = PathKind::host;
   path.domain = host;
   path.resolved = true;
   path.hosts.push_back({host, 0, host, {}, {}, true, {}});
   co_await resolve_hosts(lookup, path, settings, true, tlsa_port, true);
+  path.hosts.front().tlsa.rules = rules;
   co_return path;
 }
 

@@ -15,8 +15,11 @@ asio::awaitable<dns::MailPath> resolve_path(dns::LookupFunction lookup, const Do
     case config::DomainKind::service:
       co_return co_await dns::resolve_service_path(
           std::move(lookup), dns::srv_name(entry.service, entry.name), dns, true);
-    case config::DomainKind::host:
-      co_return co_await dns::resolve_host_path(std::move(lookup), entry.name, dns, job.port);
+    case config::DomainKind::host:  // an MX probed by name keeps SMTP's rules (RFC 7672)
+      co_return co_await dns::resolve_host_path(std::move(lookup), entry.name, dns, job.port,
+                                                job.spec.protocol == config::Protocol::smtp
+                                                    ? dane::DaneRules::smtp
+                                                    : dane::DaneRules::service);
     case config::DomainKind::mx:
       break;
   }

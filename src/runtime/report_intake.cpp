@@ -93,8 +93,10 @@ std::string_view to_string(SubmissionResult result) noexcept {
 bool accepts_reports_for(const config::Config& config, std::string_view policy_domain) {
   const auto& listed = config.tlsrpt.domains;
   if (std::find(listed.begin(), listed.end(), policy_domain) != listed.end()) return true;
-  return std::any_of(config.domains.begin(), config.domains.end(),
-                     [&](const config::Domain& d) { return d.name == policy_domain; });
+  // Mail domains only: a hosts: entry names a server, not a domain senders deliver to.
+  return std::any_of(config.domains.begin(), config.domains.end(), [&](const config::Domain& d) {
+    return d.name == policy_domain && d.kind != config::DomainKind::host;
+  });
 }
 
 IntakeOutcome ingest_report(store::ReportDatabase& database, const config::Config& config,

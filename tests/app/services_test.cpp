@@ -138,7 +138,8 @@ std::string config_text(const TempDir& dir, const Servers& s) {
          "  - {domain: insecure.sxt, module: m, services: {imaps: imaps}}\n"
          "hosts:\n"
          "  - {name: imap-b.srv.secure.sxt, module: imaps, port: " +
-         p + "}\n  - {name: bad.srv.secure.sxt, module: imaps, port: " + p + "}\n";
+         p + "}\n  - {name: imap-c.srv.secure.sxt, module: imaps, port: " + p +
+         "}\n  - {name: bad.srv.secure.sxt, module: imaps, port: " + p + "}\n";
 }
 
 std::string at(const Servers& s, const std::string& address, const std::string& module,
@@ -195,11 +196,12 @@ TEST_CASE("services by SRV and hosts: order, '.', insecure SRV, TLSA usages 0 an
   const std::string x = at(s, "127.0.8.5", "imaps", "imap-x.secure.sxt");
   const std::string host_b = at(s, "127.0.8.2", "imaps", "imap-b.srv.secure.sxt");
   const std::string host_bad = at(s, "127.0.8.6", "imaps", "bad.srv.secure.sxt");
+  const std::string host_c = at(s, "127.0.8.3", "imaps", "imap-c.srv.secure.sxt");
   std::string page;
   REQUIRE(eventually(
       [&] {
         page = get(exporter.port(), "/metrics").body;
-        for (const auto* labels : {&a, &b, &c, &x, &host_b, &host_bad}) {
+        for (const auto* labels : {&a, &b, &c, &x, &host_b, &host_c, &host_bad}) {
           if (!sample(page, "probe_success" + *labels)) return false;
         }
         return true;
@@ -234,13 +236,24 @@ TEST_CASE("services by SRV and hosts: order, '.', insecure SRV, TLSA usages 0 an
   CHECK(sample(page, "probe_domain_dnssec_secure{domain=\"insecure.sxt\",module=\"imaps\"}") ==
         0.0);
 
-  // Hosts: PKIX-EE with a chain that passes PKIX, and one whose chain does not.
+  // Hosts: PKIX-EE and PKIX-TA with a chain that passes PKIX, and one whose chain does not.
   CHECK(sample(page, "probe_success" + host_b) == 1.0);
+  CHECK(sample(page, "probe_success" + host_c) == 1.0);
+  CHECK(sample(page, "probe_dane_matched_record_info" +
+                         with(host_c, "usage=\"0\",selector=\"1\",matching_type=\"1\"")) == 1.0);
   CHECK(sample(page, "probe_success" + host_bad) == 0.0);
   CHECK(sample(page, "probe_dane_failure_info" + with(host_bad, "reason=\"pkix_invalid\"")) == 1.0);
   CHECK(sample(page,
                "probe_domain_failure_info{domain=\"bad.srv.secure.sxt\",module=\"imaps\","
                "reason=\"dane_failed\"}") == 1.0);
+
+  // /probe?domain= resolves and probes a configured service now, the same way.
+  const HttpReply now = get(exporter.port(), "/probe?domain=srv.secure.sxt&module=m%2Fimaps");
+  REQUIRE(now.status == 200);
+  CHECK(sample(now.body, "probe_success" + b) == 1.0);
+  CHECK(sample(now.body, "probe_dane_matched_record_info" +
+                             with(c, "usage=\"0\",selector=\"1\",matching_type=\"1\"")) == 1.0);
+  CHECK(sample(now.body, "probe_domain_success" + imaps + "}") == 1.0);
 
   // OpenSSL's DANE client agrees on the PKIX-EE, PKIX-TA and failing cases.
   const std::string ca = dir.file("ca.pem", s.ca.cert_pem());

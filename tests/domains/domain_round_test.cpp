@@ -298,6 +298,7 @@ TEST_CASE("round, host: the host's addresses on the entry's port, TLSA at _PORT.
   dns.tlsa("_993._tcp.imap.example.test", {0, 0, 1, std::vector<std::uint8_t>(32, 7)});
   auto host = job("imap.example.test");
   host.domain.kind = config::DomainKind::host;
+  host.spec.protocol = config::Protocol::imap;
   host.port = 993;
   domains::PolicyMemory memory;
   const auto round = run(domains::run_round(dns.lookup(), host, dns_settings(), {}, memory));
@@ -308,6 +309,10 @@ TEST_CASE("round, host: the host's addresses on the entry's port, TLSA at _PORT.
   CHECK(round.targets[0].spec.dane->tlsa.rules == dane::DaneRules::service);
   CHECK(round.targets[0].spec.dane->tlsa.records.size() == 1);
   CHECK(dns.asked.count({"imap.example.test", dns::RecordType::mx}) == 0);
+  // A host probed as an MX (protocol smtp) keeps an SMTP sender's rules.
+  host.spec.protocol = config::Protocol::smtp;
+  const auto mx = run(domains::run_round(dns.lookup(), host, dns_settings(), {}, memory));
+  CHECK(mx.targets[0].spec.dane->tlsa.rules == dane::DaneRules::smtp);
 }
 
 TEST_CASE("same_job: reload equality over every field of the job") {

@@ -130,10 +130,12 @@ asio::awaitable<MailPath> resolve_service_path(LookupFunction lookup, std::strin
                                                const config::DnsSettings& settings, bool tlsa);
 
 /// Resolves one configured host: its addresses and, with `tlsa_port` and secure addresses,
-/// its TLSA RRset at _PORT._tcp.NAME (RFC 7671; the CNAME target first, as for MX hosts).
-/// Never throws except std::bad_alloc.
+/// its TLSA RRset at _PORT._tcp.NAME (the CNAME target first, as for MX hosts), read under
+/// `rules`: SMTP's (RFC 7672) for a host probed as an MX is, else RFC 7671's. Never throws
+/// except std::bad_alloc.
 asio::awaitable<MailPath> resolve_host_path(LookupFunction lookup, std::string host,
                                             const config::DnsSettings& settings,
-                                            std::optional<std::uint16_t> tlsa_port);
+                                            std::optional<std::uint16_t> tlsa_port,
+                                            dane::DaneRules rules);
 
 }  // namespace starttls_exporter::dns
