@@ -54,9 +54,9 @@ Config load_config(const std::string& path) {
 }
 
 Config parse_config(const std::string& yaml_text, const std::string& file_name) {
-  const YAML::Node root = detail::load_document(yaml_text, file_name);
+  const detail::Document document = detail::load_document(yaml_text, file_name, true);
   try {
-    Config config = detail::build_config(root, detail::Reader(file_name));
+    Config config = detail::build_config(document, detail::Reader(file_name));
     config.source_text = yaml_text;
     return config;
   } catch (const YAML::Exception& e) {

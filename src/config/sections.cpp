@@ -180,7 +180,8 @@ std::vector<IpNetwork> parse_allowed_cidrs(const Entry& entry, const Reader& rea
   return networks;
 }
 
-Config build_config(const YAML::Node& root, const Reader& reader) {
+Config build_config(const Document& document, const Reader& reader) {
+  const YAML::Node& root = document.root;
   if (root.IsNull()) {
     reader.fail({reader.file(), 1, 1}, "",
                 "the file is empty; write \"targets: []\" for a configuration without targets");
@@ -204,7 +205,7 @@ Config build_config(const YAML::Node& root, const Reader& reader) {
       config.modules.emplace(entry.name, parse_module(entry, config.global, own_timeouts, reader));
     }
   }
-  config.targets = parse_targets(top.find("targets"), config, own_timeouts, reader);
+  config.targets = parse_targets(top.find("targets"), document, config, own_timeouts, reader);
   if (const Entry* cidrs = top.find("probe_allowed_cidrs")) {
     config.probe_allowed_cidrs = parse_allowed_cidrs(*cidrs, reader);
   }

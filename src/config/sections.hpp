@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "document.hpp"
 #include "starttls_exporter/config/config.hpp"
 #include "yaml_reader.hpp"
 
@@ -20,16 +21,18 @@ namespace starttls_exporter::config::detail {
 
 /// Throws ConfigError for the first problem found. Relative tls.ca_file paths are resolved
 /// against the directory of reader.file(), and the file is opened to check it is readable.
-Config build_config(const YAML::Node& root, const Reader& reader);
+Config build_config(const Document& document, const Reader& reader);
 
 /// Names of the modules that set their own timeout (the others inherit global.timeout); used
 /// to say where an effective timeout came from.
 using OwnTimeouts = std::set<std::string, std::less<>>;
 
-/// The `targets` sequence (`entry` may be null: no targets). `config` must already hold the
+/// The `targets` sequence (`entry` may be null: no targets), from `document`'s slices when it
+/// has them. `config` must already hold the
 /// global settings and the modules; the targets get the effective interval.
-std::vector<Target> parse_targets(const Entry* entry, const Config& config,
-                                  const OwnTimeouts& own_timeouts, const Reader& reader);
+std::vector<Target> parse_targets(const Entry* entry, const Document& document,
+                                  const Config& config, const OwnTimeouts& own_timeouts,
+                                  const Reader& reader);
 
 /// A sequence of networks such as [127.0.0.0/8] (an empty key is an empty list).
 std::vector<IpNetwork> parse_allowed_cidrs(const Entry& entry, const Reader& reader);

@@ -3,6 +3,7 @@
 #include <string_view>
 #include <utility>
 
+#include "document.hpp"
 #include "sections.hpp"
 #include "starttls_exporter/config/config_keys.hpp"
 #include "validate.hpp"
@@ -130,31 +131,41 @@ std::map<std::string, std::string> parse_labels(const Entry& entry, const Reader
   return labels;
 }
 
-std::vector<Target> parse_targets(const Entry* entry, const Config& config,
-                                  const OwnTimeouts& own_timeouts, const Reader& reader) {
+std::vector<Target> parse_targets(const Entry* entry, const Document& document,
+                                  const Config& config, const OwnTimeouts& own_timeouts,
+                                  const Reader& reader) {
   std::vector<Target> targets;
+  // key() -> (index, line) of the first target with that key.
+  std::map<std::string, std::pair<std::size_t, int>> seen;
+  const auto add = [&](const YAML::Node& item, const Reader& located) {
+    const std::string path = "targets[" + std::to_string(targets.size()) + "]";
+    Target target = parse_target(item, path, config, own_timeouts, located);
+    const SourceLocation where = located.location(item);
+    const auto [it, inserted] = seen.try_emplace(target.key(), targets.size(), where.line);
+    if (!inserted) {
+      located.fail(where, path,
+                   "duplicate target " + target.endpoint() + " with module " + target.module +
+                       ": same as targets[" + std::to_string(it->second.first) + "] at line " +
+                       std::to_string(it->second.second));
+    }
+    targets.push_back(std::move(target));
+  };
+  if (!document.target_slices.empty()) {
+    targets.reserve(document.target_count);
+    for (const TextSlice& slice : document.target_slices) {
+      const Reader located = reader.for_slice(slice.first_line);
+      for (const YAML::Node& item : load_slice(document.text, slice, reader.file())) {
+        add(item, located);
+      }
+    }
+    return targets;
+  }
   if (entry == nullptr || entry->value.IsNull()) return targets;
   if (!entry->value.IsSequence()) {
     reader.fail(*entry,
                 "expected a sequence of targets, got " + std::string(describe(entry->value)));
   }
-  // key() -> (index, line) of the first target with that key.
-  std::map<std::string, std::pair<std::size_t, int>> seen;
-  std::size_t index = 0;
-  for (const YAML::Node& item : entry->value) {
-    const std::string path = "targets[" + std::to_string(index) + "]";
-    Target target = parse_target(item, path, config, own_timeouts, reader);
-    const SourceLocation where = reader.location(item);
-    const auto [it, inserted] = seen.try_emplace(target.key(), index, where.line);
-    if (!inserted) {
-      reader.fail(where, path,
-                  "duplicate target " + target.endpoint() + " with module " + target.module +
-                      ": same as targets[" + std::to_string(it->second.first) + "] at line " +
-                      std::to_string(it->second.second));
-    }
-    targets.push_back(std::move(target));
-    ++index;
-  }
+  for (const YAML::Node& item : entry->value) add(item, reader);
   return targets;
 }
 

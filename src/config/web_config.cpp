@@ -167,7 +167,7 @@ WebConfig load_web_config(const std::string& path) {
 }
 
 WebConfig parse_web_config(const std::string& yaml_text, const std::string& file_name) {
-  const YAML::Node root = detail::load_document(yaml_text, file_name);
+  const YAML::Node root = detail::load_document(yaml_text, file_name, false).root;
   const detail::Reader reader(file_name);
   WebConfig web;
   web.source_file = file_name;

@@ -37,7 +37,9 @@ std::string Fields::child_path(std::string_view name) const {
 }
 
 SourceLocation Reader::location(const YAML::Node& node) const {
-  return location_of(file_, node.Mark());
+  SourceLocation where = location_of(file_, node.Mark());
+  if (where.line > 0) where.line += line_offset_;
+  return where;
 }
 
 Fields Reader::item_fields(const YAML::Node& item, const std::string& path,

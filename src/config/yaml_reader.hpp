@@ -49,6 +49,14 @@ class Reader {
  public:
   explicit Reader(std::string file) : file_(std::move(file)) {}
 
+  /// The same reader for a tree parsed from a slice of the file that starts at 0-based line
+  /// `first_line` (document.hpp's TextSlice): locations count from the file's first line.
+  Reader for_slice(int first_line) const {
+    Reader shifted(file_);
+    shifted.line_offset_ = first_line;
+    return shifted;
+  }
+
   const std::string& file() const noexcept { return file_; }
   /// 1-based location of `node`; line 0 when yaml-cpp has no mark for it.
   SourceLocation location(const YAML::Node& node) const;
@@ -89,6 +97,7 @@ class Reader {
 
  private:
   std::string file_;
+  int line_offset_ = 0;
 };
 
 /// "a mapping", "a sequence", "a scalar", "nothing": for "expected X, got Y" messages.
