@@ -45,7 +45,9 @@ std::string version_line() {
 Exporter::Exporter(ExporterOptions options)
     : options_(std::move(options)),
       collector_(store_, {STARTTLS_EXPORTER_VERSION, tls::library_version()}) {
-  auto load = [this] { return runtime::load(options_.config_file, trust_, options_.shard); };
+  auto load = [this] {
+    return runtime::load(options_.config_file, trust_, options_.shard, &targets_);
+  };
   runtime::LoadedConfig initial = load();
   initial_targets_ = initial.targets.size();
   const int concurrency = initial.config.global.concurrency;

@@ -63,7 +63,8 @@ class Exporter {
   void start_reports(const config::TlsrptSettings& settings);
 
   ExporterOptions options_;
-  runtime::TrustCache trust_;  ///< used by the load function only, under the reload lock
+  runtime::TrustCache trust_;     ///< used by the load function only, under the reload lock
+  runtime::TargetCache targets_;  ///< the same
   // Declaration order is destruction order in reverse: the web port goes first (no scrape reads
   // the store afterwards), the engine's io_context before the store its coroutines write to.
   store::ResultStore store_;

@@ -61,7 +61,7 @@ struct DomainWatcher::State : std::enable_shared_from_this<DomainWatcher::State>
   store::ResultStore& store;
   scheduler::Scheduler& scheduler;
   bool stopped = false;
-  std::vector<scheduler::ScheduledTarget> static_targets;
+  std::vector<scheduler::TargetRef> static_targets;
   std::map<std::string, std::shared_ptr<DomainRun>> runs;  ///< by domain_key, config order kept
   std::vector<std::string> order;
   config::DnsSettings dns;
@@ -70,14 +70,16 @@ struct DomainWatcher::State : std::enable_shared_from_this<DomainWatcher::State>
   mutable std::mutex resolver_mutex;  ///< guards `resolver` for resolver_stats()
   bool recompose_pending = false;
 
-  /// The configured targets plus every domain's, each key once, to the scheduler.
+  /// The configured targets plus every domain's, each key once, to the scheduler. Hands on
+  /// references, not copies: a domain's target shares its domain's vector.
   void recompose() {
-    std::vector<scheduler::ScheduledTarget> all = static_targets;
-    std::set<std::string> keys;
-    for (const auto& t : all) keys.insert(t.info.key);
+    std::vector<scheduler::TargetRef> all = static_targets;
+    std::set<std::string_view> keys;
+    for (const auto& t : all) keys.insert(t->info.key);
     for (const auto& key : order) {
-      for (const auto& t : *runs.at(key)->targets) {
-        if (keys.insert(t.info.key).second) all.push_back(t);
+      const auto& targets = runs.at(key)->targets;
+      for (const auto& t : *targets) {
+        if (keys.insert(t.info.key).second) all.emplace_back(targets, &t);
       }
     }
     scheduler.apply(std::move(all));
@@ -152,9 +154,8 @@ struct DomainWatcher::State : std::enable_shared_from_this<DomainWatcher::State>
     if (!run.finished) run.signal.emit(asio::cancellation_type::terminal);
   }
 
-  void apply_now(std::vector<scheduler::ScheduledTarget> targets,
-                 std::vector<domains::DomainJob> jobs, const config::DnsSettings& settings,
-                 const dns::ResolverSettings& resolver_config,
+  void apply_now(std::vector<scheduler::TargetRef> targets, std::vector<domains::DomainJob> jobs,
+                 const config::DnsSettings& settings, const dns::ResolverSettings& resolver_config,
                  domains::MtaStsOptions policy_options) {
     if (stopped) return;
     mta_sts = std::move(policy_options);
@@ -199,7 +200,7 @@ DomainWatcher::~DomainWatcher() {
   stop();
 }
 
-void DomainWatcher::apply(std::vector<scheduler::ScheduledTarget> targets,
+void DomainWatcher::apply(std::vector<scheduler::TargetRef> targets,
                           std::vector<domains::DomainJob> domains, const config::DnsSettings& dns,
                           domains::MtaStsOptions mta_sts) {
   dns::ResolverSettings resolver_config;

@@ -88,7 +88,24 @@ domains::DomainJob domain_job(const config::Domain& domain, const config::Module
   return job;
 }
 
-LoadedConfig prepare(config::Config config, TrustCache& trust, const Shard& shard) {
+scheduler::TargetRef TargetCache::reuse(scheduler::ScheduledTarget target) const {
+  const auto it = by_key_.find(target.info.key);
+  if (it != by_key_.end()) {
+    const scheduler::TargetRef& old = last_[it->second];
+    if (old->info == target.info && scheduler::same_schedule(*old, target)) return old;
+  }
+  return std::make_shared<const scheduler::ScheduledTarget>(std::move(target));
+}
+
+void TargetCache::remember(const std::vector<scheduler::TargetRef>& targets) {
+  by_key_.clear();
+  last_ = targets;
+  by_key_.reserve(last_.size());
+  for (std::size_t i = 0; i < last_.size(); ++i) by_key_.emplace(last_[i]->info.key, i);
+}
+
+LoadedConfig prepare(config::Config config, TrustCache& trust, const Shard& shard,
+                     TargetCache* targets) {
   LoadedConfig loaded;
   std::vector<std::string> ca_files;
   for (const auto& [name, module] : config.modules) {
@@ -104,7 +121,10 @@ LoadedConfig prepare(config::Config config, TrustCache& trust, const Shard& shar
   for (const auto& target : config.targets) {
     if (!owns(shard, target.key())) continue;
     const config::Module& module = config.modules.at(target.module);  // validated by the loader
-    loaded.targets.push_back(scheduled(target, module, loaded.trust_by_module.at(target.module)));
+    auto built = scheduled(target, module, loaded.trust_by_module.at(target.module));
+    loaded.targets.push_back(
+        targets != nullptr ? targets->reuse(std::move(built))
+                           : std::make_shared<const scheduler::ScheduledTarget>(std::move(built)));
   }
   for (const auto& domain : config.domains) {
     if (!owns(shard, domains::domain_key(domain))) continue;
@@ -112,13 +132,15 @@ LoadedConfig prepare(config::Config config, TrustCache& trust, const Shard& shar
     loaded.domains.push_back(domain_job(domain, module, loaded.trust_by_module.at(domain.module)));
   }
   check_resolver(config);
+  if (targets != nullptr) targets->remember(loaded.targets);  // only a config that loaded
   loaded.config = std::move(config);
   return loaded;
 }
 
-LoadedConfig load(const std::string& path, TrustCache& trust, const Shard& shard) {
+LoadedConfig load(const std::string& path, TrustCache& trust, const Shard& shard,
+                  TargetCache* targets) {
   const ReturnFreedMemory trim;  // on success and on error alike
-  return prepare(config::load_config(path), trust, shard);
+  return prepare(config::load_config(path), trust, shard, targets);
 }
 
 }  // namespace starttls_exporter::runtime

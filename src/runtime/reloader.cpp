@@ -4,6 +4,7 @@
 
 #include <future>
 
+#include "starttls_exporter/core/heap.hpp"
 #include "starttls_exporter/log/log.hpp"
 
 namespace starttls_exporter::runtime {
@@ -43,6 +44,9 @@ void Reloader::install(LoadedConfig loaded) {
 
 ReloadOutcome Reloader::reload(const std::string& trigger) {
   std::lock_guard lock(reload_mutex_);
+  // Last, after the engine applied the change: the replaced targets and config are freed by
+  // then, and the heap gives their pages back instead of keeping them as a new floor.
+  const ReturnFreedMemory trim;
   ReloadOutcome outcome;
   const std::string file = current() ? current()->config.source_file : "";
   log::info("reloading configuration", {{"file", file}, {"trigger", trigger}});

@@ -18,31 +18,44 @@ namespace {
 
 using State = Scheduler::State;
 
-void apply_now(const std::shared_ptr<State>& state, std::vector<ScheduledTarget> targets) {
+void apply_now(const std::shared_ptr<State>& state, std::vector<TargetRef> targets) {
   if (state->stopped) return;
-  std::vector<store::TargetInfo> infos;
-  std::map<std::string, std::shared_ptr<Run>> next;
+  // In place: runs kept or started by this apply() carry its generation, the others stop. No
+  // second map of every target is built beside the first.
+  const std::uint64_t generation = ++state->apply_generation;
+  std::vector<std::shared_ptr<const store::TargetInfo>> infos;
+  infos.reserve(targets.size());
   std::vector<std::shared_ptr<Run>> fresh;
   for (auto& target : targets) {
-    const std::string key = target.info.key;
-    if (next.contains(key)) {
+    const std::string& key = target->info.key;  // the object outlives the loop (runs own it)
+    const auto old = state->runs.find(key);
+    if (old != state->runs.end() && old->second->generation == generation) {
       log::warn("duplicate target key ignored", {{"target", key}});
       continue;
     }
-    infos.push_back(target.info);
-    auto old = state->runs.find(key);
-    if (old != state->runs.end() && same_schedule(old->second->target, target)) {
-      old->second->target.info = std::move(target.info);  // labels may change freely
-      next.emplace(key, std::move(old->second));
-      state->runs.erase(old);
+    infos.emplace_back(target, &target->info);  // shares the target's own info
+    if (old != state->runs.end() && same_schedule(*old->second->target, *target)) {
+      // The same schedule: the run keeps its slot and takes the new object (labels may change
+      // freely), so the old one is freed now rather than kept beside it.
+      old->second->target = std::move(target);
+      old->second->generation = generation;
       continue;
     }
     auto run = std::make_shared<Run>(std::move(target));
+    run->generation = generation;
     fresh.push_back(run);
-    next.emplace(key, std::move(run));
+    if (old == state->runs.end()) {
+      state->runs.emplace(run->target->info.key, run);
+    } else {
+      stop_run(*old->second);  // changed: restarts
+      old->second = std::move(run);
+    }
   }
-  for (auto& [key, run] : state->runs) stop_run(*run);  // removed or changed
-  state->runs = std::move(next);
+  std::erase_if(state->runs, [&](auto& entry) {
+    if (entry.second->generation == generation) return false;
+    stop_run(*entry.second);  // removed
+    return true;
+  });
   purge_stopped(*state);
   state->store.set_targets(infos);
   {
@@ -117,10 +130,19 @@ void Scheduler::set_observer(ResultObserver observer) {
   state_->observer = std::move(observer);
 }
 
-void Scheduler::apply(std::vector<ScheduledTarget> targets) {
+void Scheduler::apply(std::vector<TargetRef> targets) {
   asio::dispatch(state_->io, [state = state_, targets = std::move(targets)]() mutable {
     apply_now(state, std::move(targets));
   });
+}
+
+void Scheduler::apply(std::vector<ScheduledTarget> targets) {
+  std::vector<TargetRef> shared;
+  shared.reserve(targets.size());
+  for (auto& target : targets) {
+    shared.push_back(std::make_shared<const ScheduledTarget>(std::move(target)));
+  }
+  apply(std::move(shared));
 }
 
 void Scheduler::stop() {

@@ -27,8 +27,8 @@ using SteadyTime = std::chrono::steady_clock::time_point;
 /// one entry in State::due: no coroutine waits for its slot (a suspended coroutine per target
 /// cost ~1.1 KB each, 110 MB at 100,000 targets; bench/README.md, 2026-12-03).
 struct Run {
-  explicit Run(ScheduledTarget t);
-  ScheduledTarget target;
+  explicit Run(TargetRef t);
+  TargetRef target;   ///< never null
   Duration interval;  ///< effective_interval(target.interval)
   Duration phase;     ///< jitter(key, interval): the stable slots' offset
   SteadyTime slot{};  ///< the slot of the next probe, or of the one running
@@ -39,8 +39,9 @@ struct Run {
   /// keeps the coroutine's cancellation state in the signal's memory), hence the shared_ptr
   /// juggling in slot_queue.cpp.
   asio::cancellation_signal signal;
-  bool stopped = false;  ///< removed, changed or shut down: drop any result still in flight
-  bool probing = false;  ///< a slot's coroutine runs (waits for a permit or probes)
+  bool stopped = false;          ///< removed, changed or shut down: drop any result still in flight
+  bool probing = false;          ///< a slot's coroutine runs (waits for a permit or probes)
+  std::uint64_t generation = 0;  ///< the apply() that last kept or started it
 };
 
 /// A target's next slot: an entry of State::due.
@@ -67,7 +68,8 @@ struct Scheduler::State {
   // Engine thread only.
   AsyncSemaphore semaphore;
   bool stopped = false;
-  std::map<std::string, std::shared_ptr<Run>> runs;
+  std::map<std::string, std::shared_ptr<Run>> runs;  ///< updated in place by apply()
+  std::uint64_t apply_generation = 0;
   /// Every running target's next slot, a min-heap by `at` (push_due, on_wake). Never holds a
   /// stopped run: apply() purges the ones it stops, stop() clears it, and a slot that ends
   /// after its run stopped pushes nothing.

@@ -33,8 +33,8 @@ class InFlight {
 
 void record(State& state, const Run& run, ProbeResult result) {
   auto shared = std::make_shared<const ProbeResult>(std::move(result));
-  state.store.record(run.target.info.key, shared);
-  if (state.observer) state.observer(run.target.info, *shared);
+  state.store.record(run.target->info.key, shared);
+  if (state.observer) state.observer(run.target->info, *shared);
 }
 
 enum class SlotOutcome { probed, skipped, stopped };
@@ -49,7 +49,7 @@ asio::awaitable<SlotOutcome> run_slot(std::shared_ptr<State> state, std::shared_
     InFlight counted(*state);
     const auto start = steady_clock::now();
     state->add_started(start - run->slot);
-    auto result = co_await guarded_probe(*state, run->target.spec, start + run->target.timeout);
+    auto result = co_await guarded_probe(*state, run->target->spec, start + run->target->timeout);
     // Removed or changed while in flight: drop the result.
     if (run->stopped) co_return SlotOutcome::stopped;
     record(*state, *run, std::move(result));
@@ -57,7 +57,7 @@ asio::awaitable<SlotOutcome> run_slot(std::shared_ptr<State> state, std::shared_
   }
   if (run->stopped) co_return SlotOutcome::stopped;
   state->add_skipped(1);
-  log::debug("probe slot skipped: no concurrency permit", {{"target", run->target.info.key}});
+  log::debug("probe slot skipped: no concurrency permit", {{"target", run->target->info.key}});
   co_return SlotOutcome::skipped;
 }
 
@@ -122,7 +122,7 @@ void spawn_slot(const std::shared_ptr<State>& state, const std::shared_ptr<Run>&
               } catch (...) {
               }
               log::error("probe slot ended unexpectedly",
-                         {{"target", run->target.info.key}, {"error", what}});
+                         {{"target", run->target->info.key}, {"error", what}});
               outcome = SlotOutcome::probed;
             }
             after_slot(state, run, outcome);
@@ -148,10 +148,10 @@ void on_wake(const std::shared_ptr<State>& state) {
 
 }  // namespace
 
-Run::Run(ScheduledTarget t)
+Run::Run(TargetRef t)
     : target(std::move(t)),
-      interval(effective_interval(target.interval)),
-      phase(jitter(target.info.key, interval)) {}
+      interval(effective_interval(target->interval)),
+      phase(jitter(target->info.key, interval)) {}
 
 void start_run(const std::shared_ptr<State>& state, const std::shared_ptr<Run>& run,
                SteadyTime first_probe) {

@@ -20,27 +20,31 @@ void observe(ModulePhaseHistograms& histograms, const ProbeResult& result) {
 }  // namespace
 
 void ResultStore::set_targets(const std::vector<TargetInfo>& targets) {
-  std::vector<std::string> order;
-  std::unordered_map<std::string, Entry> entries;
+  std::vector<std::shared_ptr<const TargetInfo>> shared;
+  shared.reserve(targets.size());
+  for (const auto& info : targets) shared.push_back(std::make_shared<const TargetInfo>(info));
+  set_targets(shared);
+}
+
+void ResultStore::set_targets(const std::vector<std::shared_ptr<const TargetInfo>>& targets) {
+  std::vector<Entry*> order;
   order.reserve(targets.size());
-  entries.reserve(targets.size());
 
   std::lock_guard lock(mutex_);
+  const std::uint64_t generation = ++generation_;
   for (const auto& info : targets) {
+    auto [it, inserted] = entries_.try_emplace(info->key);
     // Duplicate keys are a config error; should one slip through, the first one wins.
-    auto [it, inserted] = entries.try_emplace(info.key);
-    if (!inserted) continue;
-    order.push_back(info.key);
-    if (auto old = entries_.find(info.key); old != entries_.end()) {
-      it->second = std::move(old->second);
-    }
+    if (!inserted && it->second.generation == generation) continue;
+    it->second.generation = generation;
     // Labels may change while the key stays: always take the new identity.
-    it->second.state.target = std::make_shared<const TargetInfo>(info);
+    it->second.state.target = info;
+    order.push_back(&it->second);
   }
+  std::erase_if(entries_, [&](const auto& entry) { return entry.second.generation != generation; });
   order_ = std::move(order);
-  entries_ = std::move(entries);
   std::set<std::string_view> modules;
-  for (const auto& info : targets) modules.insert(info.module);
+  for (const auto& info : targets) modules.insert(info->module);
   std::erase_if(phases_, [&](const auto& module) { return !modules.contains(module.first); });
 }
 
@@ -66,7 +70,7 @@ std::vector<TargetSnapshot> ResultStore::snapshot() const {
   std::lock_guard lock(mutex_);
   std::vector<TargetSnapshot> out;
   out.reserve(order_.size());
-  for (const auto& key : order_) out.push_back(entries_.at(key).state);
+  for (const Entry* entry : order_) out.push_back(entry->state);
   return out;
 }
 

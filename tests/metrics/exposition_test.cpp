@@ -126,7 +126,7 @@ TEST_CASE("Render() writes exactly what TextSerializer writes for Collect()") {
   std::size_t pieces = 0;
   CHECK_FALSE(c.Stream([&pieces](std::string_view) { return ++pieces < 2; }));
   CHECK(pieces == 2);  // a failed write ends the page
-  store.set_targets({});
+  store.set_targets(std::vector<starttls_exporter::store::TargetInfo>{});
   CHECK(c.Render() == render_text(c.Collect()));
   CHECK(c.Render().find("starttls_exporter_targets 0") != std::string::npos);
 }

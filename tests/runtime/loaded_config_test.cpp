@@ -57,7 +57,7 @@ TEST_CASE("prepare maps the configuration to scheduled targets") {
   TrustCache trust;
   const auto targets = prepare(config, trust).targets;
   REQUIRE(targets.size() == 2);
-  const auto& custom = targets[0];
+  const auto& custom = *targets[0];
   CHECK(custom.info.key == config.targets[0].key());
   CHECK(custom.info.endpoint == "127.0.0.1:2525");
   CHECK(custom.info.module == "custom");
@@ -69,7 +69,7 @@ TEST_CASE("prepare maps the configuration to scheduled targets") {
   CHECK(custom.spec.ehlo_name == "probe.example.net");
   CHECK(custom.interval == 10s);
   CHECK(custom.timeout == 3s);
-  const auto& system = targets[1];
+  const auto& system = *targets[1];
   CHECK(system.info.endpoint == "[::1]:25");
   CHECK(system.info.series == config::MetricsSettings{true, false, false});
   CHECK(system.interval == 30s);
@@ -87,11 +87,11 @@ TEST_CASE("TrustCache reuses a store while its file's bytes are unchanged") {
   TrustCache trust;
   const auto a = prepare(two_module_config(ca_file), trust).targets;
   const auto b = prepare(two_module_config(ca_file), trust).targets;
-  CHECK(a[0].spec.trust == b[0].spec.trust);  // a reload keeps the target unchanged
-  CHECK(a[1].spec.trust == b[1].spec.trust);  // the system store is built once
+  CHECK(a[0]->spec.trust == b[0]->spec.trust);  // a reload keeps the target unchanged
+  CHECK(a[1]->spec.trust == b[1]->spec.trust);  // the system store is built once
   dir.file("ca.pem", second.cert_pem());
   const auto c = prepare(two_module_config(ca_file), trust).targets;
-  CHECK(c[0].spec.trust != a[0].spec.trust);  // new bytes, new store
+  CHECK(c[0]->spec.trust != a[0]->spec.trust);  // new bytes, new store
 }
 
 TEST_CASE("a CA file that is not PEM is reported at its config location") {
@@ -121,8 +121,8 @@ TEST_CASE("a CA file is read once, by the loader: the store is built from those 
   TrustCache trust;
   const auto loaded = prepare(config, trust);
   REQUIRE(loaded.targets.size() == 2);
-  CHECK(loaded.targets[0].spec.trust != nullptr);
-  CHECK(loaded.trust_by_module.at("custom") == loaded.targets[0].spec.trust);
+  CHECK(loaded.targets[0]->spec.trust != nullptr);
+  CHECK(loaded.trust_by_module.at("custom") == loaded.targets[0]->spec.trust);
 }
 
 TEST_CASE("the parsed text is the text /config serves") {
@@ -131,4 +131,35 @@ TEST_CASE("the parsed text is the text /config serves") {
   const auto path = dir.file("exporter.yml", text);
   TrustCache trust;
   CHECK(load(path, trust).config.source_text == text);
+}
+
+TEST_CASE("a reload through a TargetCache hands on the running objects of unchanged targets") {
+  TempDir dir;
+  testing::TestCa ca;
+  const auto ca_file = dir.file("ca.pem", ca.cert_pem());
+  TrustCache trust;
+  TargetCache cache;
+  const auto first = prepare(two_module_config(ca_file), trust, {}, &cache).targets;
+  const auto same = prepare(two_module_config(ca_file), trust, {}, &cache).targets;
+  REQUIRE(same.size() == 2);
+  CHECK(same[0].get() == first[0].get());  // one object in memory, not a copy per load
+  CHECK(same[1].get() == first[1].get());
+
+  // A changed label is a new object (the scheduler keeps the slot: same schedule), and so is a
+  // changed interval; the unchanged second target stays shared.
+  auto changed = two_module_config(ca_file);
+  changed.targets[0].labels["site"] = "b";
+  const auto relabelled = prepare(changed, trust, {}, &cache).targets;
+  CHECK(relabelled[0].get() != same[0].get());
+  CHECK(relabelled[0]->info.labels.at("site") == "b");
+  CHECK(relabelled[1].get() == same[1].get());
+  changed.targets[1].interval = 20s;
+  const auto retimed = prepare(changed, trust, {}, &cache).targets;
+  CHECK(retimed[0].get() == relabelled[0].get());
+  CHECK(retimed[1].get() != relabelled[1].get());
+  CHECK(retimed[1]->interval == 20s);
+
+  // Without a cache every load builds its own objects.
+  const auto uncached = prepare(two_module_config(ca_file), trust).targets;
+  CHECK(uncached[0].get() != first[0].get());
 }

@@ -31,7 +31,7 @@ runtime::LoadedConfig config_with(int targets, const std::string& marker) {
     t.spec.address = "127.0.0." + std::to_string(i + 1);
     t.interval = 1h;
     t.timeout = 1s;
-    loaded.targets.push_back(std::move(t));
+    loaded.targets.push_back(std::make_shared<const scheduler::ScheduledTarget>(std::move(t)));
   }
   return loaded;
 }

@@ -169,8 +169,8 @@ TEST_CASE("prepare keeps only the shard's targets, and the shards partition them
     const auto targets = prepare(config, trust, {index, 3}).targets;
     CHECK(targets.size() > 10);
     for (const auto& t : targets) {
-      CHECK(shard_of(t.info.key, 3) == index);
-      seen.push_back(t.info.key);
+      CHECK(shard_of(t->info.key, 3) == index);
+      seen.push_back(t->info.key);
     }
   }
   std::sort(seen.begin(), seen.end());

@@ -117,7 +117,7 @@ TEST_CASE("snapshots stay valid after later writes") {
   store.record("127.0.0.1:25/smtp", result(true, true, t0));
   const auto before = store.snapshot();
   store.record("127.0.0.1:25/smtp", result(false, false, t0 + 60s));
-  store.set_targets({});
+  store.set_targets(std::vector<TargetInfo>{});
   CHECK(before[0].latest->started == t0);
   CHECK(before[0].target->endpoint == "127.0.0.1:25");
   CHECK(store.snapshot().empty());

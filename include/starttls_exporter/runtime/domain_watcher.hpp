@@ -32,9 +32,8 @@ class DomainWatcher {
   /// Replaces the configured targets and domains. Unchanged domains (same job) keep their
   /// state and schedule; a changed dns section restarts every domain with a new resolver.
   /// The settings must have passed dns::check_settings (prepare() does that at load).
-  void apply(std::vector<scheduler::ScheduledTarget> targets,
-             std::vector<domains::DomainJob> domains, const config::DnsSettings& dns,
-             domains::MtaStsOptions mta_sts = {});
+  void apply(std::vector<scheduler::TargetRef> targets, std::vector<domains::DomainJob> domains,
+             const config::DnsSettings& dns, domains::MtaStsOptions mta_sts = {});
   /// Cancels every lookup and refresh; the scheduler keeps what it was last given.
   void stop();
 

@@ -8,6 +8,8 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "starttls_exporter/config/config.hpp"
@@ -45,13 +47,29 @@ class TrustCache {
   std::map<std::string, Entry> files_;
 };
 
+/// The targets of the last prepare(), so that the next one (a reload) hands on the very objects
+/// the scheduler runs for every target that did not change, instead of a second copy of each:
+/// a reload of a 100,000-target file then allocates new targets only for what changed.
+/// Used from one thread at a time, like TrustCache.
+class TargetCache {
+ public:
+  /// `target` itself when the last set holds none equal to it, else that equal object.
+  scheduler::TargetRef reuse(scheduler::ScheduledTarget target) const;
+  /// Makes `targets` the set the next prepare() reuses from.
+  void remember(const std::vector<scheduler::TargetRef>& targets);
+
+ private:
+  std::vector<scheduler::TargetRef> last_;
+  std::unordered_map<std::string_view, std::size_t> by_key_;  ///< key -> index in last_
+};
+
 /// A loaded configuration and what this replica runs from it.
 struct LoadedConfig {
   config::Config config;
   /// Every module's trust store, used modules or not (so --config.check finds every bad file).
   std::map<std::string, std::shared_ptr<const tls::TrustStore>> trust_by_module;
   /// The targets `shard` owns (see shard.hpp), in config order.
-  std::vector<scheduler::ScheduledTarget> targets;
+  std::vector<scheduler::TargetRef> targets;
   /// The domains `shard` owns (sharded by domain: each replica resolves only its own).
   std::vector<domains::DomainJob> domains;
   /// The MTA-STS policy hosts' trust store (mta_sts.ca_file); set when domains are configured.
@@ -62,7 +80,9 @@ struct LoadedConfig {
 /// domain jobs, and checks the resolver settings when domains are configured. Throws
 /// config::ConfigError (see TrustCache::get; a trust anchor libunbound refuses is located at
 /// dns.trust_anchor_file).
-LoadedConfig prepare(config::Config config, TrustCache& trust, const Shard& shard = {});
+/// With `targets`, unchanged targets are the objects of the previous prepare() (see TargetCache).
+LoadedConfig prepare(config::Config config, TrustCache& trust, const Shard& shard = {},
+                     TargetCache* targets = nullptr);
 
 /// The job of one configured domain: the module's settings, its trust store, port, interval.
 domains::DomainJob domain_job(const config::Domain& domain, const config::Module& module,
@@ -70,6 +90,7 @@ domains::DomainJob domain_job(const config::Domain& domain, const config::Module
 
 /// load_config(path), then prepare(); returns the heap's parse-time peak to the kernel.
 /// Throws config::ConfigError.
-LoadedConfig load(const std::string& path, TrustCache& trust, const Shard& shard = {});
+LoadedConfig load(const std::string& path, TrustCache& trust, const Shard& shard = {},
+                  TargetCache* targets = nullptr);
 
 }  // namespace starttls_exporter::runtime

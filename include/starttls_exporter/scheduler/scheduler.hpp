@@ -50,6 +50,10 @@ struct ScheduledTarget {
   Duration timeout{0};   ///< each probe's deadline is its start plus this
 };
 
+/// A target as the scheduler keeps it: one immutable object shared with whoever built it (the
+/// loaded config, the domain watcher), so that a target exists once in memory.
+using TargetRef = std::shared_ptr<const ScheduledTarget>;
+
 /// True when two targets probe the same way on the same schedule: the same spec (trust store
 /// compared by identity), interval and timeout. Labels do not count.
 bool same_schedule(const ScheduledTarget& a, const ScheduledTarget& b) noexcept;
@@ -92,6 +96,8 @@ class Scheduler {
   /// and a result still in flight is dropped), unchanged ones (same key and same_schedule) keep
   /// their schedule and state, changed ones restart. Calls store.set_targets in the same step,
   /// so the store never holds a removed target's result. Ignored after stop().
+  void apply(std::vector<TargetRef> targets);
+  /// The same for targets built in place (each is moved into a TargetRef of its own).
   void apply(std::vector<ScheduledTarget> targets);
 
   /// Cancels every target's schedule, every probe in flight and every probe_now() waiting for a

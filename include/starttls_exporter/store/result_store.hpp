@@ -34,6 +34,8 @@ struct TargetInfo {
   std::map<std::string, std::string> labels;  ///< static labels from the config
   config::MetricsSettings series;             ///< the module's optional series groups
   std::string server_name = {};               ///< the name verified (SNI); groups name_families
+
+  friend bool operator==(const TargetInfo&, const TargetInfo&) = default;
 };
 
 /// A consistent copy of one target's state (cheap: shared pointers to immutable data).
@@ -66,6 +68,9 @@ class ResultStore {
   /// Replaces the target set. State of targets whose key is unchanged is kept; removed
   /// targets disappear at once. Snapshots are returned in the order given here.
   void set_targets(const std::vector<TargetInfo>& targets);
+  /// The same, keeping the given objects (the scheduler hands its own targets' infos, so a
+  /// target's identity exists once in memory however many parts hold it).
+  void set_targets(const std::vector<std::shared_ptr<const TargetInfo>>& targets);
 
   /// Records a finished probe. Results for keys not in the target set are dropped (a target
   /// removed by a reload while its probe was in flight).
@@ -89,10 +94,14 @@ class ResultStore {
  private:
   struct Entry {
     TargetSnapshot state;
+    std::uint64_t generation = 0;  ///< the set_targets() that last listed it
   };
   mutable std::mutex mutex_;
-  std::vector<std::string> order_;
+  /// The entries in set_targets' order (an unordered_map's elements stay where they are when
+  /// it rehashes). Updated in place, so replacing 100,000 targets builds no second map.
+  std::vector<Entry*> order_;
   std::unordered_map<std::string, Entry> entries_;
+  std::uint64_t generation_ = 0;
   ProbeCounters counters_;
   std::map<std::string, ModulePhaseHistograms> phases_;
   std::vector<std::string> domain_order_;
