@@ -111,14 +111,17 @@ void append_latest(SeriesSink& sink, const ProbeResult& r, const TargetView& vie
   }
 }
 
-void append_chain(SeriesSink& sink, const TlsFacts& tls, bool verified, SystemTime now) {
+void append_chain(SeriesSink& sink, const TlsFacts& tls, bool verified, bool chain_group,
+                  SystemTime now) {
   const auto earliest =
       std::min_element(tls.chain.begin(), tls.chain.end(), [](const auto& a, const auto& b) {
         return a.not_after < b.not_after;
       })->not_after;
   sink.add(Fam::ssl_earliest_cert_expiry, unix_seconds(earliest), {});
-  // We verify the chain as sent, so the verified chain's expiry is the same minimum.
-  if (verified) sink.add(Fam::ssl_last_chain_expiry, unix_seconds(earliest), {});
+  // We verify the chain as sent, so the verified chain's expiry is the same minimum: a copy of
+  // the series above under blackbox_exporter's other name, kept for the dashboards that read it
+  // and off by default with the chain_certificates group (95 bytes per target).
+  if (verified && chain_group) sink.add(Fam::ssl_last_chain_expiry, unix_seconds(earliest), {});
   const auto& leaf = tls.chain.front();
   const std::string sans = join_names(leaf.dns_names);
   sink.add(Fam::ssl_last_chain_info, 1,
@@ -218,7 +221,7 @@ void append_handshake(SeriesSink& sink, const TargetView& view, SystemTime now) 
   }
   // Each group is computed only when the sink takes one of its families.
   if (!tls.chain.empty() && sink.wants(Fam::ssl_earliest_cert_expiry, Fam::ssl_cert_expiry_days)) {
-    append_chain(sink, tls, verify.verified, now);
+    append_chain(sink, tls, verify.verified, series.chain_certificates, now);
   }
   if (series.tls_details && !tls.chain.empty() &&
       sink.wants(Fam::ssl_leaf_public_key_size, Fam::ssl_chain_complete)) {

@@ -25,7 +25,6 @@ TEST_CASE("a successful probe renders every family with exact values") {
            "probe_tls_cipher_info" + b + ",cipher=\"TLS_AES_256_GCM_SHA384\"} 1",
            "probe_tls_key_exchange_group_info" + b + ",group=\"X25519\"} 1",
            "probe_ssl_earliest_cert_expiry" + b + "} 1700907200",
-           "probe_ssl_last_chain_expiry_timestamp_seconds" + b + "} 1700907200",
            "probe_ssl_last_chain_info" + b +
                ",fingerprint_sha256=\"ab12\",subject=\"CN=mx.example.org\",issuer=\"CN=Test "
                "CA\",subjectalternative=\"mx.example.org,mail.example.org\",serialnumber="

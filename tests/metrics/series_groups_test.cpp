@@ -37,7 +37,8 @@ bool has_series(const std::string& text, const std::string& family) {
 
 const std::vector<std::string> kPhaseFamilies{"probe_phase_duration_seconds"};
 const std::vector<std::string> kChainFamilies{"probe_ssl_chain_cert_info",
-                                              "probe_ssl_chain_cert_not_after_timestamp_seconds"};
+                                              "probe_ssl_chain_cert_not_after_timestamp_seconds",
+                                              "probe_ssl_last_chain_expiry_timestamp_seconds"};
 const std::vector<std::string> kTlsDetailFamilies{
     "probe_tls_key_exchange_group_info",
     "probe_ssl_leaf_public_key_size",

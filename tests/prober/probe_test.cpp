@@ -49,9 +49,9 @@ TEST_CASE("a healthy server probes successfully, with every phase and the facts"
   CHECK(contains(r.transcript, "S: 250-STARTTLS"));
   CHECK(contains(r.transcript, "S: 220 2.0.0 Ready to start TLS"));
   CHECK(contains(r.transcript, "C: QUIT"));
-  CHECK(contains(r.transcript, "S: 221 2.0.0 Bye"));
-  CHECK(server.tls_established());
+  CHECK_FALSE(contains(r.transcript, "S: 221"));  // not awaited, as Postfix does
   CHECK(server.wait_finished(1, 5s));
+  CHECK(server.tls_established());
   CHECK(server.received() == std::vector<std::string>{"EHLO probe.test", "STARTTLS", "QUIT"});
 }
 

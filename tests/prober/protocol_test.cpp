@@ -140,8 +140,8 @@ TEST_CASE("every protocol's STARTTLS dialogue succeeds against a well-behaved se
     CHECK(r.plaintext_auth_offered == c.plaintext_auth);
     REQUIRE(r.tls.has_value());
     CHECK(r.verify->verified);
+    CHECK(server.wait_finished(1, 5s));  // SMTP's QUIT is not awaited: the server may lag
     CHECK(server.tls_established());
-    CHECK(server.wait_finished(1, 5s));
     if (!c.received.empty()) CHECK(server.received() == c.received);
   }
 }
