@@ -45,7 +45,7 @@ void apply_now(const std::shared_ptr<State>& state, std::vector<TargetRef> targe
     run->generation = generation;
     fresh.push_back(run);
     if (old == state->runs.end()) {
-      state->runs.emplace(run->target->info.key, run);
+      state->runs.emplace(key, run);
     } else {
       stop_run(*old->second);  // changed: restarts
       old->second = std::move(run);

@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -75,15 +76,17 @@ void check_same(const std::vector<Target>& a, const std::vector<Target>& b) {
   }
 }
 
-// The 1-based line of the item with index `i` in block_config().
+// The 1-based line of the first occurrence of `needle` in `text`.
+int line_of(const std::string& text, const std::string& needle) {
+  const std::size_t pos = text.find(needle);
+  return 1 + static_cast<int>(std::count(text.begin(), text.begin() + pos, '\n'));
+}
+
+// The 1-based line of the item with index `i` in block_config() (its first occurrence).
 int line_of_item(const std::string& text, int i) {
-  const std::string needle = "address: " + address(i) + "\n";
-  const std::string flow_needle = "address: " + address(i) + ",";
-  std::size_t pos = text.find(needle);
-  if (pos == std::string::npos) pos = text.find(flow_needle);
-  int line = 1;
-  for (std::size_t k = 0; k < pos; ++k) line += text[k] == '\n';
-  return line;
+  const std::string block = "address: " + address(i) + "\n";
+  return line_of(text,
+                 text.find(block) != std::string::npos ? block : "address: " + address(i) + ",");
 }
 
 }  // namespace
@@ -107,8 +110,7 @@ TEST_CASE("a long block list of targets is sliced, and reads as the whole tree w
 TEST_CASE("an error in a later slice names its line and column in the file") {
   const int bad = 600;  // in the third slice
   const std::string text = block_config(bad);
-  int line = 1;
-  for (std::size_t k = 0; k < text.find("127.0.0.256"); ++k) line += text[k] == '\n';
+  const int line = line_of(text, "127.0.0.256");
   try {
     (void)parse_config(text, "t.yaml");
     FAIL("expected a ConfigError");
